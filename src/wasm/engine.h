@@ -1,0 +1,279 @@
+// The embedding API of the WebAssembly engine. WASI, the wasm_bpf host functions, the spec
+// harness and embedders all use only this header (plus host.h for typed host functions).
+//
+//   auto mod = Module::load(bytes);                 // decode + validate + translate
+//   Store store;                                    // owns every runtime object
+//   Imports imports;
+//   imports.add("env", "f", store.create_host_function(type, callable, "env.f"));
+//   auto inst = store.instantiate(*mod, imports);   // links, initialises, runs start
+//   auto out = store.call(inst.value()->function("run"), {Value::i32(1)});
+//
+// Errors: load/instantiate failures are Error values; calls return a Trap.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+#include "wasm/module.h"
+#include "wasm/types.h"
+
+namespace wb::wasm {
+
+class Store;
+class Instance;
+
+enum class TrapKind : uint8_t {
+  Trap,         // a WebAssembly trap (unreachable, out of bounds, division by zero, ...)
+  Exhaustion,   // call stack exhausted
+  Interrupted,  // the store's interrupt handle was triggered
+  Exit,         // the guest asked to exit (e.g. WASI proc_exit); exit_code is set
+  Host,         // a host function failed
+};
+
+struct Trap {
+  TrapKind kind = TrapKind::Trap;
+  std::string message;   // "integer divide by zero"
+  std::string function;  // where it happened, when known
+  int32_t exit_code = 0;
+  std::string to_string() const;  // "integer divide by zero (in function `foo`)"
+};
+
+template <class T>
+using CallResult = Expected<T, Trap>;
+
+// Context handed to host functions: the calling instance, its memory, re-entrant calls.
+class HostContext {
+ public:
+  HostContext(Store& store, Instance* caller) : store_(store), caller_(caller) {}
+  Store& store() { return store_; }
+  Instance* caller() { return caller_; }
+  // The caller's exported "memory", else its memory 0; nullptr if it has none.
+  Memory* memory();
+  // Calls a function (usually one found through the caller's table), re-entrantly.
+  CallResult<std::vector<Value>> call(Function* f, std::span<const Value> args);
+
+ private:
+  Store& store_;
+  Instance* caller_;
+};
+
+// A host function receives its arguments as raw 64-bit slots (i32/f32 in the low bits) and
+// writes its results the same way. `results` may alias `args`: read every argument before
+// writing a result. Returning a Trap aborts the guest.
+using HostFunc = std::function<std::optional<Trap>(HostContext&, const uint64_t* args, uint64_t* results)>;
+
+class Function {
+ public:
+  const FuncType& type() const { return *type_; }
+  bool is_host() const { return instance_ == nullptr; }
+  const std::string& name() const { return name_; }
+
+  // Internal (used by the interpreter and the store).
+  uint32_t type_id_ = 0;          // canonical id: equal types have equal ids in a store
+  const FuncType* type_ = nullptr;
+  Instance* instance_ = nullptr;  // owning instance; nullptr for host functions
+  const CompiledFunction* code_ = nullptr;
+  HostFunc host_;
+  std::string name_;
+};
+
+// A linear memory. Its base address never moves (address space for the maximum is reserved
+// up front), so pointers obtained from it stay valid across memory.grow; contents may change.
+class Memory {
+ public:
+  ~Memory();
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+
+  uint64_t size() const { return size_bytes_; }  // in bytes
+  uint32_t pages() const { return static_cast<uint32_t>(size_bytes_ >> 16); }
+  const MemoryType& type() const { return type_; }
+  // Grows by delta pages; returns the old size in pages, or -1 if the limit forbids it.
+  int64_t grow(uint64_t delta_pages);
+
+  bool in_bounds(uint64_t offset, uint64_t length) const {
+    return offset <= size_bytes_ && length <= size_bytes_ - offset;
+  }
+  // A checked pointer to [offset, offset+length), or nullptr if out of bounds.
+  uint8_t* span(uint64_t offset, uint64_t length) {
+    return in_bounds(offset, length) ? base_ + offset : nullptr;
+  }
+  bool read(uint64_t offset, void* dst, size_t length) const;
+  bool write(uint64_t offset, const void* src, size_t length);
+  template <class T>
+  std::optional<T> load(uint64_t offset) const {
+    T v;
+    if (!read(offset, &v, sizeof v)) return std::nullopt;
+    return v;
+  }
+  template <class T>
+  bool store(uint64_t offset, const T& v) {
+    return write(offset, &v, sizeof v);
+  }
+  // The NUL-terminated string at offset, if it ends inside memory within max_length bytes.
+  std::optional<std::string_view> c_string(uint64_t offset, size_t max_length = SIZE_MAX) const;
+
+  // Internal.
+  uint8_t* base_ = nullptr;
+  uint64_t size_bytes_ = 0;
+  uint64_t max_pages_ = 0;     // effective maximum (type max capped by the store's limit)
+  uint64_t reserved_ = 0;      // bytes of address space reserved
+  MemoryType type_;
+
+ private:
+  friend class Store;
+  Memory() = default;
+};
+
+class Table {
+ public:
+  const TableType& type() const { return type_; }
+  uint32_t size() const { return static_cast<uint32_t>(elems_.size()); }
+  std::optional<Value> get(uint32_t index) const;
+  bool set(uint32_t index, Value v);
+  int64_t grow(uint32_t delta, Value init);  // old size or -1
+
+  // Internal.
+  std::vector<uint64_t> elems_;
+  uint64_t max_ = 0;
+  TableType type_;
+};
+
+class Global {
+ public:
+  const GlobalType& type() const { return type_; }
+  Value get() const { return Value{type_.type, value_}; }
+  bool set(Value v);  // false if immutable or of another type
+
+  // Internal.
+  uint64_t value_ = 0;
+  GlobalType type_;
+};
+
+using Extern = std::variant<Function*, Table*, Memory*, Global*>;
+ExternKind extern_kind(const Extern& e);
+
+// Named imports for instantiation: (module, name) -> extern.
+class Imports {
+ public:
+  void add(std::string module, std::string name, Extern value);
+  const Extern* find(std::string_view module, std::string_view name) const;
+
+ private:
+  std::vector<std::pair<std::pair<std::string, std::string>, Extern>> entries_;
+};
+
+class Instance {
+ public:
+  const Module& module() const { return *module_; }
+  std::optional<Extern> get_export(std::string_view name) const;
+  Function* function(std::string_view export_name) const;
+  Memory* memory(std::string_view export_name) const;
+  Table* table(std::string_view export_name) const;
+  Global* global(std::string_view export_name) const;
+  // The function in table `table_index` at `elem_index`, or nullptr (out of range or null).
+  Function* table_function(uint32_t table_index, uint32_t elem_index) const;
+
+  // Internal.
+  std::shared_ptr<const Module> module_;
+  Store* store_ = nullptr;
+  std::vector<Function*> funcs_;
+  std::vector<Table*> tables_;
+  std::vector<Memory*> memories_;
+  std::vector<Global*> globals_;
+  std::vector<uint32_t> type_ids_;                 // canonical id of each module type
+  std::vector<std::vector<uint64_t>> elem_values_;  // evaluated element segments (empty once dropped)
+  std::vector<uint8_t> data_dropped_;
+};
+
+// One activation record of the interpreter's call stack.
+struct CallFrame {
+  const uint32_t* ret_ip;
+  uint64_t* fp;
+  Function* fn;
+};
+
+struct StoreLimits {
+  uint32_t max_memory_pages = 65536;     // cap on every memory of the store (4 GiB)
+  uint32_t max_call_depth = 20000;        // wasm frames; deeper calls trap "call stack exhausted"
+  uint32_t value_stack_slots = 1u << 20;  // 8 MiB of 8-byte slots
+  uint32_t max_table_elements = 10'000'000;
+};
+
+// Interrupt flag values.
+enum : uint32_t { kRunning = 0, kInterruptRequested = 1 };
+
+// Stops a running guest from another thread or a signal handler (async-signal-safe): the
+// guest traps with TrapKind::Interrupted at its next function entry or loop back-edge.
+class InterruptHandle {
+ public:
+  InterruptHandle() = default;
+  explicit InterruptHandle(std::shared_ptr<std::atomic<uint32_t>> flag) : flag_(std::move(flag)) {}
+  void interrupt() const {
+    if (flag_) flag_->store(kInterruptRequested, std::memory_order_relaxed);
+  }
+  void reset() const {
+    if (flag_) flag_->store(kRunning, std::memory_order_relaxed);
+  }
+  bool requested() const { return flag_ && flag_->load(std::memory_order_relaxed) != kRunning; }
+  std::atomic<uint32_t>* raw() const { return flag_.get(); }
+
+ private:
+  std::shared_ptr<std::atomic<uint32_t>> flag_;
+};
+
+// Owns every runtime object (functions, memories, tables, globals, instances) until destroyed.
+class Store {
+ public:
+  explicit Store(StoreLimits limits = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const StoreLimits& limits() const { return limits_; }
+
+  Function* create_host_function(const FuncType& type, HostFunc fn, std::string debug_name);
+  Result<Memory*> create_memory(const MemoryType& type);
+  Result<Table*> create_table(const TableType& type, Value init);
+  Result<Global*> create_global(const GlobalType& type, Value init);
+
+  // Links imports (by module and name, with type checks), allocates, initialises tables and
+  // memories from segments and runs the start function. Link errors begin with "unknown
+  // import" or "incompatible import type"; a trap during initialisation is reported too.
+  Result<Instance*> instantiate(std::shared_ptr<const Module> module, const Imports& imports);
+
+  CallResult<std::vector<Value>> call(Function* f, std::span<const Value> args);
+
+  InterruptHandle interrupt_handle() const { return InterruptHandle(interrupt_); }
+
+  // Internal.
+  uint32_t intern_type(const FuncType& t);
+  std::atomic<uint32_t>* interrupt_flag() const { return interrupt_.get(); }
+  uint64_t* stack_limit_ = nullptr;
+  uint64_t* stack_top_ = nullptr;  // first free value slot (where a re-entrant call starts)
+  CallFrame* frame_top_ = nullptr;  // first free call frame
+  CallFrame* frame_limit_ = nullptr;
+  uint32_t native_depth_ = 0;       // nested interpreter activations (host -> guest re-entry)
+
+ private:
+  StoreLimits limits_;
+  std::shared_ptr<std::atomic<uint32_t>> interrupt_;
+  std::vector<std::unique_ptr<FuncType>> type_table_;
+  std::deque<Function> functions_;
+  std::vector<std::unique_ptr<Memory>> memories_;
+  std::deque<Table> tables_;
+  std::deque<Global> globals_;
+  std::deque<Instance> instances_;
+  uint64_t* stack_mem_ = nullptr;
+  std::vector<CallFrame> frames_;
+};
+
+}  // namespace wb::wasm

@@ -1,0 +1,564 @@
+// The interpreter: direct-threaded code (computed goto), operands addressed as 8-byte frame
+// slots, a call stack of its own (deep recursion traps instead of overflowing the native
+// stack), explicit bounds checks on every memory and table access.
+#include "wasm/interp.h"
+
+#include <algorithm>
+#include <bit>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "wasm/code.h"
+#include "wasm/engine.h"
+
+namespace wb::wasm {
+namespace {
+
+// ---- value access ----------------------------------------------------------------------
+inline uint32_t rd_u32(uint64_t s) { return static_cast<uint32_t>(s); }
+inline uint64_t rd_u64(uint64_t s) { return s; }
+inline float rd_f32(uint64_t s) { return std::bit_cast<float>(static_cast<uint32_t>(s)); }
+inline double rd_f64(uint64_t s) { return std::bit_cast<double>(s); }
+inline uint64_t wr_u32(uint32_t v) { return v; }
+inline uint64_t wr_u64(uint64_t v) { return v; }
+inline uint64_t wr_f32(float v) { return std::bit_cast<uint32_t>(v); }
+inline uint64_t wr_f64(double v) { return std::bit_cast<uint64_t>(v); }
+inline uint32_t imm_u32(uint32_t w) { return w; }
+inline uint64_t imm_u64(uint32_t w) { return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w))); }
+
+template <class F>
+inline F wasm_min(F a, F b) {
+  if (a != a || b != b) return a + b;  // a NaN operand gives a NaN
+  if (a == b) return std::signbit(a) ? a : b;  // -0 < +0
+  return a < b ? a : b;
+}
+template <class F>
+inline F wasm_max(F a, F b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+// Exclusive bounds (as doubles) of the values that truncate into integer type I.
+template <class I>
+constexpr double trunc_lower() {
+  if constexpr (std::is_unsigned_v<I>) return -1.0;
+  else if constexpr (sizeof(I) == 4) return -2147483649.0;
+  else return -9223372036854777856.0;  // the double below -2^63
+}
+template <class I>
+constexpr double trunc_upper() {
+  if constexpr (sizeof(I) == 4) return std::is_unsigned_v<I> ? 4294967296.0 : 2147483648.0;
+  else return std::is_unsigned_v<I> ? 18446744073709551616.0 : 9223372036854775808.0;
+}
+template <class I, class F>
+inline I sat_trunc(F f) {
+  double d = static_cast<double>(f);
+  if (d != d) return 0;
+  if (d <= trunc_lower<I>()) return std::numeric_limits<I>::min();
+  if (d >= trunc_upper<I>()) return std::numeric_limits<I>::max();
+  return static_cast<I>(f);
+}
+// 0: ok, 1: NaN, 2: out of range.
+template <class I, class F>
+inline int checked_trunc(F f, I& out) {
+  double d = static_cast<double>(f);
+  if (d != d) return 1;
+  if (d <= trunc_lower<I>() || d >= trunc_upper<I>()) return 2;
+  out = static_cast<I>(f);
+  return 0;
+}
+
+const void* const* g_handlers = nullptr;
+
+}  // namespace
+
+#define WB_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
+#define WB_LABEL(name, ...) &&L_##name,
+#define WB_LABEL_SI(name, ...) &&L_##name, &&L_##name##_si,
+#define WB_LABEL_BR(name, ...) &&L_br_##name##_ss, &&L_br_##name##_si,
+  static const void* const kLabels[] = {
+      WB_SPECIAL_OPS(WB_LABEL) WB_UNOPS(WB_LABEL) WB_TRUNCS(WB_LABEL) WB_CMPS(WB_LABEL_SI)
+      WB_BINOPS_IMM(WB_LABEL_SI) WB_BINOPS(WB_LABEL) WB_DIVS(WB_LABEL) WB_LOADS(WB_LABEL)
+      WB_STORES(WB_LABEL) WB_CMPS(WB_LABEL_BR)};
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<size_t>(Op::kCount));
+#undef WB_LABEL
+#undef WB_LABEL_SI
+#undef WB_LABEL_BR
+  if (store_ptr == nullptr) {
+    g_handlers = kLabels;
+    return std::nullopt;
+  }
+  Store& store = *store_ptr;
+
+  // ---- state ------------------------------------------------------------------------------
+  const std::atomic<uint32_t>* const intr = store.interrupt_flag();
+  uint64_t* const stack_limit = store.stack_limit_;
+  CallFrame* const frame_base = store.frame_top_;
+  CallFrame* const frame_limit = store.frame_limit_;
+  uint64_t* const saved_stack_top = store.stack_top_;
+  CallFrame* fsp = frame_base;
+  uint64_t* fp = args;
+  const uint32_t* ip = nullptr;
+  Function* cur = entry;
+  Instance* inst = nullptr;
+  Function* const* funcs = nullptr;
+  Global* const* globals = nullptr;
+  Memory* mem = nullptr;
+  uint8_t* mem_base = nullptr;
+  const char* trap_msg = nullptr;
+  TrapKind trap_kind = TrapKind::Trap;
+  std::optional<Trap> host_trap;
+  Function* host_fn = nullptr;  // host call in progress: function, frame, instruction length
+  uint64_t* host_fp = nullptr;
+  uint32_t host_len = 0;
+
+  uint32_t exit_code[2];
+  put_handler(exit_code, Op::exit);
+
+  auto switch_instance = [&](Instance* i) {
+    inst = i;
+    funcs = i->funcs_.data();
+    globals = i->globals_.data();
+    mem = i->memories_.empty() ? nullptr : i->memories_[0];
+    mem_base = mem ? mem->base_ : nullptr;
+  };
+
+#define DISPATCH()                            \
+  do {                                        \
+    const void* h_;                           \
+    std::memcpy(&h_, ip, sizeof h_);          \
+    goto* h_;                                 \
+  } while (0)
+#define W(k) ip[2 + (k)]
+#define NEXT(n)  \
+  do {           \
+    ip += (n);   \
+    DISPATCH();  \
+  } while (0)
+#define TRAP(msg)       \
+  do {                  \
+    trap_msg = (msg);   \
+    goto trap;          \
+  } while (0)
+#define JUMP(rel)                                                           \
+  do {                                                                      \
+    ip += static_cast<int32_t>(rel);                                        \
+    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0)) goto interrupted; \
+    DISPATCH();                                                             \
+  } while (0)
+
+  // Enter wasm function F with its frame at NFP, returning to RET.
+#define ENTER(F, NFP, RET)                                                              \
+  do {                                                                                  \
+    const CompiledFunction* cf_ = (F)->code_;                                           \
+    if (WB_UNLIKELY((NFP) + cf_->frame_slots > stack_limit || fsp == frame_limit)) {    \
+      trap_kind = TrapKind::Exhaustion;                                                 \
+      TRAP("call stack exhausted");                                                     \
+    }                                                                                   \
+    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0)) goto interrupted;     \
+    fsp->ret_ip = (RET);                                                                \
+    fsp->fp = fp;                                                                       \
+    fsp->fn = cur;                                                                      \
+    ++fsp;                                                                              \
+    fp = (NFP);                                                                         \
+    if (cf_->num_locals > cf_->num_params)                                              \
+      std::memset(fp + cf_->num_params, 0, (cf_->num_locals - cf_->num_params) * 8);    \
+    cur = (F);                                                                          \
+    if (cur->instance_ != inst) switch_instance(cur->instance_);                       \
+    ip = cf_->code.data();                                                              \
+  } while (0)
+
+  // ---- entry --------------------------------------------------------------------------------
+  if (store.native_depth_ >= 64) {
+    return Trap{TrapKind::Exhaustion, "call stack exhausted (too many nested host calls)", entry->name_, 0};
+  }
+  ++store.native_depth_;
+  ip = exit_code;  // the entry function returns to `exit`
+  cur = nullptr;
+  ENTER(entry, args, exit_code);
+  DISPATCH();
+
+  // ---- control ------------------------------------------------------------------------------
+L_exit:
+  --store.native_depth_;
+  store.frame_top_ = frame_base;
+  store.stack_top_ = saved_stack_top;
+  return std::nullopt;
+
+L_unreachable:
+  TRAP("unreachable");
+
+L_br:
+  JUMP(W(0));
+L_br_z:
+  if (static_cast<uint32_t>(fp[W(0)]) == 0) JUMP(W(1));
+  NEXT(4);
+L_br_nz:
+  if (static_cast<uint32_t>(fp[W(0)]) != 0) JUMP(W(1));
+  NEXT(4);
+L_br_z64:
+  if (fp[W(0)] == 0) JUMP(W(1));
+  NEXT(4);
+L_br_nz64:
+  if (fp[W(0)] != 0) JUMP(W(1));
+  NEXT(4);
+L_br_table: {
+  uint32_t i = static_cast<uint32_t>(fp[W(0)]);
+  uint32_t n = W(1);
+  if (i > n) i = n;
+  JUMP(ip[4 + i]);
+}
+L_ret:
+  --fsp;
+  ip = fsp->ret_ip;
+  fp = fsp->fp;
+  cur = fsp->fn;
+  if (cur != nullptr && cur->instance_ != inst) switch_instance(cur->instance_);
+  DISPATCH();
+
+L_call: {
+  Function* f = funcs[W(0)];
+  uint64_t* nfp = fp + W(1);
+  if (f->code_ != nullptr) {
+    ENTER(f, nfp, ip + 4);
+    DISPATCH();
+  }
+  host_fn = f;
+  host_fp = nfp;
+  host_len = 4;
+  goto host_call;
+}
+L_call_indirect: {
+  Table* t = inst->tables_[W(1)];
+  uint32_t i = static_cast<uint32_t>(fp[W(2)]);
+  if (WB_UNLIKELY(i >= t->elems_.size())) TRAP("undefined element");
+  Function* f = reinterpret_cast<Function*>(t->elems_[i]);
+  if (WB_UNLIKELY(f == nullptr)) TRAP("uninitialized element");
+  if (WB_UNLIKELY(f->type_id_ != inst->type_ids_[W(0)])) TRAP("indirect call type mismatch");
+  uint64_t* nfp = fp + W(3);
+  if (f->code_ != nullptr) {
+    ENTER(f, nfp, ip + 6);
+    DISPATCH();
+  }
+  host_fn = f;
+  host_fp = nfp;
+  host_len = 6;
+  goto host_call;
+}
+host_call: {
+  // Arguments and results live at host_fp; a re-entrant call starts above them.
+  store.frame_top_ = fsp;
+  store.stack_top_ = host_fp + std::max(host_fn->type_->params.size(), host_fn->type_->results.size());
+  HostContext ctx(store, inst);
+  host_trap = host_fn->host_(ctx, host_fp, host_fp);
+  store.stack_top_ = saved_stack_top;
+  if (WB_UNLIKELY(host_trap.has_value())) goto host_trapped;
+  const auto& rt = host_fn->type_->results;
+  for (size_t k = 0; k < rt.size(); ++k)
+    if (rt[k] == ValType::I32 || rt[k] == ValType::F32) host_fp[k] = static_cast<uint32_t>(host_fp[k]);
+  NEXT(host_len);
+}
+
+  // ---- data movement ----------------------------------------------------------------------------
+L_copy:
+  fp[W(0)] = fp[W(1)];
+  NEXT(4);
+L_const32:
+  fp[W(0)] = W(1);
+  NEXT(4);
+L_const64: {
+  uint64_t v;
+  std::memcpy(&v, ip + 4, 8);
+  fp[W(0)] = v;
+  NEXT(6);
+}
+L_select:
+  fp[W(0)] = static_cast<uint32_t>(fp[W(1)]) ? fp[W(2)] : fp[W(3)];
+  NEXT(6);
+L_global_get:
+  fp[W(0)] = globals[W(1)]->value_;
+  NEXT(4);
+L_global_set:
+  globals[W(0)]->value_ = fp[W(1)];
+  NEXT(4);
+L_ref_func:
+  fp[W(0)] = reinterpret_cast<uintptr_t>(funcs[W(1)]);
+  NEXT(4);
+
+  // ---- numeric ----------------------------------------------------------------------------------
+#define WB_UNOP(name, in, out, expr)  \
+  L_##name: {                         \
+    auto a = rd_##in(fp[W(1)]);       \
+    fp[W(0)] = wr_##out(expr);        \
+    NEXT(4);                          \
+  }
+  WB_UNOPS(WB_UNOP)
+#undef WB_UNOP
+
+#define WB_TRUNC(name, in, out, I)                    \
+  L_##name: {                                         \
+    I v{};                                            \
+    int r = checked_trunc<I>(rd_##in(fp[W(1)]), v);   \
+    if (WB_UNLIKELY(r == 1)) TRAP("invalid conversion to integer"); \
+    if (WB_UNLIKELY(r == 2)) TRAP("integer overflow"); \
+    fp[W(0)] = wr_##out(v);                           \
+    NEXT(4);                                          \
+  }
+  WB_TRUNCS(WB_TRUNC)
+#undef WB_TRUNC
+
+#define WB_BINOP(name, T, out, expr) \
+  L_##name: {                        \
+    auto a = rd_##T(fp[W(1)]);       \
+    auto b = rd_##T(fp[W(2)]);       \
+    fp[W(0)] = wr_##out(expr);       \
+    NEXT(6);                         \
+  }
+#define WB_BINOP_SI(name, T, out, expr) \
+  WB_BINOP(name, T, out, expr)          \
+  L_##name##_si: {                      \
+    auto a = rd_##T(fp[W(1)]);          \
+    auto b = imm_##T(W(2));             \
+    fp[W(0)] = wr_##out(expr);          \
+    NEXT(6);                            \
+  }
+#define WB_CMP_OP(name, T, expr) WB_BINOP_SI(name, T, u32, expr)
+  WB_CMPS(WB_CMP_OP)
+  WB_BINOPS_IMM(WB_BINOP_SI)
+  WB_BINOPS(WB_BINOP)
+#undef WB_CMP_OP
+#undef WB_BINOP_SI
+#undef WB_BINOP
+
+#define WB_CMP_BR(name, T, expr)      \
+  L_br_##name##_ss: {                 \
+    auto a = rd_##T(fp[W(0)]);        \
+    auto b = rd_##T(fp[W(1)]);        \
+    if (expr) JUMP(W(2));             \
+    NEXT(6);                          \
+  }                                   \
+  L_br_##name##_si: {                 \
+    auto a = rd_##T(fp[W(0)]);        \
+    auto b = imm_##T(W(1));           \
+    if (expr) JUMP(W(2));             \
+    NEXT(6);                          \
+  }
+  WB_CMPS(WB_CMP_BR)
+#undef WB_CMP_BR
+
+L_i32_div_s: {
+  int32_t a = static_cast<int32_t>(fp[W(1)]), b = static_cast<int32_t>(fp[W(2)]);
+  if (WB_UNLIKELY(b == 0)) TRAP("integer divide by zero");
+  if (WB_UNLIKELY(a == INT32_MIN && b == -1)) TRAP("integer overflow");
+  fp[W(0)] = static_cast<uint32_t>(a / b);
+  NEXT(6);
+}
+L_i32_div_u: {
+  uint32_t a = static_cast<uint32_t>(fp[W(1)]), b = static_cast<uint32_t>(fp[W(2)]);
+  if (WB_UNLIKELY(b == 0)) TRAP("integer divide by zero");
+  fp[W(0)] = a / b;
+  NEXT(6);
+}
+L_i32_rem_s: {
+  int32_t a = static_cast<int32_t>(fp[W(1)]), b = static_cast<int32_t>(fp[W(2)]);
+  if (WB_UNLIKELY(b == 0)) TRAP("integer divide by zero");
+  fp[W(0)] = (b == -1) ? 0u : static_cast<uint32_t>(a % b);
+  NEXT(6);
+}
+L_i32_rem_u: {
+  uint32_t a = static_cast<uint32_t>(fp[W(1)]), b = static_cast<uint32_t>(fp[W(2)]);
+  if (WB_UNLIKELY(b == 0)) TRAP("integer divide by zero");
+  fp[W(0)] = a % b;
+  NEXT(6);
+}
+L_i64_div_s: {
+  int64_t a = static_cast<int64_t>(fp[W(1)]), b = static_cast<int64_t>(fp[W(2)]);
+  if (WB_UNLIKELY(b == 0)) TRAP("integer divide by zero");
+  if (WB_UNLIKELY(a == INT64_MIN && b == -1)) TRAP("integer overflow");
+  fp[W(0)] = static_cast<uint64_t>(a / b);
+  NEXT(6);
+}
+L_i64_div_u: {
+  uint64_t a = fp[W(1)], b = fp[W(2)];
+  if (WB_UNLIKELY(b == 0)) TRAP("integer divide by zero");
+  fp[W(0)] = a / b;
+  NEXT(6);
+}
+L_i64_rem_s: {
+  int64_t a = static_cast<int64_t>(fp[W(1)]), b = static_cast<int64_t>(fp[W(2)]);
+  if (WB_UNLIKELY(b == 0)) TRAP("integer divide by zero");
+  fp[W(0)] = (b == -1) ? 0u : static_cast<uint64_t>(a % b);
+  NEXT(6);
+}
+L_i64_rem_u: {
+  uint64_t a = fp[W(1)], b = fp[W(2)];
+  if (WB_UNLIKELY(b == 0)) TRAP("integer divide by zero");
+  fp[W(0)] = a % b;
+  NEXT(6);
+}
+
+  // ---- memory -------------------------------------------------------------------------------------
+#define WB_LOAD(name, MT, out)                                              \
+  L_##name: {                                                               \
+    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(fp[W(1)])) + W(2); \
+    if (WB_UNLIKELY(ea + sizeof(MT) > mem->size_bytes_)) goto oob;          \
+    MT v;                                                                   \
+    std::memcpy(&v, mem_base + ea, sizeof v);                               \
+    fp[W(0)] = wr_##out(static_cast<decltype(rd_##out(0))>(v));             \
+    NEXT(6);                                                                \
+  }
+  WB_LOADS(WB_LOAD)
+#undef WB_LOAD
+
+#define WB_STORE(name, MT)                                                  \
+  L_##name: {                                                               \
+    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(fp[W(0)])) + W(2); \
+    if (WB_UNLIKELY(ea + sizeof(MT) > mem->size_bytes_)) goto oob;          \
+    MT v = static_cast<MT>(fp[W(1)]);                                       \
+    std::memcpy(mem_base + ea, &v, sizeof v);                               \
+    NEXT(6);                                                                \
+  }
+  WB_STORES(WB_STORE)
+#undef WB_STORE
+
+L_memory_size:
+  fp[W(0)] = mem->size_bytes_ >> 16;
+  NEXT(4);
+L_memory_grow: {
+  int64_t r = mem->grow(static_cast<uint32_t>(fp[W(1)]));
+  fp[W(0)] = static_cast<uint32_t>(static_cast<int32_t>(r));
+  NEXT(4);
+}
+L_memory_fill: {
+  uint64_t d = static_cast<uint32_t>(fp[W(0)]), n = static_cast<uint32_t>(fp[W(2)]);
+  if (WB_UNLIKELY(d + n > mem->size_bytes_)) goto oob;
+  std::memset(mem_base + d, static_cast<int>(static_cast<uint8_t>(fp[W(1)])), n);
+  NEXT(6);
+}
+L_memory_copy: {
+  uint64_t d = static_cast<uint32_t>(fp[W(0)]), s = static_cast<uint32_t>(fp[W(1)]),
+           n = static_cast<uint32_t>(fp[W(2)]);
+  if (WB_UNLIKELY(d + n > mem->size_bytes_ || s + n > mem->size_bytes_)) goto oob;
+  std::memmove(mem_base + d, mem_base + s, n);
+  NEXT(6);
+}
+L_memory_init: {
+  uint32_t seg = W(0);
+  uint64_t d = static_cast<uint32_t>(fp[W(1)]), s = static_cast<uint32_t>(fp[W(2)]),
+           n = static_cast<uint32_t>(fp[W(3)]);
+  const auto& bytes = inst->module_->datas[seg].bytes;
+  uint64_t len = inst->data_dropped_[seg] ? 0 : bytes.size();
+  if (WB_UNLIKELY(s + n > len || d + n > mem->size_bytes_)) goto oob;
+  if (n) std::memcpy(mem_base + d, bytes.data() + s, n);
+  NEXT(6);
+}
+L_data_drop:
+  inst->data_dropped_[W(0)] = 1;
+  NEXT(4);
+
+  // ---- tables -------------------------------------------------------------------------------------
+L_table_get: {
+  Table* t = inst->tables_[W(2)];
+  uint32_t i = static_cast<uint32_t>(fp[W(1)]);
+  if (WB_UNLIKELY(i >= t->elems_.size())) goto table_oob;
+  fp[W(0)] = t->elems_[i];
+  NEXT(6);
+}
+L_table_set: {
+  Table* t = inst->tables_[W(0)];
+  uint32_t i = static_cast<uint32_t>(fp[W(1)]);
+  if (WB_UNLIKELY(i >= t->elems_.size())) goto table_oob;
+  t->elems_[i] = fp[W(2)];
+  NEXT(6);
+}
+L_table_size:
+  fp[W(0)] = static_cast<uint32_t>(inst->tables_[W(1)]->elems_.size());
+  NEXT(4);
+L_table_grow: {
+  Table* t = inst->tables_[W(1)];
+  Value init{t->type_.elem, fp[W(2)]};
+  int64_t r = t->grow(static_cast<uint32_t>(fp[W(3)]), init);
+  fp[W(0)] = static_cast<uint32_t>(static_cast<int32_t>(r));
+  NEXT(6);
+}
+L_table_fill: {
+  Table* t = inst->tables_[W(0)];
+  uint64_t i = static_cast<uint32_t>(fp[W(1)]), n = static_cast<uint32_t>(fp[W(3)]);
+  if (WB_UNLIKELY(i + n > t->elems_.size())) goto table_oob;
+  std::fill_n(t->elems_.begin() + static_cast<ptrdiff_t>(i), n, fp[W(2)]);
+  NEXT(6);
+}
+L_table_copy: {
+  Table* dt = inst->tables_[W(0)];
+  Table* st = inst->tables_[W(1)];
+  uint64_t d = static_cast<uint32_t>(fp[W(2)]), s = static_cast<uint32_t>(fp[W(3)]),
+           n = static_cast<uint32_t>(fp[W(4)]);
+  if (WB_UNLIKELY(d + n > dt->elems_.size() || s + n > st->elems_.size())) goto table_oob;
+  if (n) std::memmove(dt->elems_.data() + d, st->elems_.data() + s, n * sizeof(uint64_t));
+  NEXT(8);
+}
+L_table_init: {
+  Table* t = inst->tables_[W(0)];
+  const auto& vals = inst->elem_values_[W(1)];
+  uint64_t d = static_cast<uint32_t>(fp[W(2)]), s = static_cast<uint32_t>(fp[W(3)]),
+           n = static_cast<uint32_t>(fp[W(4)]);
+  if (WB_UNLIKELY(s + n > vals.size() || d + n > t->elems_.size())) goto table_oob;
+  if (n) std::memcpy(t->elems_.data() + d, vals.data() + s, n * sizeof(uint64_t));
+  NEXT(8);
+}
+L_elem_drop:
+  inst->elem_values_[W(0)].clear();
+  inst->elem_values_[W(0)].shrink_to_fit();
+  NEXT(4);
+
+  // ---- leaving with a trap ----------------------------------------------------------------------
+oob:
+  trap_msg = "out of bounds memory access";
+  goto trap;
+table_oob:
+  trap_msg = "out of bounds table access";
+  goto trap;
+interrupted:
+  trap_kind = TrapKind::Interrupted;
+  trap_msg = "interrupted";
+  goto trap;
+host_trapped: {
+  --store.native_depth_;
+  store.frame_top_ = frame_base;
+  store.stack_top_ = saved_stack_top;
+  Trap t = std::move(*host_trap);
+  if (t.function.empty() && cur != nullptr) t.function = cur->name_;
+  return t;
+}
+trap: {
+  --store.native_depth_;
+  store.frame_top_ = frame_base;
+  store.stack_top_ = saved_stack_top;
+  Trap t;
+  t.kind = trap_kind;
+  t.message = trap_msg;
+  if (cur != nullptr) t.function = cur->name_;
+  return t;
+}
+#undef DISPATCH
+#undef W
+#undef NEXT
+#undef TRAP
+#undef JUMP
+#undef ENTER
+}
+
+const void* const* interpreter_handlers() {
+  static const void* const* table = [] {
+    (void)execute(nullptr, nullptr, nullptr);
+    return g_handlers;
+  }();
+  return table;
+}
+
+}  // namespace wb::wasm

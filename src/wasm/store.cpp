@@ -1,0 +1,385 @@
+// Runtime objects and instantiation: memories, tables, globals, imports, the store.
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "wasm/engine.h"
+#include "wasm/interp.h"
+
+namespace wb::wasm {
+
+namespace {
+constexpr uint64_t kPageSize = 65536;
+
+// Reserves `bytes` of address space, inaccessible until committed.
+void* reserve(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+bool commit(void* p, size_t bytes) { return bytes == 0 || mprotect(p, bytes, PROT_READ | PROT_WRITE) == 0; }
+}  // namespace
+
+// ---- Memory -----------------------------------------------------------------------------------
+Memory::~Memory() {
+  if (base_ != nullptr) munmap(base_, reserved_);
+}
+
+int64_t Memory::grow(uint64_t delta_pages) {
+  uint64_t old_pages = size_bytes_ / kPageSize;
+  if (delta_pages == 0) return static_cast<int64_t>(old_pages);
+  if (delta_pages > max_pages_ || old_pages + delta_pages > max_pages_) return -1;
+  uint64_t new_bytes = (old_pages + delta_pages) * kPageSize;
+  if (!commit(base_ + size_bytes_, new_bytes - size_bytes_)) return -1;
+  size_bytes_ = new_bytes;
+  return static_cast<int64_t>(old_pages);
+}
+
+bool Memory::read(uint64_t offset, void* dst, size_t length) const {
+  if (!in_bounds(offset, length)) return false;
+  if (length) std::memcpy(dst, base_ + offset, length);
+  return true;
+}
+
+bool Memory::write(uint64_t offset, const void* src, size_t length) {
+  if (!in_bounds(offset, length)) return false;
+  if (length) std::memcpy(base_ + offset, src, length);
+  return true;
+}
+
+std::optional<std::string_view> Memory::c_string(uint64_t offset, size_t max_length) const {
+  if (offset >= size_bytes_) return std::nullopt;
+  size_t avail = static_cast<size_t>(std::min<uint64_t>(size_bytes_ - offset, max_length));
+  const void* nul = std::memchr(base_ + offset, 0, avail);
+  if (nul == nullptr) return std::nullopt;
+  return std::string_view(reinterpret_cast<const char*>(base_ + offset),
+                          static_cast<size_t>(static_cast<const uint8_t*>(nul) - (base_ + offset)));
+}
+
+// ---- Table / Global ---------------------------------------------------------------------------
+std::optional<Value> Table::get(uint32_t index) const {
+  if (index >= elems_.size()) return std::nullopt;
+  return Value{type_.elem, elems_[index]};
+}
+
+bool Table::set(uint32_t index, Value v) {
+  if (index >= elems_.size() || v.type != type_.elem) return false;
+  elems_[index] = v.bits;
+  return true;
+}
+
+int64_t Table::grow(uint32_t delta, Value init) {
+  uint64_t old = elems_.size();
+  if (old + delta > max_) return -1;
+  elems_.resize(old + delta, init.bits);
+  return static_cast<int64_t>(old);
+}
+
+bool Global::set(Value v) {
+  if (!type_.is_mutable || v.type != type_.type) return false;
+  value_ = v.bits;
+  return true;
+}
+
+// ---- Imports / Instance -----------------------------------------------------------------------
+ExternKind extern_kind(const Extern& e) { return static_cast<ExternKind>(e.index()); }
+
+void Imports::add(std::string module, std::string name, Extern value) {
+  for (auto& e : entries_) {
+    if (e.first.first == module && e.first.second == name) {
+      e.second = value;
+      return;
+    }
+  }
+  entries_.push_back({{std::move(module), std::move(name)}, value});
+}
+
+const Extern* Imports::find(std::string_view module, std::string_view name) const {
+  for (const auto& e : entries_)
+    if (e.first.first == module && e.first.second == name) return &e.second;
+  return nullptr;
+}
+
+std::optional<Extern> Instance::get_export(std::string_view name) const {
+  const Export* e = module_->find_export(name);
+  if (e == nullptr) return std::nullopt;
+  switch (e->kind) {
+    case ExternKind::Func: return Extern{funcs_[e->index]};
+    case ExternKind::Table: return Extern{tables_[e->index]};
+    case ExternKind::Memory: return Extern{memories_[e->index]};
+    case ExternKind::Global: return Extern{globals_[e->index]};
+  }
+  return std::nullopt;
+}
+
+template <class T>
+static T* export_as(const Instance& inst, std::string_view name) {
+  auto e = inst.get_export(name);
+  if (!e) return nullptr;
+  T* const* p = std::get_if<T*>(&*e);
+  return p ? *p : nullptr;
+}
+
+Function* Instance::function(std::string_view name) const { return export_as<Function>(*this, name); }
+Memory* Instance::memory(std::string_view name) const { return export_as<Memory>(*this, name); }
+Table* Instance::table(std::string_view name) const { return export_as<Table>(*this, name); }
+Global* Instance::global(std::string_view name) const { return export_as<Global>(*this, name); }
+
+Function* Instance::table_function(uint32_t table_index, uint32_t elem_index) const {
+  if (table_index >= tables_.size()) return nullptr;
+  const Table* t = tables_[table_index];
+  if (t->type_.elem != ValType::FuncRef || elem_index >= t->elems_.size()) return nullptr;
+  return reinterpret_cast<Function*>(t->elems_[elem_index]);
+}
+
+// ---- HostContext ------------------------------------------------------------------------------
+Memory* HostContext::memory() {
+  if (caller_ == nullptr) return nullptr;
+  if (Memory* m = caller_->memory("memory")) return m;
+  return caller_->memories_.empty() ? nullptr : caller_->memories_[0];
+}
+
+CallResult<std::vector<Value>> HostContext::call(Function* f, std::span<const Value> args) {
+  return store_.call(f, args);
+}
+
+// ---- Store ------------------------------------------------------------------------------------
+Store::Store(StoreLimits limits) : limits_(limits), interrupt_(std::make_shared<std::atomic<uint32_t>>(kRunning)) {
+  // Value and call stacks: reserved lazily by the kernel (untouched pages cost nothing).
+  size_t stack_bytes = static_cast<size_t>(limits_.value_stack_slots) * sizeof(uint64_t);
+  stack_mem_ = static_cast<uint64_t*>(mmap(nullptr, stack_bytes, PROT_READ | PROT_WRITE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+  if (stack_mem_ == MAP_FAILED) stack_mem_ = nullptr;
+  stack_top_ = stack_mem_;
+  stack_limit_ = stack_mem_ ? stack_mem_ + limits_.value_stack_slots : nullptr;
+  frames_.resize(limits_.max_call_depth + 1);
+  frame_top_ = frames_.data();
+  frame_limit_ = frames_.data() + limits_.max_call_depth;
+}
+
+Store::~Store() {
+  if (stack_mem_ != nullptr) munmap(stack_mem_, static_cast<size_t>(limits_.value_stack_slots) * sizeof(uint64_t));
+}
+
+uint32_t Store::intern_type(const FuncType& t) {
+  for (size_t i = 0; i < type_table_.size(); ++i)
+    if (*type_table_[i] == t) return static_cast<uint32_t>(i);
+  type_table_.push_back(std::make_unique<FuncType>(t));
+  return static_cast<uint32_t>(type_table_.size() - 1);
+}
+
+Function* Store::create_host_function(const FuncType& type, HostFunc fn, std::string debug_name) {
+  Function& f = functions_.emplace_back();
+  f.type_id_ = intern_type(type);
+  f.type_ = type_table_[f.type_id_].get();
+  f.host_ = std::move(fn);
+  f.name_ = std::move(debug_name);
+  return &f;
+}
+
+Result<Memory*> Store::create_memory(const MemoryType& type) {
+  uint64_t cap = limits_.max_memory_pages;
+  if (type.limits.min > cap)
+    return make_error("memory of " + std::to_string(type.limits.min) + " pages exceeds the limit of " +
+                      std::to_string(cap) + " pages");
+  uint64_t max_pages = std::min<uint64_t>(type.limits.max.value_or(65536), cap);
+  auto mem = std::unique_ptr<Memory>(new Memory());
+  mem->type_ = type;
+  mem->max_pages_ = max_pages;
+  mem->reserved_ = std::max<uint64_t>(max_pages * kPageSize, kPageSize);
+  mem->base_ = static_cast<uint8_t*>(reserve(mem->reserved_));
+  if (mem->base_ == nullptr) return make_error("cannot reserve address space for a memory");
+  if (!commit(mem->base_, type.limits.min * kPageSize)) return make_error("out of memory");
+  mem->size_bytes_ = type.limits.min * kPageSize;
+  memories_.push_back(std::move(mem));
+  return memories_.back().get();
+}
+
+Result<Table*> Store::create_table(const TableType& type, Value init) {
+  if (type.limits.min > limits_.max_table_elements)
+    return make_error("table of " + std::to_string(type.limits.min) + " elements exceeds the limit");
+  Table& t = tables_.emplace_back();
+  t.type_ = type;
+  t.max_ = std::min<uint64_t>(type.limits.max.value_or(UINT32_MAX), limits_.max_table_elements);
+  t.elems_.assign(type.limits.min, init.bits);
+  return &t;
+}
+
+Result<Global*> Store::create_global(const GlobalType& type, Value init) {
+  Global& g = globals_.emplace_back();
+  g.type_ = type;
+  g.value_ = init.bits;
+  return &g;
+}
+
+namespace {
+
+bool limits_match(uint64_t actual_min, std::optional<uint64_t> actual_max, const Limits& expected) {
+  if (actual_min < expected.min) return false;
+  if (expected.max) {
+    if (!actual_max || *actual_max > *expected.max) return false;
+  }
+  return true;
+}
+
+uint64_t eval_const(const ConstExpr& e, const Instance& inst) {
+  switch (e.op) {
+    case ConstExpr::Op::Const: return e.bits;
+    case ConstExpr::Op::RefNull: return 0;
+    case ConstExpr::Op::RefFunc: return reinterpret_cast<uintptr_t>(inst.funcs_[e.index]);
+    case ConstExpr::Op::GlobalGet: return inst.globals_[e.index]->value_;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const Imports& imports) {
+  const Module& m = *module;
+  Instance& inst = instances_.emplace_back();
+  inst.module_ = module;
+  inst.store_ = this;
+  inst.type_ids_.reserve(m.types.size());
+  for (const auto& t : m.types) inst.type_ids_.push_back(intern_type(t));
+
+  // 1. Imports.
+  for (const Import& im : m.imports) {
+    const Extern* e = imports.find(im.module, im.name);
+    std::string what = "\"" + im.module + "\" \"" + im.name + "\"";
+    if (e == nullptr) return make_error("unknown import " + what);
+    if (extern_kind(*e) != im.kind)
+      return make_error("incompatible import type for " + what + ": expected a " + to_string(im.kind) + ", got a " +
+                        to_string(extern_kind(*e)));
+    switch (im.kind) {
+      case ExternKind::Func: {
+        Function* f = std::get<Function*>(*e);
+        if (f->type_id_ != inst.type_ids_[im.type_index])
+          return make_error("incompatible import type for " + what + ": expected " + m.types[im.type_index].to_string() +
+                            ", got " + f->type_->to_string());
+        inst.funcs_.push_back(f);
+        break;
+      }
+      case ExternKind::Table: {
+        Table* t = std::get<Table*>(*e);
+        std::optional<uint64_t> amax = t->type_.limits.max;
+        if (t->type_.elem != im.table.elem || !limits_match(t->elems_.size(), amax, im.table.limits))
+          return make_error("incompatible import type for " + what + ": table type or limits differ");
+        inst.tables_.push_back(t);
+        break;
+      }
+      case ExternKind::Memory: {
+        Memory* mem = std::get<Memory*>(*e);
+        if (!limits_match(mem->pages(), mem->type_.limits.max, im.memory.limits))
+          return make_error("incompatible import type for " + what + ": memory limits differ");
+        inst.memories_.push_back(mem);
+        break;
+      }
+      case ExternKind::Global: {
+        Global* g = std::get<Global*>(*e);
+        if (g->type_.type != im.global.type || g->type_.is_mutable != im.global.is_mutable)
+          return make_error("incompatible import type for " + what + ": global type differs");
+        inst.globals_.push_back(g);
+        break;
+      }
+    }
+  }
+
+  // 2. Allocation.
+  for (uint32_t i = 0; i < m.code.size(); ++i) {
+    uint32_t idx = m.num_imported_funcs + i;
+    Function& f = functions_.emplace_back();
+    f.type_id_ = inst.type_ids_[m.func_types[idx]];
+    f.type_ = type_table_[f.type_id_].get();
+    f.instance_ = &inst;
+    f.code_ = &m.code[i];
+    f.name_ = m.function_name(idx);
+    inst.funcs_.push_back(&f);
+  }
+  for (size_t i = m.num_imported_tables; i < m.tables.size(); ++i) {
+    auto t = create_table(m.tables[i], Value::null(m.tables[i].elem));
+    if (!t) return t.error();
+    inst.tables_.push_back(*t);
+  }
+  for (size_t i = m.num_imported_memories; i < m.memories.size(); ++i) {
+    auto mem = create_memory(m.memories[i]);
+    if (!mem) return mem.error();
+    inst.memories_.push_back(*mem);
+  }
+  for (size_t i = 0; i < m.global_inits.size(); ++i) {
+    const GlobalType& gt = m.globals[m.num_imported_globals + i];
+    auto g = create_global(gt, Value{gt.type, eval_const(m.global_inits[i], inst)});
+    inst.globals_.push_back(*g);
+  }
+  inst.elem_values_.resize(m.elems.size());
+  for (size_t i = 0; i < m.elems.size(); ++i) {
+    auto& vals = inst.elem_values_[i];
+    vals.reserve(m.elems[i].items.size());
+    for (const auto& item : m.elems[i].items) vals.push_back(eval_const(item, inst));
+  }
+  inst.data_dropped_.assign(m.datas.size(), 0);
+
+  // 3. Active element segments, then data segments (effects of earlier ones persist).
+  for (size_t i = 0; i < m.elems.size(); ++i) {
+    const ElemSegment& seg = m.elems[i];
+    if (seg.mode == SegmentMode::Active) {
+      Table* t = inst.tables_[seg.table];
+      uint64_t offset = static_cast<uint32_t>(eval_const(seg.offset, inst));
+      auto& vals = inst.elem_values_[i];
+      if (offset + vals.size() > t->elems_.size()) return make_error("out of bounds table access (element segment)");
+      std::copy(vals.begin(), vals.end(), t->elems_.begin() + static_cast<ptrdiff_t>(offset));
+    }
+    if (seg.mode != SegmentMode::Passive) inst.elem_values_[i].clear();
+  }
+  for (size_t i = 0; i < m.datas.size(); ++i) {
+    const DataSegment& seg = m.datas[i];
+    if (seg.mode != SegmentMode::Active) continue;
+    Memory* mem = inst.memories_[seg.memory];
+    uint64_t offset = static_cast<uint32_t>(eval_const(seg.offset, inst));
+    if (!mem->write(offset, seg.bytes.data(), seg.bytes.size()))
+      return make_error("out of bounds memory access (data segment)");
+    inst.data_dropped_[i] = 1;
+  }
+
+  // 4. Start function.
+  if (m.start) {
+    auto r = call(inst.funcs_[*m.start], {});
+    if (!r) return make_error("start function trapped: " + r.error().to_string());
+  }
+  return &inst;
+}
+
+CallResult<std::vector<Value>> Store::call(Function* f, std::span<const Value> args) {
+  const FuncType& t = f->type();
+  if (args.size() != t.params.size())
+    return Trap{TrapKind::Host, "wrong number of arguments: expected " + std::to_string(t.params.size()) + ", got " +
+                                    std::to_string(args.size()), f->name_, 0};
+  for (size_t i = 0; i < args.size(); ++i)
+    if (args[i].type != t.params[i])
+      return Trap{TrapKind::Host, "argument " + std::to_string(i) + " has type " + to_string(args[i].type) +
+                                      ", expected " + to_string(t.params[i]), f->name_, 0};
+  size_t slots = std::max(t.params.size(), t.results.size());
+  if (stack_mem_ == nullptr || stack_top_ + slots > stack_limit_)
+    return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name_, 0};
+  uint64_t* base = stack_top_;
+  for (size_t i = 0; i < args.size(); ++i) base[i] = args[i].bits;
+  std::optional<Trap> trap;
+  if (f->is_host()) {
+    uint64_t* saved = stack_top_;
+    stack_top_ = base + slots;
+    HostContext ctx(*this, nullptr);
+    trap = f->host_(ctx, base, base);
+    stack_top_ = saved;
+  } else {
+    trap = execute(this, f, base);
+  }
+  if (trap) return std::move(*trap);
+  std::vector<Value> out(t.results.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint64_t bits = base[i];
+    if (t.results[i] == ValType::I32 || t.results[i] == ValType::F32) bits = static_cast<uint32_t>(bits);
+    out[i] = Value{t.results[i], bits};
+  }
+  return out;
+}
+
+}  // namespace wb::wasm
