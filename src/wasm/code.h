@@ -14,6 +14,7 @@ namespace wb::wasm {
 #define WB_OP_NAME(name, ...) name,
 #define WB_OP_NAME_SI(name, ...) name, name##_si,
 #define WB_OP_BR(name, ...) br_##name##_ss, br_##name##_si,
+#define WB_OP_MEM(binop, load, ...) binop##__##load,
 enum class Op : uint16_t {
   WB_SPECIAL_OPS(WB_OP_NAME)
   WB_UNOPS(WB_OP_NAME)
@@ -25,14 +26,19 @@ enum class Op : uint16_t {
   WB_LOADS(WB_OP_NAME)
   WB_STORES(WB_OP_NAME)
   WB_CMPS(WB_OP_BR)
+  WB_MEMBINOPS(WB_OP_MEM)
   kCount
 };
 #undef WB_OP_NAME
 #undef WB_OP_NAME_SI
 #undef WB_OP_BR
+#undef WB_OP_MEM
 
 // Handler address of every Op (computed-goto labels inside the interpreter).
 const void* const* interpreter_handlers();
+
+// The name of the operation with this handler address (for code dumps), or "?".
+const char* op_name(const void* handler);
 
 // Encodes an instruction's handler into its first two code words.
 inline void put_handler(uint32_t* words, Op op) {

@@ -8,6 +8,8 @@
 // local of a following `local.set`. Comparisons feeding `br_if`/`if` become one fused
 // compare-and-branch.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "wasm/code.h"
 #include "wasm/compiler.h"
@@ -18,13 +20,17 @@ namespace {
 constexpr ValType kUnknown = static_cast<ValType>(0);
 constexpr uint32_t kMaxLocals = 50000;
 
-enum class Kind : uint8_t { Temp, Local, Const };
+// Where an operand's value is: in the slot of its stack position (Temp), in a local, an
+// immediate, or (AddrAdd) the i32 sum of a slot and an immediate, which memory accesses
+// absorb into their address computation and other consumers materialise with one add.
+enum class Kind : uint8_t { Temp, Local, Const, AddrAdd };
 
 struct Operand {
   ValType type = kUnknown;
   Kind kind = Kind::Temp;
-  uint32_t local = 0;  // Kind::Local
-  uint64_t bits = 0;   // Kind::Const
+  uint32_t local = 0;  // Local: the local; AddrAdd: the base slot
+  uint64_t bits = 0;   // Const: the value; AddrAdd: the addend
+  bool base_is_local = false;  // AddrAdd: the base slot is a local (spilled when it changes)
 };
 
 enum class CtrlKind : uint8_t { Function, Block, Loop, If, Else };
@@ -367,7 +373,18 @@ class FunctionCompiler {
     label();  // a constant store is not retargetable by the peephole (different layout)
   }
   void emit_copy(uint32_t dst, uint32_t src) {
-    if (dst != src) emit(Op::copy, {dst, src}, 0);
+    if (dst == src) return;
+    if (last_start_ >= 0 && last_op_ == Op::copy) {
+      // Two consecutive copies become one copy2 (same order, one dispatch).
+      uint32_t s = static_cast<uint32_t>(last_start_);
+      put_handler(&code_[s], Op::copy2);
+      code_.push_back(dst);
+      code_.push_back(src);
+      last_op_ = Op::copy2;
+      last_dst_ = s + 4;
+      return;
+    }
+    emit(Op::copy, {dst, src}, 0);
   }
 
   // ---- operand stack --------------------------------------------------------------------
@@ -405,8 +422,7 @@ class FunctionCompiler {
     Operand& o = stack_[pos];
     if (o.kind == Kind::Temp) return;
     if (live()) {
-      if (o.kind == Kind::Local) emit_copy(slot_of_pos(pos), o.local);
-      else emit_const(slot_of_pos(pos), o.type, o.bits);
+      emit_value(slot_of_pos(pos), o);
       label();
     }
     o.kind = Kind::Temp;
@@ -417,18 +433,26 @@ class FunctionCompiler {
   // Before local x changes: entries still reading x lazily get their own copy.
   void spill_local(uint32_t x) {
     for (size_t i = 0; i < stack_.size(); ++i)
-      if (stack_[i].kind == Kind::Local && stack_[i].local == x) materialize(i);
+      if (reads_local(stack_[i], x)) materialize(i);
   }
   bool has_lazy_local(uint32_t x) const {
     for (const auto& o : stack_)
-      if (o.kind == Kind::Local && o.local == x) return true;
+      if (reads_local(o, x)) return true;
     return false;
   }
-  // The slot an operand at `pos` is read from (constants must be materialized first).
-  uint32_t read_slot(size_t pos) const {
-    const Operand& o = stack_[pos];
-    return o.kind == Kind::Local ? o.local : slot_of_pos(pos);
+  static bool reads_local(const Operand& o, uint32_t x) {
+    return (o.kind == Kind::Local && o.local == x) || (o.kind == Kind::AddrAdd && o.base_is_local && o.local == x);
   }
+  // Writes the value of a lazy operand into slot `dst`.
+  void emit_value(uint32_t dst, const Operand& o) {
+    switch (o.kind) {
+      case Kind::Temp: break;
+      case Kind::Local: emit_copy(dst, o.local); break;
+      case Kind::Const: emit_const(dst, o.type, o.bits); break;
+      case Kind::AddrAdd: emit(Op::i32_add_si, {dst, o.local, static_cast<uint32_t>(o.bits)}, 0); break;
+    }
+  }
+  // The slot an operand at `pos` is read from (constants must be materialized first).
 
   // Checks that the top of the stack matches `types` (without popping in the polymorphic
   // part, but popping real entries into `popped`).
@@ -463,8 +487,8 @@ class FunctionCompiler {
       size_t pos = h - n + i;
       uint32_t dst = slot_of_pos(target_height + i);
       const Operand& o = stack_[pos];
-      if (o.kind == Kind::Const) emit_const(dst, o.type, o.bits);
-      else emit_copy(dst, read_slot(pos));
+      if (o.kind == Kind::Temp) emit_copy(dst, slot_of_pos(pos));
+      else emit_value(dst, o);
     }
     label();
   }
@@ -482,15 +506,16 @@ class FunctionCompiler {
     bool conflict = false;
     for (size_t j = 0; j < n; ++j) {
       const Operand& o = stack_[h - n + j];
-      if (o.kind == Kind::Local && o.local < n && o.local != j) conflict = true;
+      bool local_src = o.kind == Kind::Local || (o.kind == Kind::AddrAdd && o.base_is_local);
+      if (local_src && o.local < n && (o.local != j || o.kind == Kind::AddrAdd)) conflict = true;
     }
     if (conflict)
       for (size_t j = 0; j < n; ++j) materialize(h - n + j);
     for (size_t i = 0; i < n; ++i) {
       size_t pos = h - n + i;
       const Operand& o = stack_[pos];
-      if (o.kind == Kind::Const) emit_const(static_cast<uint32_t>(i), o.type, o.bits);
-      else emit_copy(static_cast<uint32_t>(i), read_slot(pos));
+      if (o.kind == Kind::Temp) emit_copy(static_cast<uint32_t>(i), slot_of_pos(pos));
+      else emit_value(static_cast<uint32_t>(i), o);
     }
   }
   void emit_return() {
@@ -511,7 +536,7 @@ class FunctionCompiler {
   // Slot of a popped operand; a constant gets stored into the slot of its position first.
   uint32_t read_slot_or_const(const Operand& o, size_t pos) {
     if (o.kind == Kind::Local) return o.local;
-    if (o.kind == Kind::Const) emit_const(slot_of_pos(pos), o.type, o.bits);
+    if (o.kind != Kind::Temp) emit_value(slot_of_pos(pos), o);
     return slot_of_pos(pos);
   }
   void patch(std::pair<uint32_t, uint32_t> fix, uint32_t target) { code_[fix.second] = target - fix.first; }
@@ -597,6 +622,14 @@ class FunctionCompiler {
     if (cond.kind == Kind::Temp && last_dst_ >= 0 && static_cast<uint32_t>(last_dst_) == last_start_ + 2 &&
         code_[static_cast<size_t>(last_dst_)] == slot_of_pos(pos)) {
       uint32_t s = static_cast<uint32_t>(last_start_);
+      if (last_op_ == Op::i32_and_si) {  // a bit test
+        pb.a = code_[s + 3];
+        pb.b = code_[s + 4];
+        pb.has_b = true;
+        pb.op = when_true ? Op::br_and_nz : Op::br_and_z;
+        rewind_last();
+        return pb;
+      }
       for (int opc = 0x45; opc <= 0x5A; ++opc) {
         const NumInfo& ni = nt.ops[opc];
         if (!ni.valid) continue;
@@ -642,6 +675,8 @@ class FunctionCompiler {
   bool op_call_indirect(uint32_t type_index, uint32_t table);
   bool op_numeric(const NumInfo& ni);
   bool op_memory(const MemOpInfo& mi);
+  uint32_t fold_address_add(const Operand& addr, size_t pos, uint32_t& add);
+  bool try_fuse_load(const NumInfo& ni, const Operand& a, size_t pos_a, const Operand& b, size_t pos_b);
   bool op_local_set(uint32_t x, bool tee);
   bool op_select(ValType typed);
   bool op_prefixed_fc();
@@ -710,6 +745,28 @@ bool FunctionCompiler::compile() {
   frame = std::max<size_t>(frame, ft.results.size());
   out_.frame_slots = static_cast<uint32_t>(frame);
   code_.shrink_to_fit();
+  if (const char* want = std::getenv("WB_DUMP_CODE"); want && std::atoi(want) == static_cast<int>(func_index_)) {
+    // Development aid: prints the translated code (words after each handler's name).
+    std::fprintf(stderr, "func %u: %u locals, %u slots\n", func_index_, num_locals_, out_.frame_slots);
+    const void* const* table = interpreter_handlers();
+    for (size_t i = 0; i < code_.size();) {
+      const void* h;
+      std::memcpy(&h, &code_[i], sizeof h);
+      std::fprintf(stderr, "%5zu %-18s", i, op_name(h));
+      size_t j = i + 2;
+      while (j < code_.size()) {
+        const void* nh;
+        std::memcpy(&nh, &code_[j], sizeof nh);
+        bool is_handler = false;
+        for (size_t k = 0; k < static_cast<size_t>(Op::kCount); ++k) is_handler |= table[k] == nh;
+        if (is_handler) break;
+        std::fprintf(stderr, " %d", static_cast<int32_t>(code_[j]));
+        ++j;
+      }
+      std::fprintf(stderr, "\n");
+      i = j;
+    }
+  }
   return true;
 }
 
@@ -725,6 +782,8 @@ void FunctionCompiler::push_result(ValType t, Op op, std::initializer_list<uint3
 
 bool FunctionCompiler::op_numeric(const NumInfo& ni) {
   if (ni.nop) {
+    if (!stack_.empty() && stack_.size() > ctrls_.back().height && stack_.back().kind == Kind::AddrAdd)
+      materialize(stack_.size() - 1);
     Operand a;
     if (!pop(ni.in, a)) return false;
     a.type = ni.out;
@@ -758,6 +817,43 @@ bool FunctionCompiler::op_numeric(const NumInfo& ni) {
     int64_t v = static_cast<int64_t>(o.bits);
     return v >= INT32_MIN && v <= INT32_MAX;
   };
+  if (ni.op == Op::i32_add || ni.op == Op::i32_sub) {
+    // x + C stays lazy: a memory access absorbs it, anything else materialises it.
+    const Operand* x = nullptr;
+    uint32_t c = 0;
+    size_t xpos = 0;
+    if (b.kind == Kind::Const && a.kind != Kind::Const) {
+      x = &a;
+      xpos = pos_a;
+      c = ni.op == Op::i32_add ? static_cast<uint32_t>(b.bits) : 0u - static_cast<uint32_t>(b.bits);
+    } else if (ni.op == Op::i32_add && a.kind == Kind::Const && b.kind != Kind::Const) {
+      x = &b;
+      xpos = pos_b;
+      c = static_cast<uint32_t>(a.bits);
+    }
+    if (x != nullptr) {
+      Operand r{ValType::I32, Kind::AddrAdd, 0, 0, false};
+      if (x->kind == Kind::AddrAdd) {
+        r.local = x->local;
+        r.base_is_local = x->base_is_local;
+        r.bits = static_cast<uint32_t>(x->bits + c);
+      } else if (x->kind == Kind::Local) {
+        r.local = x->local;
+        r.base_is_local = true;
+        r.bits = c;
+      } else {
+        // A temp base: it must sit in the slot of the result's position, which it keeps.
+        uint32_t base = slot_of_pos(xpos);
+        uint32_t dst = slot_of_pos(pos_a);
+        if (base != dst) emit_copy(dst, base);
+        label();
+        r.local = dst;
+        r.bits = c;
+      }
+      push(r);
+      return true;
+    }
+  }
   if (ni.op_si != Op::exit) {
     if (fits_imm(b) && a.kind != Kind::Const) {
       uint32_t sa = read_slot_or_const(a, pos_a);
@@ -770,10 +866,68 @@ bool FunctionCompiler::op_numeric(const NumInfo& ni) {
       return true;
     }
   }
+  if (try_fuse_load(ni, a, pos_a, b, pos_b)) return true;
   uint32_t sa = read_slot_or_const(a, pos_a);
   uint32_t sb = read_slot_or_const(b, pos_b);
   push_result(ni.out, ni.op, {sa, sb});
   return true;
+}
+
+// A load emitted just before, whose result is consumed here as the second operand (or the
+// first, for commutative integer operations), is folded into this operation.
+bool FunctionCompiler::try_fuse_load(const NumInfo& ni, const Operand& a, size_t pos_a, const Operand& b,
+                                     size_t pos_b) {
+  struct Fusion {
+    Op binop, load, fused;
+  };
+  static const Fusion kFusions[] = {
+#define WB_FUSION(binop, load, ...) {Op::binop, Op::load, Op::binop##__##load},
+      WB_MEMBINOPS(WB_FUSION)
+#undef WB_FUSION
+  };
+  if (last_dst_ < 0 || static_cast<uint32_t>(last_dst_) != last_start_ + 2) return false;
+  uint32_t produced = code_[static_cast<size_t>(last_dst_)];
+  const Operand* other = nullptr;
+  size_t other_pos = 0;
+  if (b.kind == Kind::Temp && produced == slot_of_pos(pos_b) && (a.kind == Kind::Local || a.kind == Kind::Temp)) {
+    other = &a;
+    other_pos = pos_a;
+  } else if (ni.commutative && (ni.in == ValType::I32 || ni.in == ValType::I64) && a.kind == Kind::Temp &&
+             produced == slot_of_pos(pos_a) && b.kind == Kind::Local) {
+    other = &b;
+    other_pos = pos_b;
+  } else {
+    return false;
+  }
+  for (const Fusion& f : kFusions) {
+    if (f.binop != ni.op || f.load != last_op_) continue;
+    uint32_t s = static_cast<uint32_t>(last_start_);
+    uint32_t addr = code_[s + 3], offset = code_[s + 4], add = code_[s + 5];
+    rewind_last();
+    uint32_t so = other->kind == Kind::Local ? other->local : slot_of_pos(other_pos);
+    push_result(ni.out, f.fused, {so, addr, offset, add});
+    return true;
+  }
+  return false;
+}
+
+// An address computed by `x + C` just before the access is folded into it: the access
+// computes (x + C) mod 2^32 + offset itself, so wrap-around semantics are kept.
+uint32_t FunctionCompiler::fold_address_add(const Operand& addr, size_t pos, uint32_t& add) {
+  if (addr.kind == Kind::AddrAdd) {
+    add = static_cast<uint32_t>(addr.bits);
+    return addr.local;
+  }
+  if (addr.kind == Kind::Temp && last_op_ == Op::i32_add_si && last_dst_ >= 0 &&
+      static_cast<uint32_t>(last_dst_) == last_start_ + 2 && code_[static_cast<size_t>(last_dst_)] == slot_of_pos(pos)) {
+    uint32_t s = static_cast<uint32_t>(last_start_);
+    uint32_t src = code_[s + 3];
+    add = code_[s + 4];
+    rewind_last();
+    return src;
+  }
+  add = 0;
+  return read_slot_or_const(addr, pos);
 }
 
 bool FunctionCompiler::op_memory(const MemOpInfo& mi) {
@@ -787,9 +941,10 @@ bool FunctionCompiler::op_memory(const MemOpInfo& mi) {
     if (!pop(mi.type, v) || !pop(ValType::I32, addr)) return false;
     size_t pos_a = stack_.size();
     if (!live()) return true;
-    uint32_t sa = read_slot_or_const(addr, pos_a);
+    uint32_t add = 0;
+    uint32_t sa = fold_address_add(addr, pos_a, add);
     uint32_t sv = read_slot_or_const(v, pos_v);
-    emit(mi.op, {sa, sv, offset});
+    emit(mi.op, {sa, sv, offset, add});
     return true;
   }
   Operand addr;
@@ -799,8 +954,9 @@ bool FunctionCompiler::op_memory(const MemOpInfo& mi) {
     push(mi.type);
     return true;
   }
-  uint32_t sa = read_slot_or_const(addr, pos);
-  push_result(mi.type, mi.op, {sa, offset});
+  uint32_t add = 0;
+  uint32_t sa = fold_address_add(addr, pos, add);
+  push_result(mi.type, mi.op, {sa, offset, add});
   return true;
 }
 
@@ -820,11 +976,13 @@ bool FunctionCompiler::op_local_set(uint32_t x, bool tee) {
       if (!(v.kind == Kind::Local && v.local == x)) {
         // Store the value first if it must survive (it might read x through a lazy slot).
         spill_local(x);
-        if (v.kind == Kind::Const) emit_const(x, v.type, v.bits);
-        else emit_copy(x, v.kind == Kind::Local ? v.local : slot_of_pos(pos));
+        if (v.kind == Kind::Temp) emit_copy(x, slot_of_pos(pos));
+        else emit_value(x, v);
       }
     }
-    label();  // the value now lives in x; don't retarget again
+    // No label: the last instruction now writes local x, which no peephole mistakes for the
+    // temp slot it looks for.
+    label();
   }
   if (tee) push(Operand{locals_[x], Kind::Local, x, 0});
   return true;

@@ -68,7 +68,8 @@ class Decoder {
 
 bool Decoder::decode() {
   uint32_t magic, version;
-  if (!r_.fixed32(magic) || magic != 0x6D736100) return fail("magic header not detected: not a WebAssembly module");
+  if (r_.remaining() < 4 || !r_.fixed32(magic) || magic != 0x6D736100)
+    return fail("magic header not detected: not a WebAssembly module");
   if (!r_.fixed32(version)) return fail("unexpected end: no version");
   if (version != 1) return fail("unknown binary version " + std::to_string(version));
 
@@ -82,7 +83,8 @@ bool Decoder::decode() {
     if (id > 12) return fail("malformed section id " + std::to_string(id));
     const uint8_t* body;
     size_t body_offset = r_.offset();
-    if (!r_.bytes(body, size)) return fail("section size mismatch: unexpected end of section");
+    if (size > r_.remaining()) return fail("section size mismatch: section " + std::to_string(id) + " runs past the end");
+    if (!r_.bytes(body, size)) return false;
     Reader s(body, body + size, body_offset);
     if (id != 0) {
       int ord = kOrder[id];

@@ -9,6 +9,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#ifdef WB_INTERP_PROFILE
+#include <cstdio>
+#include <tuple>
+#include <vector>
+#endif
 
 #include "wasm/code.h"
 #include "wasm/engine.h"
@@ -25,6 +30,11 @@ inline uint64_t wr_u32(uint32_t v) { return v; }
 inline uint64_t wr_u64(uint64_t v) { return v; }
 inline uint64_t wr_f32(float v) { return std::bit_cast<uint32_t>(v); }
 inline uint64_t wr_f64(double v) { return std::bit_cast<uint64_t>(v); }
+inline uint32_t mem_u32(uint32_t v) { return v; }
+inline uint32_t mem_u32(uint8_t v) { return v; }
+inline uint64_t mem_u64(uint64_t v) { return v; }
+inline float mem_f32(uint32_t v) { return std::bit_cast<float>(v); }
+inline double mem_f64(uint64_t v) { return std::bit_cast<double>(v); }
 inline uint32_t imm_u32(uint32_t w) { return w; }
 inline uint64_t imm_u64(uint32_t w) { return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w))); }
 
@@ -73,6 +83,54 @@ inline int checked_trunc(F f, I& out) {
 
 const void* const* g_handlers = nullptr;
 
+constexpr size_t kOps = static_cast<size_t>(Op::kCount);
+const char* const kOpNames[] = {
+#define WB_N(name, ...) #name,
+#define WB_N_SI(name, ...) #name, #name "_si",
+#define WB_N_BR(name, ...) "br_" #name "_ss", "br_" #name "_si",
+#define WB_N_MEM(binop, load, ...) #binop "__" #load,
+    WB_SPECIAL_OPS(WB_N) WB_UNOPS(WB_N) WB_TRUNCS(WB_N) WB_CMPS(WB_N_SI) WB_BINOPS_IMM(WB_N_SI) WB_BINOPS(WB_N)
+        WB_DIVS(WB_N) WB_LOADS(WB_N) WB_STORES(WB_N) WB_CMPS(WB_N_BR) WB_MEMBINOPS(WB_N_MEM)};
+#undef WB_N_MEM
+#undef WB_N
+#undef WB_N_SI
+#undef WB_N_BR
+
+#ifdef WB_INTERP_PROFILE
+// Development aid (-DWB_INTERP_PROFILE): counts executed operations and pairs of them,
+// printed at exit, to find what to fuse.
+uint64_t g_op_count[kOps];
+uint64_t g_pair_count[kOps][kOps];
+size_t g_prev = 0;
+void profile_dispatch(const void* const* labels, const void* h) {
+  size_t op = 0;
+  while (labels[op] != h) ++op;
+  ++g_op_count[op];
+  ++g_pair_count[g_prev][op];
+  g_prev = op;
+}
+struct ProfileReport {
+  ~ProfileReport() {
+    uint64_t total = 0;
+    for (auto c : g_op_count) total += c;
+    std::fprintf(stderr, "dispatches: %llu\n", static_cast<unsigned long long>(total));
+    std::vector<std::pair<uint64_t, size_t>> ops;
+    for (size_t i = 0; i < kOps; ++i) ops.push_back({g_op_count[i], i});
+    std::sort(ops.rbegin(), ops.rend());
+    for (size_t i = 0; i < 25 && ops[i].first; ++i)
+      std::fprintf(stderr, "  %6.2f%% %s\n", 100.0 * ops[i].first / total, kOpNames[ops[i].second]);
+    std::vector<std::tuple<uint64_t, size_t, size_t>> pairs;
+    for (size_t a = 0; a < kOps; ++a)
+      for (size_t b = 0; b < kOps; ++b)
+        if (g_pair_count[a][b]) pairs.push_back({g_pair_count[a][b], a, b});
+    std::sort(pairs.rbegin(), pairs.rend());
+    for (size_t i = 0; i < 25 && i < pairs.size(); ++i)
+      std::fprintf(stderr, "  pair %6.2f%% %s -> %s\n", 100.0 * std::get<0>(pairs[i]) / total,
+                   kOpNames[std::get<1>(pairs[i])], kOpNames[std::get<2>(pairs[i])]);
+  }
+} g_profile_report;
+#endif
+
 }  // namespace
 
 #define WB_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -81,14 +139,16 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
 #define WB_LABEL(name, ...) &&L_##name,
 #define WB_LABEL_SI(name, ...) &&L_##name, &&L_##name##_si,
 #define WB_LABEL_BR(name, ...) &&L_br_##name##_ss, &&L_br_##name##_si,
+#define WB_LABEL_MEM(binop, load, ...) &&L_##binop##__##load,
   static const void* const kLabels[] = {
       WB_SPECIAL_OPS(WB_LABEL) WB_UNOPS(WB_LABEL) WB_TRUNCS(WB_LABEL) WB_CMPS(WB_LABEL_SI)
       WB_BINOPS_IMM(WB_LABEL_SI) WB_BINOPS(WB_LABEL) WB_DIVS(WB_LABEL) WB_LOADS(WB_LABEL)
-      WB_STORES(WB_LABEL) WB_CMPS(WB_LABEL_BR)};
+      WB_STORES(WB_LABEL) WB_CMPS(WB_LABEL_BR) WB_MEMBINOPS(WB_LABEL_MEM)};
   static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<size_t>(Op::kCount));
 #undef WB_LABEL
 #undef WB_LABEL_SI
 #undef WB_LABEL_BR
+#undef WB_LABEL_MEM
   if (store_ptr == nullptr) {
     g_handlers = kLabels;
     return std::nullopt;
@@ -128,12 +188,22 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
     mem_base = mem ? mem->base_ : nullptr;
   };
 
+#ifdef WB_INTERP_PROFILE
+#define DISPATCH()                            \
+  do {                                        \
+    const void* h_;                           \
+    std::memcpy(&h_, ip, sizeof h_);          \
+    profile_dispatch(kLabels, h_);            \
+    goto* h_;                                 \
+  } while (0)
+#else
 #define DISPATCH()                            \
   do {                                        \
     const void* h_;                           \
     std::memcpy(&h_, ip, sizeof h_);          \
     goto* h_;                                 \
   } while (0)
+#endif
 #define W(k) ip[2 + (k)]
 #define NEXT(n)  \
   do {           \
@@ -268,6 +338,16 @@ host_call: {
 L_copy:
   fp[W(0)] = fp[W(1)];
   NEXT(4);
+L_copy2:
+  fp[W(0)] = fp[W(1)];
+  fp[W(2)] = fp[W(3)];
+  NEXT(6);
+L_br_and_z:
+  if ((static_cast<uint32_t>(fp[W(0)]) & W(1)) == 0) JUMP(W(2));
+  NEXT(6);
+L_br_and_nz:
+  if ((static_cast<uint32_t>(fp[W(0)]) & W(1)) != 0) JUMP(W(2));
+  NEXT(6);
 L_const32:
   fp[W(0)] = W(1);
   NEXT(4);
@@ -405,7 +485,7 @@ L_i64_rem_u: {
   // ---- memory -------------------------------------------------------------------------------------
 #define WB_LOAD(name, MT, out)                                              \
   L_##name: {                                                               \
-    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(fp[W(1)])) + W(2); \
+    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(fp[W(1)] + W(3))) + W(2); \
     if (WB_UNLIKELY(ea + sizeof(MT) > mem->size_bytes_)) goto oob;          \
     MT v;                                                                   \
     std::memcpy(&v, mem_base + ea, sizeof v);                               \
@@ -417,7 +497,7 @@ L_i64_rem_u: {
 
 #define WB_STORE(name, MT)                                                  \
   L_##name: {                                                               \
-    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(fp[W(0)])) + W(2); \
+    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(fp[W(0)] + W(3))) + W(2); \
     if (WB_UNLIKELY(ea + sizeof(MT) > mem->size_bytes_)) goto oob;          \
     MT v = static_cast<MT>(fp[W(1)]);                                       \
     std::memcpy(mem_base + ea, &v, sizeof v);                               \
@@ -425,6 +505,20 @@ L_i64_rem_u: {
   }
   WB_STORES(WB_STORE)
 #undef WB_STORE
+
+#define WB_MEMBINOP(binop, load, MT, T, expr)                                 \
+  L_##binop##__##load: {                                                     \
+    auto a = rd_##T(fp[W(1)]);                                               \
+    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(fp[W(2)] + W(4))) + W(3); \
+    if (WB_UNLIKELY(ea + sizeof(MT) > mem->size_bytes_)) goto oob;           \
+    MT raw;                                                                  \
+    std::memcpy(&raw, mem_base + ea, sizeof raw);                            \
+    auto b = mem_##T(raw);                                                   \
+    fp[W(0)] = wr_##T(expr);                                                 \
+    NEXT(8);                                                                 \
+  }
+  WB_MEMBINOPS(WB_MEMBINOP)
+#undef WB_MEMBINOP
 
 L_memory_size:
   fp[W(0)] = mem->size_bytes_ >> 16;
@@ -551,6 +645,13 @@ trap: {
 #undef TRAP
 #undef JUMP
 #undef ENTER
+}
+
+const char* op_name(const void* handler) {
+  const void* const* h = interpreter_handlers();
+  for (size_t i = 0; i < kOps; ++i)
+    if (h[i] == handler) return kOpNames[i];
+  return "?";
 }
 
 const void* const* interpreter_handlers() {

@@ -1,0 +1,125 @@
+// `wasm-bpf run`: parse the options into RunOptions and (once the runtime lands) run the module.
+#include <memory>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/help_format.h"
+#include "cli/run_options.h"
+#include "cli/units.h"
+#include "cli/validators.h"
+
+namespace wb::cli {
+namespace {
+
+// The command line as CLI11 binds it; converted to RunOptions after parsing.
+struct RunArgs {
+  std::string module;
+  std::vector<std::string> guest_args_help_only;  // never filled: the dispatcher splits them off
+  std::vector<std::string> dirs;
+  std::vector<std::string> env;
+  std::string timeout;
+  std::string max_memory;
+  std::string pull = "missing";
+  bool verbose = false;
+};
+
+RunOptions to_run_options(const RunArgs& a, std::vector<std::string> guest_args) {
+  RunOptions o;
+  o.module = a.module;
+  o.guest_args = std::move(guest_args);
+  for (const std::string& d : a.dirs) o.dirs.push_back(*parse_dir_mapping(d));
+  for (const std::string& e : a.env) {
+    if (auto var = parse_env_var(e)) o.env.push_back(*var);  // K unset on the host: not passed
+  }
+  if (!a.timeout.empty()) o.timeout = parse_duration(a.timeout);
+  if (!a.max_memory.empty()) o.max_memory = parse_size(a.max_memory);
+  o.verbose = a.verbose;
+  o.pull = parse_pull_policy(a.pull).value_or(PullPolicy::missing);
+  return o;
+}
+
+void print_plan(std::ostream& err, const RunOptions& o) {
+  err << "wasm-bpf run: module: " << o.module << '\n';
+  err << "wasm-bpf run: guest args (" << o.guest_args.size() << "):";
+  for (const std::string& a : o.guest_args) err << " '" << a << "'";
+  err << '\n';
+  err << "wasm-bpf run: pull policy: " << to_string(o.pull) << '\n';
+  for (const DirMapping& d : o.dirs) {
+    err << "wasm-bpf run: dir: " << d.host << " -> " << d.guest << '\n';
+  }
+  for (const EnvVar& e : o.env) err << "wasm-bpf run: env: " << e.name << '\n';
+  if (o.timeout) err << "wasm-bpf run: timeout: " << format_duration(*o.timeout) << '\n';
+  if (o.max_memory) err << "wasm-bpf run: max memory: " << format_size(*o.max_memory) << '\n';
+}
+
+}  // namespace
+
+Handler setup_run(CLI::App& sub) {
+  auto args = std::make_shared<RunArgs>();
+  sub.description(
+      "Run an eBPF program whose user-space half is a wasm32-wasi module. The module loads and\n"
+      "attaches its BPF objects through the wasm-bpf host API and reads maps and ring buffers\n"
+      "from inside the sandbox. MODULE|REF is a .wasm file if such a file exists, otherwise an\n"
+      "OCI reference (registry/repository[:tag|@digest]) looked up in the local store and\n"
+      "pulled as --pull says. Everything after MODULE|REF is passed to the guest untouched,\n"
+      "even arguments that begin with '-'; a '--' right after MODULE|REF is dropped.\n"
+      "Loading BPF programs needs root (or CAP_BPF and CAP_PERFMON). The exit status is the\n"
+      "guest's.");
+
+  sub.add_option("MODULE|REF", args->module, "A .wasm file or an OCI reference")
+      ->required()
+      ->type_name("");
+  sub.add_option("ARGS", args->guest_args_help_only, "Arguments for the guest (its argv[1..])")
+      ->type_name("");
+
+  sub.add_option("--dir", args->dirs,
+                 "Let the guest open host directory HOST, seen by it as GUEST\n"
+                 "(default: the same path); repeatable")
+      ->type_name("HOST[::GUEST]")
+      ->allow_extra_args(false)
+      ->check(dir_mapping_validator());
+  sub.add_option("-e,--env", args->env,
+                 "Set the guest's environment variable K to V; without =V, pass\n"
+                 "on wasm-bpf's own value of K; repeatable")
+      ->type_name("K[=V]")
+      ->allow_extra_args(false)
+      ->check(env_var_validator());
+  sub.add_option("--timeout", args->timeout,
+                 "Stop the program after DURATION (e.g. 500ms, 30s, 5m, 1h);\n"
+                 "default: run until it exits or is interrupted")
+      ->type_name("DURATION")
+      ->check(duration_validator());
+  sub.add_option("--max-memory", args->max_memory,
+                 "Cap the guest's linear memory at SIZE (e.g. 16M, 256MiB;\n"
+                 "at most 4G); default: what the module declares")
+      ->type_name("SIZE")
+      ->check(size_validator());
+  sub.add_option("--pull", args->pull,
+                 "When to pull REF from its registry: if it is not in the local\n"
+                 "store (default), every time, or never")
+      ->type_name("missing|always|never")
+      ->check(quiet(CLI::IsMember({"missing", "always", "never"})));
+  sub.add_flag("-v,--verbose", args->verbose,
+               "Log what wasm-bpf does (resolving the module, loading BPF objects)\n"
+               "to stderr");
+
+  sub.footer(
+      "Examples:\n"
+      "  wasm-bpf run ./bootstrap.wasm -d 10      run a local module; '-d 10' goes to the guest\n"
+      "  wasm-bpf ./bootstrap.wasm -d 10          the same ('run' may be left out)\n"
+      "  wasm-bpf run localhost:5000/bootstrap:v1 run a module from a registry\n"
+      "  wasm-bpf run --dir /var/log::/logs --timeout 30s ./tool.wasm");
+
+  return [args](Context& ctx) {
+    const RunOptions options = to_run_options(*args, std::move(ctx.passthrough));
+    if (options.verbose) print_plan(ctx.err, options);
+    // This is where `run` will call the runtime (src/runtime): resolve options.module to a file
+    // or pull it per options.pull, instantiate it with WASI and the eBPF host functions under
+    // options' limits, run _start and return the guest's exit status.
+    return not_available(ctx, "run");
+  };
+}
+
+}  // namespace wb::cli

@@ -1,0 +1,47 @@
+#include "cli/commands.h"
+
+#include <array>
+#include <ostream>
+
+namespace wb::cli {
+namespace {
+
+constexpr std::array kCommands = {
+    Command{"run", "Run an eBPF program from a .wasm file or an OCI reference",
+            "wasm-bpf run [OPTIONS] MODULE|REF [--] [ARGS...]", true, &setup_run},
+    Command{"push", "Push a .wasm module to an OCI registry",
+            "wasm-bpf push [OPTIONS] MODULE REF", false, &setup_push},
+    Command{"pull", "Pull a module from an OCI registry into the local store",
+            "wasm-bpf pull [OPTIONS] REF", false, &setup_pull},
+    Command{"images", "List modules in the local store", "wasm-bpf images [OPTIONS]", false,
+            &setup_images},
+    Command{"rm", "Remove modules from the local store", "wasm-bpf rm [OPTIONS] REF...", false,
+            &setup_rm},
+    Command{"inspect", "Show the manifest, config and annotations of a module",
+            "wasm-bpf inspect [OPTIONS] REF", false, &setup_inspect},
+    Command{"login", "Save credentials for an OCI registry",
+            "wasm-bpf login [OPTIONS] REGISTRY -u USER --password-stdin", false, &setup_login},
+    Command{"logout", "Forget the credentials saved for an OCI registry",
+            "wasm-bpf logout [OPTIONS] REGISTRY", false, &setup_logout},
+    Command{"gen", "Generate guest bindings (skeleton, header, WIT) from a BPF object",
+            "wasm-bpf gen [OPTIONS] skeleton|header|wit FILE", false, &setup_gen},
+    Command{"version", "Print the wasm-bpf version", "wasm-bpf version", false, &setup_version},
+};
+
+}  // namespace
+
+std::span<const Command> command_table() { return kCommands; }
+
+const Command* find_command(std::string_view name) {
+  for (const Command& c : kCommands) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+int not_available(Context& ctx, std::string_view name) {
+  ctx.err << "wasm-bpf: '" << name << "' is not available yet\n";
+  return kExitNotAvailable;
+}
+
+}  // namespace wb::cli

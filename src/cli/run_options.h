@@ -1,0 +1,49 @@
+// The parsed form of `wasm-bpf run`'s command line, handed to the runtime once it exists.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wb::cli {
+
+enum class PullPolicy { missing, always, never };
+
+// --dir HOST[::GUEST]: a host directory the guest may open, under the guest path GUEST.
+struct DirMapping {
+  std::string host;
+  std::string guest;
+};
+
+// --env K[=V]
+struct EnvVar {
+  std::string name;
+  std::string value;
+};
+
+struct RunOptions {
+  std::string module;                   // path to a .wasm file, or an OCI reference
+  std::vector<std::string> guest_args;  // the guest's argv[1..]
+  std::vector<DirMapping> dirs;
+  std::vector<EnvVar> env;
+  std::optional<std::chrono::nanoseconds> timeout;
+  std::optional<std::uint64_t> max_memory;  // bytes
+  bool verbose = false;
+  PullPolicy pull = PullPolicy::missing;
+};
+
+// "HOST::GUEST" or "HOST" (guest path = host path). nullopt if either side is empty.
+std::optional<DirMapping> parse_dir_mapping(std::string_view spec);
+
+// "K=V", or "K" whose value is taken from wasm-bpf's own environment: nullopt when K is unset
+// there (the variable is then not passed) or when K is empty.
+std::optional<EnvVar> parse_env_var(std::string_view spec);
+
+// "missing" | "always" | "never"
+std::optional<PullPolicy> parse_pull_policy(std::string_view text);
+std::string_view to_string(PullPolicy policy);
+
+}  // namespace wb::cli

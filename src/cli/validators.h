@@ -1,0 +1,14 @@
+// CLI11 validators for the value syntaxes shared by several commands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace wb::cli {
+
+CLI::Validator duration_validator();     // parse_duration
+CLI::Validator size_validator();         // parse_size, at most 4GiB (wasm32 memory limit)
+CLI::Validator dir_mapping_validator();  // HOST[::GUEST]
+CLI::Validator env_var_validator();      // K[=V]
+CLI::Validator key_value_validator();    // k=v with non-empty k
+
+}  // namespace wb::cli

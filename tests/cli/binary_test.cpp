@@ -1,0 +1,304 @@
+// End-to-end tests of the built wasm-bpf executable: what a user sees on stdout and stderr and
+// the exit status, for help, version, errors, not-yet-available commands and argument routing.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "process.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::StartsWith;
+using wb::test::ProcessResult;
+
+const std::vector<std::string> kAllCommands = {"run",     "push",  "pull",   "images", "rm",
+                                               "inspect", "login", "logout", "gen",    "version"};
+
+ProcessResult wasm_bpf(const std::vector<std::string>& args) {
+  ProcessResult r = wb::test::run_process(WB_CLI_BINARY, args);
+  EXPECT_FALSE(r.timed_out);
+  return r;
+}
+
+std::string not_available(const std::string& command) {
+  return "wasm-bpf: '" + command + "' is not available yet\n";
+}
+
+// --- help ---------------------------------------------------------------------------------
+
+TEST(CliHelp, TopLevelHelpListsEveryCommandWithASummary) {
+  const ProcessResult r = wasm_bpf({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.err, IsEmpty());
+  EXPECT_THAT(r.out, HasSubstr("Usage: wasm-bpf [OPTIONS] COMMAND [ARGS...]"));
+  for (const std::string& command : kAllCommands) {
+    // A listing line is "  <name>   <summary>".
+    EXPECT_THAT(r.out, HasSubstr("\n  " + command + "  ")) << command;
+  }
+  EXPECT_THAT(r.out, HasSubstr("Examples:"));
+  EXPECT_THAT(r.out, HasSubstr("wasm-bpf run ./bootstrap.wasm -d 10"));
+  EXPECT_THAT(r.out, HasSubstr("wasm-bpf push ./bootstrap.wasm localhost:5000/bootstrap:v1"));
+}
+
+TEST(CliHelp, ShortFlagAndHelpCommandPrintTheSameHelp) {
+  const std::string help = wasm_bpf({"--help"}).out;
+  EXPECT_EQ(wasm_bpf({"-h"}).out, help);
+  const ProcessResult r = wasm_bpf({"help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, help);
+}
+
+TEST(CliHelp, HelpForAnUnknownCommandIsAnError) {
+  const ProcessResult r = wasm_bpf({"help", "nosuch"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, HasSubstr("wasm-bpf help [COMMAND]"));
+}
+
+TEST(CliHelp, NoArgumentsPrintsHelpToStderrAndFails) {
+  const ProcessResult r = wasm_bpf({});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, HasSubstr("Usage: wasm-bpf"));
+}
+
+struct CommandHelpCase {
+  std::string command;
+  std::string usage;                  // the synopsis after "Usage: "
+  std::vector<std::string> mentions;  // options and words its help must contain
+};
+
+class CommandHelp : public ::testing::TestWithParam<CommandHelpCase> {};
+
+TEST_P(CommandHelp, ExitsZeroAndShowsUsageAndOptions) {
+  const CommandHelpCase& c = GetParam();
+  const ProcessResult r = wasm_bpf({c.command, "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.err, IsEmpty());
+  EXPECT_THAT(r.out, HasSubstr("Usage: " + c.usage + "\n"));
+  for (const std::string& word : c.mentions) EXPECT_THAT(r.out, HasSubstr(word)) << word;
+  EXPECT_EQ(wasm_bpf({"help", c.command}).out, r.out) << "'help CMD' differs from 'CMD --help'";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllCommands, CommandHelp,
+    ::testing::Values(
+        CommandHelpCase{"run",
+                        "wasm-bpf run [OPTIONS] MODULE|REF [--] [ARGS...]",
+                        {"--dir", "HOST[::GUEST]", "--env", "K[=V]", "--timeout", "DURATION",
+                         "--max-memory", "SIZE", "--verbose", "--pull", "missing", "always",
+                         "never", "Examples:"}},
+        CommandHelpCase{"push",
+                        "wasm-bpf push [OPTIONS] MODULE REF",
+                        {"--annotation", "KEY=VALUE", "--format", "cncf", "wasm-to-oci"}},
+        CommandHelpCase{"pull", "wasm-bpf pull [OPTIONS] REF", {"-o", "--output", "FILE"}},
+        CommandHelpCase{"images", "wasm-bpf images [OPTIONS]", {"local store"}},
+        CommandHelpCase{"rm", "wasm-bpf rm [OPTIONS] REF...", {"REF"}},
+        CommandHelpCase{"inspect", "wasm-bpf inspect [OPTIONS] REF", {"manifest"}},
+        CommandHelpCase{"login",
+                        "wasm-bpf login [OPTIONS] REGISTRY -u USER --password-stdin",
+                        {"--username", "--password-stdin"}},
+        CommandHelpCase{"logout", "wasm-bpf logout [OPTIONS] REGISTRY", {"REGISTRY"}},
+        CommandHelpCase{"gen",
+                        "wasm-bpf gen [OPTIONS] skeleton|header|wit FILE",
+                        {"skeleton", "header", "wit", "--output"}},
+        CommandHelpCase{"version", "wasm-bpf version", {"version"}}),
+    [](const auto& test) { return test.param.command; });
+
+TEST(CliHelp, ListsExactlyTheCommandsThisFileTests) {
+  // Guards kAllCommands (and so the per-command cases) against a command added to the table
+  // without tests: the "Commands:" section must name exactly these, in this order.
+  const std::string help = wasm_bpf({"--help"}).out;
+  const std::size_t begin = help.find("\nCommands:\n");
+  ASSERT_NE(begin, std::string::npos) << help;
+  const std::size_t end = help.find("\n\n", begin + 1);
+  std::istringstream section(help.substr(begin + 11, end - begin - 11));
+  std::vector<std::string> listed;
+  for (std::string line; std::getline(section, line);) {
+    std::istringstream words(line);
+    std::string first;
+    words >> first;
+    listed.push_back(first);
+  }
+  EXPECT_EQ(listed, kAllCommands);
+}
+
+// --- version ------------------------------------------------------------------------------
+
+TEST(CliVersion, VersionCommandAndFlagPrintTheProjectVersion) {
+  for (const char* spelling : {"version", "--version"}) {
+    const ProcessResult r = wasm_bpf({spelling});
+    EXPECT_EQ(r.exit_code, 0) << spelling;
+    EXPECT_EQ(r.out, "wasm-bpf " WB_EXPECTED_VERSION "\n") << spelling;
+    EXPECT_THAT(r.err, IsEmpty()) << spelling;
+  }
+}
+
+// --- command-line errors ------------------------------------------------------------------
+
+TEST(CliErrors, UnknownTopLevelOptionIsAClearUsageError) {
+  const ProcessResult r = wasm_bpf({"--bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, StartsWith("wasm-bpf: "));
+  EXPECT_THAT(r.err, HasSubstr("--bogus"));
+  EXPECT_THAT(r.err, HasSubstr("Run 'wasm-bpf --help'"));
+}
+
+TEST(CliErrors, UnknownCommandOptionNamesTheCommandsHelp) {
+  const ProcessResult r = wasm_bpf({"images", "--bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--bogus"));
+  EXPECT_THAT(r.err, HasSubstr("Run 'wasm-bpf images --help'"));
+  EXPECT_THAT(r.err, Not(HasSubstr("not available")));
+}
+
+TEST(CliErrors, UnknownRunOptionBeforeTheModuleIsAnError) {
+  const ProcessResult r = wasm_bpf({"run", "--bogus", "tool.wasm"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--bogus"));
+  EXPECT_THAT(r.err, HasSubstr("Run 'wasm-bpf run --help'"));
+}
+
+TEST(CliErrors, MissingPositionalIsNamed) {
+  const ProcessResult r = wasm_bpf({"pull"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("REF is required"));
+  const ProcessResult run = wasm_bpf({"run", "--verbose"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("MODULE|REF is required"));
+}
+
+TEST(CliErrors, ExtraPositionalIsRejected) {
+  const ProcessResult r = wasm_bpf({"inspect", "a:1", "b:2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("b:2"));
+}
+
+struct BadValueCase {
+  std::vector<std::string> args;
+  std::string message;
+};
+
+class CliBadValue : public ::testing::TestWithParam<BadValueCase> {};
+
+TEST_P(CliBadValue, IsRejectedWithAnExplanation) {
+  const ProcessResult r = wasm_bpf(GetParam().args);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(GetParam().message));
+  EXPECT_THAT(r.err, Not(HasSubstr("not available")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Values, CliBadValue,
+    ::testing::Values(
+        BadValueCase{{"run", "--pull", "sometimes", "t.wasm"}, "--pull"},
+        BadValueCase{{"run", "--timeout", "soon", "t.wasm"}, "'soon' is not a duration"},
+        BadValueCase{{"run", "--timeout", "0s", "t.wasm"}, "greater than zero"},
+        BadValueCase{{"run", "--max-memory", "lots", "t.wasm"}, "'lots' is not a size"},
+        BadValueCase{{"run", "--max-memory", "5G", "t.wasm"}, "at most 4GiB"},
+        BadValueCase{{"run", "--dir", "/a::", "t.wasm"}, "HOST::GUEST"},
+        BadValueCase{{"run", "--env", "=x", "t.wasm"}, "K=V"},
+        BadValueCase{{"push", "--format", "zip", WB_CLI_BINARY, "r/x:1"}, "--format"},
+        BadValueCase{{"push", "-a", "novalue", WB_CLI_BINARY, "r/x:1"},
+                     "'novalue' is not KEY=VALUE"},
+        BadValueCase{{"push", "/no/such/file.wasm", "r/x:1"}, "/no/such/file.wasm"},
+        BadValueCase{{"gen", "bindings", "/dev/null"}, "bindings"},
+        BadValueCase{{"login", "ghcr.io", "-u", "me"}, "--password-stdin"}));
+
+// --- commands that are not implemented yet --------------------------------------------------
+
+class CliNotAvailable : public ::testing::TestWithParam<std::vector<std::string>> {};
+
+TEST_P(CliNotAvailable, ExitsTwoWithTheMessage) {
+  const std::vector<std::string>& args = GetParam();
+  const ProcessResult r = wasm_bpf(args);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_EQ(r.err, not_available(args.front()));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Commands, CliNotAvailable,
+    ::testing::Values(std::vector<std::string>{"run", "tool.wasm"},
+                      std::vector<std::string>{"push", WB_CLI_BINARY, "localhost:5000/x:v1"},
+                      std::vector<std::string>{"pull", "localhost:5000/x:v1", "-o", "x.wasm"},
+                      std::vector<std::string>{"images"},
+                      std::vector<std::string>{"rm", "localhost:5000/x:v1", "localhost:5000/y:v1"},
+                      std::vector<std::string>{"inspect", "localhost:5000/x:v1"},
+                      std::vector<std::string>{"login", "ghcr.io", "-u", "me", "--password-stdin"},
+                      std::vector<std::string>{"logout", "ghcr.io"},
+                      std::vector<std::string>{"gen", "skeleton", "/dev/null"}),
+    [](const auto& test) { return test.param.front(); });
+
+// --- routing to run and guest arguments ----------------------------------------------------
+
+TEST(CliRun, FileAsFirstArgumentIsRoutedToRun) {
+  const ProcessResult r = wasm_bpf({"foo.wasm", "-x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, not_available("run"));
+}
+
+TEST(CliRun, HelpAfterTheModuleBelongsToTheGuest) {
+  for (const auto& args : {std::vector<std::string>{"foo.wasm", "--help"},
+                           std::vector<std::string>{"run", "foo.wasm", "--help"}}) {
+    const ProcessResult r = wasm_bpf(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.out, IsEmpty());
+    EXPECT_EQ(r.err, not_available("run"));
+  }
+}
+
+TEST(CliRun, GuestArgumentsArePassedUntouched) {
+  const ProcessResult r =
+      wasm_bpf({"run", "--verbose", "foo.wasm", "--help", "-x", "--", "--dir", "y", "-v"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("wasm-bpf run: module: foo.wasm\n"));
+  EXPECT_THAT(r.err,
+              HasSubstr("wasm-bpf run: guest args (6): '--help' '-x' '--' '--dir' 'y' '-v'\n"));
+  EXPECT_THAT(r.err, Not(HasSubstr("wasm-bpf run: dir:")));
+  EXPECT_THAT(r.err, HasSubstr(not_available("run")));
+}
+
+TEST(CliRun, OptionsAfterTheModuleAreNotWasmBpfOptions) {
+  // --verbose after the module is the guest's, so wasm-bpf prints no plan.
+  const ProcessResult r = wasm_bpf({"foo.wasm", "--verbose"});
+  EXPECT_EQ(r.err, not_available("run"));
+}
+
+TEST(CliRun, SeparatorRightAfterTheModuleIsDropped) {
+  const ProcessResult r = wasm_bpf({"run", "-v", "foo.wasm", "--", "--help"});
+  EXPECT_THAT(r.err, HasSubstr("guest args (1): '--help'\n"));
+}
+
+TEST(CliRun, SeparatorBeforeTheModuleAllowsADashName) {
+  const ProcessResult r = wasm_bpf({"run", "-v", "--", "-odd.wasm", "a"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("module: -odd.wasm\n"));
+  EXPECT_THAT(r.err, HasSubstr("guest args (1): 'a'\n"));
+}
+
+TEST(CliRun, RunOptionsAreParsed) {
+  const ProcessResult r = wasm_bpf({"run", "--dir", "/a::/b", "--dir=/c", "-e", "K=V",
+                                    "--timeout", "1500ms", "--max-memory", "64M", "--pull",
+                                    "never", "-v", "localhost:5000/bootstrap:v1", "-d", "10"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("module: localhost:5000/bootstrap:v1\n"));
+  EXPECT_THAT(r.err, HasSubstr("guest args (2): '-d' '10'\n"));
+  EXPECT_THAT(r.err, HasSubstr("dir: /a -> /b\n"));
+  EXPECT_THAT(r.err, HasSubstr("dir: /c -> /c\n"));
+  EXPECT_THAT(r.err, HasSubstr("env: K\n"));
+  EXPECT_THAT(r.err, HasSubstr("timeout: 1500ms\n"));
+  EXPECT_THAT(r.err, HasSubstr("max memory: 64MiB\n"));
+  EXPECT_THAT(r.err, HasSubstr("pull policy: never\n"));
+  EXPECT_THAT(r.err, HasSubstr(not_available("run")));
+}
+
+}  // namespace

@@ -1,0 +1,40 @@
+// Executes the commands of one wast2json JSON file against the engine.
+//
+// Counting follows wabt's spectest-interp, so totals compare with its figures: every command
+// except `register` is one test that passes, fails or is skipped (a `module` passes when it
+// loads and instantiates, an `action` when it returns without trapping). A failed `register`
+// adds a failure. Text-format modules (assert_malformed with module_type "text") and v128
+// values are skipped.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+namespace wb::spectest {
+
+// Plain counters: the runner updates them in place after each command, so a supervising
+// process sharing this memory can tell how far a crashed run got.
+struct FileStats {
+  uint32_t passed = 0;
+  uint32_t failed = 0;
+  uint32_t skipped = 0;
+  uint32_t line = 0;  // script line of the command being run
+};
+
+struct RunOptions {
+  // 0: no details; 1: every failure with its line, command and reason; 2: also trap-message
+  // mismatches of passing assertions and the output of spectest.print*.
+  int verbosity = 0;
+};
+
+// Runs all commands of `json_file` (the .wasm files it names are looked up beside it), with
+// a fresh Store. `display_name` prefixes the detail lines written to `log`.
+void run_wast_json(const std::filesystem::path& json_file, const std::string& display_name,
+                   const RunOptions& options, std::ostream& log, FileStats& stats);
+
+// Counts the tests of `json_file` as skipped, without running anything (SIMD scripts).
+void skip_wast_json(const std::filesystem::path& json_file, FileStats& stats);
+
+}  // namespace wb::spectest

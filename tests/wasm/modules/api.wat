@@ -1,0 +1,44 @@
+;; Module exercised by engine_api_test.cpp.
+(module
+  (type $cb (func (param i32) (result i32)))
+  (import "env" "mul_add" (func $mul_add (param i32 i64 f64) (result f64)))
+  (import "env" "invoke" (func $invoke (param i32 i32) (result i32)))
+  (import "env" "fail" (func $fail (param i32) (result i32)))
+  (memory (export "memory") 1 4)
+  (table (export "table") 4 funcref)
+  (elem (i32.const 0) $double $triple)
+  (data (i32.const 16) "hello\00world")
+
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.le_u (local.get 0) (i64.const 1))
+      (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func $double (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+  (func $triple (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+  ;; Calls the host, which calls back into table entry `idx` with `v`.
+  (func (export "via_host") (param $idx i32) (param $v i32) (result i32)
+    (call $invoke (local.get $idx) (local.get $v)))
+  (func (export "host_mul_add") (param i32 i64 f64) (result f64)
+    (call $mul_add (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "host_fail") (param i32) (result i32) (call $fail (local.get 0)))
+  (func $boom (export "boom") (result i32) (i32.div_s (i32.const 1) (i32.const 0)))
+  (func $spin (export "spin") (loop $l (br $l)))
+  (func $recurse (export "recurse") (param i32) (result i32)
+    (i32.add (i32.const 1) (call $recurse (local.get 0))))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  ;; Sum of 0..n-1 with a loop (fused compare-branch, local.set retargeting).
+  (func (export "sum") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $acc))
+  ;; A parallel move on return: (b, a) from locals (a, b).
+  (func (export "swap") (param $a i32) (param $b i32) (result i32 i32)
+    (local.get $b) (local.get $a))
+)
