@@ -10,7 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # guests: C/C++ to wasm32-wasi, BPF objects
-  clang clang-14 lld lld-14 llvm-14 wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32
+  clang clang-14 lld lld-14 llvm-14 libclang-rt-14-dev wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32
   libc++abi-14-dev-wasm32 bpftool linux-libc-dev
   # Rust guests (Debian's cargo/rustc, offline)
   rustc cargo libstd-rust-dev-wasm32

@@ -11,7 +11,6 @@ namespace wb::wasm {
 namespace {
 
 constexpr uint32_t kMaxPages = 65536;
-constexpr uint32_t kMaxLocals = 50000;
 constexpr uint32_t kMaxFunctions = 1000000;
 
 class Decoder {

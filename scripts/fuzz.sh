@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the engine's libFuzzer target with clang-14 (build-fuzz/) and runs it for
+# SECONDS seconds (default 60), seeded with every binary module of the spec test suite.
+# Exits non-zero if the fuzzer finds a crash, a leak or a hang (the input is left in
+# build-fuzz/artifacts/).
+#
+#   scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+suite=../shared/wasm-spec-testsuite
+
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DWB_FUZZ=ON -DWB_BUILD_TESTS=OFF -DWB_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j2 --target wb-load-fuzzer
+
+corpus=build-fuzz/corpus
+mkdir -p "$corpus" build-fuzz/artifacts
+if [ -d "$suite" ]; then
+  tmp=$(mktemp -d)
+  for f in "$suite"/*.wast; do
+    case "$(basename "$f")" in simd_*) continue ;; esac
+    wast2json "$f" -o "$tmp/$(basename "$f" .wast).json" >/dev/null 2>&1 || true
+  done
+  cp "$tmp"/*.wasm "$corpus"/ 2>/dev/null || true
+  rm -rf "$tmp"
+  echo "fuzz: seeded with $(ls "$corpus" | wc -l) modules from the spec suite"
+else
+  echo "fuzz: $suite not found; starting from an empty corpus"
+fi
+
+build-fuzz/fuzz/wb-load-fuzzer "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+  -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 2>&1 | tail -n 25
+status=${PIPESTATUS[0]}
+if [ "$status" -ne 0 ]; then
+  echo "fuzz: FAILED (exit $status); reproducer in build-fuzz/artifacts/"
+  exit "$status"
+fi
+echo "fuzz: no crash in ${seconds}s"
