@@ -52,7 +52,7 @@ class Decoder {
   void name_section(Reader s);
   bool sub_fail(Reader& s) {
     // Propagate a sub-reader's error into the main reader's.
-    return r_.fail(s.error());
+    return r_.fail_raw(s.error());
   }
 
   Reader r_;
@@ -496,7 +496,7 @@ bool Decoder::code_section(Reader& s) {
     std::string err;
     uint32_t func_index = m_->num_imported_funcs + i;
     if (!compile_function(ctx, func_index, Reader(body, body + size, off), m_->code[i], err))
-      return s.fail(err + " in function " + std::to_string(func_index));
+      return s.fail_raw(err + " in function " + std::to_string(func_index));
   }
   return true;
 }

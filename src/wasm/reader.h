@@ -22,6 +22,12 @@ class Reader {
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
 
+  // Records an already complete error message (first error only).
+  bool fail_raw(std::string msg) {
+    if (error_.empty()) error_ = std::move(msg);
+    p_ = end_;
+    return false;
+  }
   // Records the first error only; returns false for convenient `return r.fail(...)`.
   bool fail(std::string msg) {
     if (error_.empty()) error_ = std::move(msg) + " (at byte offset " + std::to_string(offset()) + ")";
