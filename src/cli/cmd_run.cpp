@@ -1,6 +1,11 @@
 // `wasm-bpf run`: parse the options into RunOptions and (once the runtime lands) run the module.
+#include <signal.h>
+
+#include <atomic>
 #include <memory>
 #include <ostream>
+
+#include "runtime/runtime.h"
 
 #include <CLI/CLI.hpp>
 
@@ -38,6 +43,57 @@ RunOptions to_run_options(const RunArgs& a, std::vector<std::string> guest_args)
   o.verbose = a.verbose;
   o.pull = parse_pull_policy(a.pull).value_or(PullPolicy::missing);
   return o;
+}
+
+// The runner of the current `run`, for the signal handlers (set while the guest runs).
+std::atomic<std::atomic<uint32_t>*> g_interrupt_flag{nullptr};
+volatile sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int sig) {
+  g_signal = sig;
+  if (auto* f = g_interrupt_flag.load()) f->store(wasm::kInterruptRequested, std::memory_order_relaxed);
+}
+
+int run_module(Context& ctx, const RunOptions& o) {
+  runtime::RunConfig cfg;
+  cfg.module_path = o.module;
+  cfg.args = o.guest_args;
+  for (const EnvVar& e : o.env) cfg.env.push_back(e.name + "=" + e.value);
+  for (const DirMapping& d : o.dirs) cfg.dirs.push_back({d.host, d.guest});
+  if (o.timeout) cfg.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*o.timeout);
+  if (o.max_memory) cfg.max_memory_bytes = *o.max_memory;
+
+  runtime::Runner runner(std::move(cfg));
+  g_interrupt_flag.store(runner.interrupt_handle().raw());
+  struct sigaction sa{};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int{}, old_term{};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  runtime::RunResult r = runner.run();
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  g_interrupt_flag.store(nullptr);
+
+  ctx.out.flush();
+  switch (r.outcome) {
+    case runtime::Outcome::Exited:
+      return runtime::exit_status(r);
+    case runtime::Outcome::Interrupted:
+      if (o.verbose) ctx.err << "wasm-bpf: interrupted by signal " << g_signal << '\n';
+      return g_signal == SIGTERM ? 143 : 130;
+    case runtime::Outcome::TimedOut:
+      ctx.err << "wasm-bpf: " << o.module << ": " << r.message << '\n';
+      return runtime::exit_status(r);
+    case runtime::Outcome::Trapped:
+      ctx.err << "wasm-bpf: " << o.module << ": trap: " << r.message << '\n';
+      return runtime::exit_status(r);
+    case runtime::Outcome::Failed:
+      ctx.err << "wasm-bpf: " << r.message << '\n';
+      return runtime::exit_status(r);
+  }
+  return 125;
 }
 
 void print_plan(std::ostream& err, const RunOptions& o) {
@@ -115,10 +171,7 @@ Handler setup_run(CLI::App& sub) {
   return [args](Context& ctx) {
     const RunOptions options = to_run_options(*args, std::move(ctx.passthrough));
     if (options.verbose) print_plan(ctx.err, options);
-    // This is where `run` will call the runtime (src/runtime): resolve options.module to a file
-    // or pull it per options.pull, instantiate it with WASI and the eBPF host functions under
-    // options' limits, run _start and return the guest's exit status.
-    return not_available(ctx, "run");
+    return run_module(ctx, options);
   };
 }
 

@@ -209,7 +209,7 @@ struct StoreLimits {
 };
 
 // Interrupt flag values.
-enum : uint32_t { kRunning = 0, kInterruptRequested = 1 };
+enum : uint32_t { kRunning = 0, kInterruptRequested = 1, kPauseRequested = 2 };
 
 // Stops a running guest from another thread or a signal handler (async-signal-safe): the
 // guest traps with TrapKind::Interrupted at its next function entry or loop back-edge.
@@ -223,7 +223,17 @@ class InterruptHandle {
   void reset() const {
     if (flag_) flag_->store(kRunning, std::memory_order_relaxed);
   }
+  // Pause: the guest blocks at its next check point until resume() (or interrupt()).
+  void pause() const {
+    uint32_t expected = kRunning;
+    if (flag_) flag_->compare_exchange_strong(expected, kPauseRequested);
+  }
+  void resume() const {
+    uint32_t expected = kPauseRequested;
+    if (flag_) flag_->compare_exchange_strong(expected, kRunning);
+  }
   bool requested() const { return flag_ && flag_->load(std::memory_order_relaxed) != kRunning; }
+  bool stop_requested() const { return flag_ && flag_->load(std::memory_order_relaxed) == kInterruptRequested; }
   std::atomic<uint32_t>* raw() const { return flag_.get(); }
 
  private:
@@ -253,6 +263,9 @@ class Store {
   CallResult<std::vector<Value>> call(Function* f, std::span<const Value> args);
 
   InterruptHandle interrupt_handle() const { return InterruptHandle(interrupt_); }
+  // Called by the interpreter when the flag is set: blocks while paused; returns true to
+  // continue running, false to stop.
+  bool wait_while_paused();
 
   // Internal.
   uint32_t intern_type(const FuncType& t);

@@ -218,7 +218,8 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
 #define JUMP(rel)                                                           \
   do {                                                                      \
     ip += static_cast<int32_t>(rel);                                        \
-    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0)) goto interrupted; \
+    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0) && !store.wait_while_paused()) \
+      goto interrupted;                                                     \
     DISPATCH();                                                             \
   } while (0)
 
@@ -230,7 +231,8 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
       trap_kind = TrapKind::Exhaustion;                                                 \
       TRAP("call stack exhausted");                                                     \
     }                                                                                   \
-    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0)) goto interrupted;     \
+    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0) && !store.wait_while_paused()) \
+      goto interrupted;                                                                 \
     fsp->ret_ip = (RET);                                                                \
     fsp->fp = fp;                                                                       \
     fsp->fn = cur;                                                                      \

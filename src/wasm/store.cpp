@@ -2,6 +2,8 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstring>
 
 #include "wasm/engine.h"
@@ -159,6 +161,15 @@ Store::Store(StoreLimits limits) : limits_(limits), interrupt_(std::make_shared<
 
 Store::~Store() {
   if (stack_mem_ != nullptr) munmap(stack_mem_, static_cast<size_t>(limits_.value_stack_slots) * sizeof(uint64_t));
+}
+
+bool Store::wait_while_paused() {
+  for (;;) {
+    uint32_t f = interrupt_->load(std::memory_order_relaxed);
+    if (f == kRunning) return true;
+    if (f != kPauseRequested) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
 }
 
 uint32_t Store::intern_type(const FuncType& t) {

@@ -1,0 +1,150 @@
+#include "runtime/runtime.h"
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <thread>
+
+namespace wb::runtime {
+
+int exit_status(const RunResult& r) {
+  switch (r.outcome) {
+    case Outcome::Exited: return r.exit_code & 0xFF;
+    case Outcome::Trapped: return 134;
+    case Outcome::TimedOut: return 124;
+    case Outcome::Interrupted: return 130;
+    case Outcome::Failed: return 125;
+  }
+  return 125;
+}
+
+struct Runner::State {
+  RunConfig cfg;
+  std::unique_ptr<wasm::Store> store;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  bool timed_out = false;
+};
+
+namespace {
+
+wasm::StoreLimits limits_for(const RunConfig& cfg) {
+  wasm::StoreLimits l;
+  uint64_t pages = cfg.max_memory_bytes / 65536;
+  l.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(pages, 65536));
+  return l;
+}
+
+RunResult failed(std::string message) { return RunResult{Outcome::Failed, 0, std::move(message)}; }
+
+}  // namespace
+
+Runner::Runner(RunConfig config) : state_(std::make_unique<State>()) {
+  state_->cfg = std::move(config);
+  state_->store = std::make_unique<wasm::Store>(limits_for(state_->cfg));
+}
+
+Runner::~Runner() = default;
+
+void Runner::stop() { state_->store->interrupt_handle().interrupt(); }
+void Runner::pause() { state_->store->interrupt_handle().pause(); }
+void Runner::resume() { state_->store->interrupt_handle().resume(); }
+wasm::InterruptHandle Runner::interrupt_handle() const { return state_->store->interrupt_handle(); }
+
+RunResult Runner::run() {
+  State& st = *state_;
+  RunConfig& cfg = st.cfg;
+  struct OnExit {
+    RunConfig& cfg;
+    ~OnExit() {
+      if (cfg.on_exit) cfg.on_exit();
+    }
+  } on_exit{cfg};
+
+  std::vector<uint8_t> bytes = std::move(cfg.module_bytes);
+  if (bytes.empty()) {
+    std::ifstream in(cfg.module_path, std::ios::binary);
+    if (!in) return failed("cannot read module '" + cfg.module_path + "': " + std::strerror(errno));
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto mod = wasm::Module::load(bytes);
+  if (!mod) return failed("'" + cfg.module_path + "' is not a valid WebAssembly module: " + mod.error().message);
+
+  wasi::WasiConfig wc;
+  wc.args.push_back(cfg.module_path);
+  wc.args.insert(wc.args.end(), cfg.args.begin(), cfg.args.end());
+  wc.env = cfg.env;
+  wc.preopens = cfg.dirs;
+  wc.stdin_fd = cfg.stdin_fd;
+  wc.stdout_fd = cfg.stdout_fd;
+  wc.stderr_fd = cfg.stderr_fd;
+  wc.interrupt = st.store->interrupt_handle();
+  auto wasi = wasi::WasiContext::create(std::move(wc));
+  if (!wasi) return failed(wasi.error().message);
+
+  wasm::Imports imports;
+  wasi.value()->define(*st.store, imports);
+  if (cfg.extra_imports) cfg.extra_imports(*st.store, imports);
+
+  // The timeout clock starts before instantiation (a start function counts).
+  std::thread timer;
+  if (cfg.timeout) {
+    timer = std::thread([&st, d = *cfg.timeout] {
+      std::unique_lock<std::mutex> lock(st.mu);
+      if (!st.cv.wait_for(lock, d, [&] { return st.finished; })) {
+        st.timed_out = true;
+        st.store->interrupt_handle().interrupt();
+      }
+    });
+  }
+  struct StopTimer {
+    State& st;
+    std::thread& t;
+    ~StopTimer() {
+      {
+        std::lock_guard<std::mutex> lock(st.mu);
+        st.finished = true;
+      }
+      st.cv.notify_all();
+      if (t.joinable()) t.join();
+    }
+  } stop_timer{st, timer};
+
+  auto classify = [&](const wasm::Trap& t) -> RunResult {
+    switch (t.kind) {
+      case wasm::TrapKind::Exit: return {Outcome::Exited, t.exit_code, ""};
+      case wasm::TrapKind::Interrupted: {
+        std::lock_guard<std::mutex> lock(st.mu);
+        if (st.timed_out) return {Outcome::TimedOut, 0, "stopped after the timeout"};
+        return {Outcome::Interrupted, 0, "interrupted"};
+      }
+      default: return {Outcome::Trapped, 0, t.to_string()};
+    }
+  };
+
+  auto inst = st.store->instantiate(mod.value(), imports);
+  if (!inst) {
+    const std::string& msg = inst.error().message;
+    if (msg.rfind("start function trapped", 0) == 0) return {Outcome::Trapped, 0, msg};
+    return failed("cannot instantiate '" + cfg.module_path + "': " + msg);
+  }
+  wasm::Function* entry = inst.value()->function("_start");
+  bool reactor = false;
+  if (entry == nullptr) {
+    entry = inst.value()->function("_initialize");
+    reactor = true;
+  }
+  if (entry == nullptr) return failed("'" + cfg.module_path + "' exports neither _start nor _initialize");
+  if (!entry->type().params.empty() || !entry->type().results.empty())
+    return failed("'" + cfg.module_path + "': _start must take no parameters and return nothing");
+  auto r = st.store->call(entry, {});
+  if (!r) return classify(r.error());
+  (void)reactor;
+  return {Outcome::Exited, 0, ""};
+}
+
+}  // namespace wb::runtime

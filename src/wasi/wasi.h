@@ -1,0 +1,52 @@
+// WASI preview 1 (`wasi_snapshot_preview1`, also importable as `wasi_unstable`) over POSIX.
+//
+// The guest sees only the directories it is given (fds 3, 4, ... in order) and no path ever
+// resolves outside them: `..`, absolute paths and symlinks that point out are refused (the
+// kernel enforces it with openat2 RESOLVE_BENEATH). Blocking calls (poll_oneoff, reads from
+// pipes and terminals) wait in short slices and give up when the interrupt handle fires.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "wasm/engine.h"
+
+namespace wb::wasi {
+
+struct Preopen {
+  std::string host_path;   // a directory on the host
+  std::string guest_path;  // the name the guest sees (e.g. "/data" or ".")
+};
+
+struct WasiConfig {
+  std::vector<std::string> args;  // argv, argv[0] included
+  std::vector<std::string> env;   // "KEY=VALUE"
+  std::vector<Preopen> preopens;
+  int stdin_fd = 0;  // host fds for guest fds 0, 1, 2 (not closed by WASI)
+  int stdout_fd = 1;
+  int stderr_fd = 2;
+  wasm::InterruptHandle interrupt;  // blocking calls return when it fires
+};
+
+class WasiContext {
+ public:
+  // Opens the preopened directories; fails with a clear message if one cannot be opened.
+  static Result<std::unique_ptr<WasiContext>> create(WasiConfig config);
+  ~WasiContext();
+  WasiContext(const WasiContext&) = delete;
+  WasiContext& operator=(const WasiContext&) = delete;
+
+  // Defines all 46 functions under both module names.
+  void define(wasm::Store& store, wasm::Imports& imports);
+
+  struct Impl;
+
+ private:
+  explicit WasiContext(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wb::wasi
