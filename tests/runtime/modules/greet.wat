@@ -1,0 +1,12 @@
+;; Writes "hi from wasm\n" to stdout through WASI, calls env.ping(7) and exits with its result.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "env" "ping" (func $ping (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hi from wasm\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 13))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (call $proc_exit (call $ping (i32.const 7)))))

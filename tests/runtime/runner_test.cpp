@@ -1,0 +1,139 @@
+// The runtime's embedding API: a guest run with redirected stdio, extra host functions, and a
+// handle that stops, pauses and resumes it from another thread.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "runtime/runtime.h"
+#include "wasm/host.h"
+
+using namespace wb;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string module_path(const char* name) { return std::string(RUNTIME_TEST_MODULE_DIR) + "/" + name; }
+
+struct Pipe {
+  int r = -1, w = -1;
+  Pipe() {
+    int fds[2];
+    EXPECT_EQ(::pipe(fds), 0);
+    r = fds[0];
+    w = fds[1];
+  }
+  ~Pipe() {
+    if (r >= 0) ::close(r);
+    if (w >= 0) ::close(w);
+  }
+  std::string drain() {
+    ::close(w);
+    w = -1;
+    std::string s;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(r, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
+    return s;
+  }
+};
+
+TEST(Runner, RedirectsStdioAndAddsHostFunctions) {
+  Pipe out;
+  runtime::RunConfig cfg;
+  cfg.module_path = module_path("greet.wasm");
+  cfg.stdout_fd = out.w;
+  int pinged = 0;
+  cfg.extra_imports = [&](wasm::Store& store, wasm::Imports& imports) {
+    imports.add("env", "ping", wasm::define_host(store, "env.ping", [&](wasm::HostContext&, int32_t v) {
+                  ++pinged;
+                  return v * 6;
+                }));
+  };
+  bool exited = false;
+  cfg.on_exit = [&] { exited = true; };
+  runtime::Runner runner(std::move(cfg));
+  runtime::RunResult r = runner.run();
+  EXPECT_EQ(r.outcome, runtime::Outcome::Exited);
+  EXPECT_EQ(r.exit_code, 42);
+  EXPECT_EQ(runtime::exit_status(r), 42);
+  EXPECT_EQ(pinged, 1);
+  EXPECT_TRUE(exited);
+  EXPECT_EQ(out.drain(), "hi from wasm\n");
+}
+
+TEST(Runner, MissingImportIsAClearFailure) {
+  runtime::RunConfig cfg;
+  cfg.module_path = module_path("greet.wasm");
+  runtime::Runner runner(std::move(cfg));
+  runtime::RunResult r = runner.run();
+  EXPECT_EQ(r.outcome, runtime::Outcome::Failed);
+  EXPECT_EQ(runtime::exit_status(r), 125);
+  EXPECT_NE(r.message.find("unknown import \"env\" \"ping\""), std::string::npos) << r.message;
+}
+
+struct TickerRun {
+  std::atomic<uint64_t> ticks{0};
+  std::unique_ptr<runtime::Runner> runner;
+  explicit TickerRun(std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
+    runtime::RunConfig cfg;
+    cfg.module_path = module_path("ticker.wasm");
+    cfg.timeout = timeout;
+    cfg.extra_imports = [this](wasm::Store& store, wasm::Imports& imports) {
+      imports.add("env", "tick", wasm::define_host(store, "env.tick", [this](wasm::HostContext&) { ++ticks; }));
+    };
+    runner = std::make_unique<runtime::Runner>(std::move(cfg));
+  }
+  void wait_for_ticks(uint64_t above) {
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (ticks.load() <= above && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  }
+};
+
+TEST(Runner, StopPauseAndResumeFromAnotherThread) {
+  TickerRun t;
+  runtime::RunResult result;
+  std::thread guest([&] { result = t.runner->run(); });
+  t.wait_for_ticks(1000);
+  t.runner->pause();
+  std::this_thread::sleep_for(20ms);  // let it reach a check point
+  uint64_t paused_at = t.ticks.load();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_LE(t.ticks.load(), paused_at + 1) << "the guest kept running while paused";
+  t.runner->resume();
+  t.wait_for_ticks(paused_at + 1000);
+  EXPECT_GT(t.ticks.load(), paused_at + 1000);
+  auto stop_at = std::chrono::steady_clock::now();
+  t.runner->stop();
+  guest.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_at, 200ms);
+  EXPECT_EQ(result.outcome, runtime::Outcome::Interrupted);
+  EXPECT_EQ(runtime::exit_status(result), 130);
+}
+
+TEST(Runner, StopWhilePausedEndsTheGuest) {
+  TickerRun t;
+  runtime::RunResult result;
+  std::thread guest([&] { result = t.runner->run(); });
+  t.wait_for_ticks(10);
+  t.runner->pause();
+  std::this_thread::sleep_for(20ms);
+  t.runner->stop();
+  guest.join();
+  EXPECT_EQ(result.outcome, runtime::Outcome::Interrupted);
+}
+
+TEST(Runner, TimeoutEndsALoopingGuest) {
+  TickerRun t(150ms);
+  auto start = std::chrono::steady_clock::now();
+  runtime::RunResult r = t.runner->run();
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.outcome, runtime::Outcome::TimedOut);
+  EXPECT_EQ(runtime::exit_status(r), 124);
+  EXPECT_GE(took, 150ms);
+  EXPECT_LT(took, 2s);
+}
+
+}  // namespace
