@@ -28,6 +28,8 @@ struct RunArgs {
   std::string max_memory;
   std::string pull = "missing";
   bool verbose = false;
+  std::string go_callback_module = "callback-wrapper";
+  std::string go_callback_export = "go-callback";
 };
 
 RunOptions to_run_options(const RunArgs& a, std::vector<std::string> guest_args) {
@@ -41,6 +43,8 @@ RunOptions to_run_options(const RunArgs& a, std::vector<std::string> guest_args)
   if (!a.timeout.empty()) o.timeout = parse_duration(a.timeout);
   if (!a.max_memory.empty()) o.max_memory = parse_size(a.max_memory);
   o.verbose = a.verbose;
+  o.go_callback_module = a.go_callback_module;
+  o.go_callback_export = a.go_callback_export;
   o.pull = parse_pull_policy(a.pull).value_or(PullPolicy::missing);
   return o;
 }
@@ -62,6 +66,9 @@ int run_module(Context& ctx, const RunOptions& o) {
   for (const DirMapping& d : o.dirs) cfg.dirs.push_back({d.host, d.guest});
   if (o.timeout) cfg.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*o.timeout);
   if (o.max_memory) cfg.max_memory_bytes = *o.max_memory;
+  cfg.bpf.verbose = o.verbose;
+  cfg.bpf.go_callback_module = o.go_callback_module;
+  cfg.bpf.go_callback_export = o.go_callback_export;
 
   runtime::Runner runner(std::move(cfg));
   g_interrupt_flag.store(runner.interrupt_handle().raw());
@@ -160,6 +167,15 @@ Handler setup_run(CLI::App& sub) {
   sub.add_flag("-v,--verbose", args->verbose,
                "Log what wasm-bpf does (resolving the module, loading BPF objects)\n"
                "to stderr");
+
+  sub.add_option("--go-callback-module", args->go_callback_module,
+                 "Import module of the poll function that Go/TinyGo guests use\n"
+                 "(default: callback-wrapper)")
+      ->type_name("NAME");
+  sub.add_option("--go-callback-export", args->go_callback_export,
+                 "Export that Go/TinyGo guests provide as their buffer callback\n"
+                 "(default: go-callback)")
+      ->type_name("NAME");
 
   sub.footer(
       "Examples:\n"

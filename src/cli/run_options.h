@@ -33,6 +33,8 @@ struct RunOptions {
   std::optional<std::uint64_t> max_memory;  // bytes
   bool verbose = false;
   PullPolicy pull = PullPolicy::missing;
+  std::string go_callback_module = "callback-wrapper";  // Go/TinyGo guests' poll module
+  std::string go_callback_export = "go-callback";       // and the callback they export
 };
 
 // "HOST::GUEST" or "HOST" (guest path = host path). nullopt if either side is empty.

@@ -88,6 +88,20 @@ RunResult Runner::run() {
 
   wasm::Imports imports;
   wasi.value()->define(*st.store, imports);
+  // Declared after the WASI context and before the guest runs: destroyed (every BPF link
+  // detached, every object closed) when run() returns, however the guest ended.
+  std::unique_ptr<bpf::BpfHost> bpf_host;
+  if (cfg.enable_bpf) {
+    bpf::BpfHostOptions bo = cfg.bpf;
+    bo.interrupt = st.store->interrupt_handle();
+    wasi::WasiContext* w = wasi.value().get();
+    bo.host_fd_of_guest_fd = [w](int fd) -> std::optional<int> {
+      if (fd < 0) return std::nullopt;
+      return w->host_fd(static_cast<uint32_t>(fd));
+    };
+    bpf_host = std::make_unique<bpf::BpfHost>(std::move(bo));
+    bpf_host->define(*st.store, imports);
+  }
   if (cfg.extra_imports) cfg.extra_imports(*st.store, imports);
 
   // The timeout clock starts before instantiation (a start function counts).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf/bpf_host.h"
 #include "wasi/wasi.h"
 #include "wasm/engine.h"
 
@@ -26,6 +27,9 @@ struct RunConfig {
   int stderr_fd = 2;
   std::optional<std::chrono::milliseconds> timeout;
   uint64_t max_memory_bytes = 4ull << 30;  // cap on linear memory
+  // The wasm_bpf host module (its interrupt handle and fd mapping are filled in by run()).
+  bool enable_bpf = true;
+  bpf::BpfHostOptions bpf;
   // Embedders: define more host functions (called before instantiation).
   std::function<void(wasm::Store&, wasm::Imports&)> extra_imports;
   // Called after the guest ends, however it ends (cleanup of host resources).

@@ -360,6 +360,12 @@ void WasiContext::define(wasm::Store& store, wasm::Imports& imports) {
   impl_->define_module(store, imports, "wasi_unstable", true);
 }
 
+std::optional<int> WasiContext::host_fd(uint32_t fd) {
+  FdEntry* e = impl_->fds.get(fd);
+  if (e == nullptr) return std::nullopt;
+  return e->host_fd;
+}
+
 // Each function: get the caller's memory (or trap), do the work, return a WASI errno.
 #define WASI_MEMORY()                         \
   Memory* mp = ctx.memory();                  \

@@ -41,6 +41,8 @@ class WasiContext {
 
   // Defines all 46 functions under both module names.
   void define(wasm::Store& store, wasm::Imports& imports);
+  // The host fd behind guest fd `fd` (e.g. a preopened directory), if open.
+  std::optional<int> host_fd(uint32_t fd);
 
   struct Impl;
 

@@ -1,0 +1,49 @@
+// The `wasm_bpf` host module over libbpf (the binary contract is
+// ../shared/docs/wasm-bpf-abi.md): BPF objects loaded from guest memory behind opaque
+// handles, attachment by section name or target, ring-buffer and perf-buffer polling with
+// guest callbacks, checked map operations. Everything the guest created is detached and
+// closed when the host is destroyed, however the guest ended.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "wasm/engine.h"
+
+namespace wb::bpf {
+
+struct BpfHostOptions {
+  bool verbose = false;  // show libbpf's own messages on stderr
+  // Go/TinyGo guests: the module of the callback-taking poll function and the export the
+  // host calls back.
+  std::string go_callback_module = "callback-wrapper";
+  std::string go_callback_export = "go-callback";
+  // Maps a guest fd (e.g. a preopened cgroup directory) to a host fd, for
+  // wasm_attach_bpf_program_fd.
+  std::function<std::optional<int>(int guest_fd)> host_fd_of_guest_fd;
+  // Blocking polls give up when this fires (SIGINT, timeout, stop).
+  wasm::InterruptHandle interrupt;
+};
+
+class BpfHost {
+ public:
+  explicit BpfHost(BpfHostOptions options);
+  ~BpfHost();  // detaches every link and closes every object
+  BpfHost(const BpfHost&) = delete;
+  BpfHost& operator=(const BpfHost&) = delete;
+
+  // Defines `wasm_bpf` (7 functions) and the Go callback-wrapper module.
+  void define(wasm::Store& store, wasm::Imports& imports);
+  // Detaches and closes everything now (also done by the destructor).
+  void close_all();
+  size_t object_count() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wb::bpf
