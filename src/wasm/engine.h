@@ -59,6 +59,8 @@ class HostContext {
   Memory* memory();
   // Calls a function (usually one found through the caller's table), re-entrantly.
   CallResult<std::vector<Value>> call(Function* f, std::span<const Value> args);
+  // The same without allocation; see Store::call_raw.
+  std::optional<Trap> call_raw(Function* f, const uint64_t* args, uint64_t* results);
 
  private:
   Store& store_;
@@ -261,6 +263,9 @@ class Store {
   Result<Instance*> instantiate(std::shared_ptr<const Module> module, const Imports& imports);
 
   CallResult<std::vector<Value>> call(Function* f, std::span<const Value> args);
+  // Fast path for hot callbacks: raw argument slots in, raw result slots out (i32/f32 in the
+  // low bits). The caller guarantees the argument count and types match f's type.
+  std::optional<Trap> call_raw(Function* f, const uint64_t* args, uint64_t* results);
 
   InterruptHandle interrupt_handle() const { return InterruptHandle(interrupt_); }
   // Called by the interpreter when the flag is set: blocks while paused; returns true to

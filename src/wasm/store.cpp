@@ -145,6 +145,10 @@ CallResult<std::vector<Value>> HostContext::call(Function* f, std::span<const Va
   return store_.call(f, args);
 }
 
+std::optional<Trap> HostContext::call_raw(Function* f, const uint64_t* args, uint64_t* results) {
+  return store_.call_raw(f, args, results);
+}
+
 // ---- Store ------------------------------------------------------------------------------------
 Store::Store(StoreLimits limits) : limits_(limits), interrupt_(std::make_shared<std::atomic<uint32_t>>(kRunning)) {
   // Value and call stacks: reserved lazily by the kernel (untouched pages cost nothing).
@@ -357,6 +361,29 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
     if (!r) return make_error("start function trapped: " + r.error().to_string());
   }
   return &inst;
+}
+
+std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t* results) {
+  const FuncType& t = *f->type_;
+  size_t np = t.params.size(), nr = t.results.size();
+  size_t slots = std::max(np, nr);
+  if (stack_mem_ == nullptr || stack_top_ + slots > stack_limit_)
+    return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name_, 0};
+  uint64_t* base = stack_top_;
+  for (size_t i = 0; i < np; ++i) base[i] = args[i];
+  std::optional<Trap> trap;
+  if (f->is_host()) {
+    uint64_t* saved = stack_top_;
+    stack_top_ = base + slots;
+    HostContext ctx(*this, nullptr);
+    trap = f->host_(ctx, base, base);
+    stack_top_ = saved;
+  } else {
+    trap = execute(this, f, base);
+  }
+  if (trap) return trap;
+  for (size_t i = 0; i < nr; ++i) results[i] = base[i];
+  return std::nullopt;
 }
 
 CallResult<std::vector<Value>> Store::call(Function* f, std::span<const Value> args) {
