@@ -68,7 +68,8 @@ int FdTable::open_beneath(int dir_fd, std::string_view path, int flags, uint32_t
   struct open_how how;
   std::memset(&how, 0, sizeof how);
   how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+  // (O_TMPFILE includes the O_DIRECTORY bit: test it whole.)
+  how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   for (;;) {
     long fd = syscall(SYS_openat2, dir_fd, p.c_str(), &how, sizeof how);
