@@ -1,12 +1,26 @@
 // Commands that move modules between files, the local store and OCI registries:
-// push, pull, images, rm, inspect.
+// push, pull, images, rm, inspect, save, load. The work is done by src/oci.
+#include <unistd.h>
+
+#include <iostream>
+#include <map>
 #include <memory>
+#include <ostream>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "cli/help_format.h"
 #include "cli/validators.h"
+#include "oci/archive.h"
+#include "oci/client_options.h"
+#include "oci/inspect.h"
+#include "oci/login.h"
+#include "oci/progress.h"
+#include "oci/pull.h"
+#include "oci/push.h"
+#include "oci/reference.h"
+#include "oci/store.h"
 
 namespace wb::cli {
 namespace {
@@ -15,17 +29,89 @@ constexpr const char* kRefHelp =
     "An OCI reference: registry/repository[:tag|@digest], e.g.\n"
     "localhost:5000/bootstrap:v1";
 
+constexpr const char* kRegistryFooter =
+    "Registries on localhost or 127.0.0.1 may speak plain HTTP. Credentials come from -u,\n"
+    "WASM_BPF_REGISTRY_USER/WASM_BPF_REGISTRY_PASSWORD, 'wasm-bpf login', REGISTRY_AUTH_FILE,\n"
+    "${XDG_RUNTIME_DIR}/containers/auth.json or the docker config. The store is\n"
+    "$WASM_BPF_STORE, else /var/lib/wasm-bpf for root, else ~/.local/share/wasm-bpf.";
+
+// Options shared by the commands that talk to a registry.
+struct RegistryArgs {
+  std::string ca_file;
+  std::vector<std::string> insecure;
+  std::string user;
+  bool password_stdin = false;
+};
+
+void add_registry_options(CLI::App& sub, RegistryArgs& a) {
+  sub.add_option("--ca-file", a.ca_file,
+                 "Trust the CA certificates in FILE (PEM) for HTTPS registries,\n"
+                 "besides the system's")
+      ->type_name("FILE")
+      ->check(quiet(CLI::ExistingFile));
+  sub.add_option("--insecure-registry", a.insecure,
+                 "Allow plain HTTP, or HTTPS without certificate checks, for\n"
+                 "HOST[:PORT]; repeatable")
+      ->type_name("HOST")
+      ->allow_extra_args(false);
+  CLI::Option* user =
+      sub.add_option("-u,--username", a.user, "Authenticate as USER (with --password-stdin)")
+          ->type_name("USER");
+  CLI::Option* password = sub.add_flag("--password-stdin", a.password_stdin,
+                                       "Read the password or token for -u from standard input");
+  user->needs(password);
+  password->needs(user);
+}
+
+oci::ClientOptions client_options(const RegistryArgs& a, const std::string& registry) {
+  oci::ClientOptions o = oci::ClientOptions::from_environment();
+  if (!a.ca_file.empty()) o.ca_file = a.ca_file;
+  for (const std::string& h : a.insecure)
+    o.insecure_registries.push_back(oci::normalize_registry(h));
+  if (!a.user.empty()) {
+    oci::Credentials c;
+    c.username = a.user;
+    if (a.password_stdin) c.password = oci::read_password(std::cin);
+    c.source = "the command line";
+    o.credentials = c;
+    o.credentials_registry = registry;
+  }
+  return o;
+}
+
+int fail(Context& ctx, const std::string& message) {
+  ctx.err << "wasm-bpf: " << message << '\n';
+  return kExitFailure;
+}
+
+// Parses REF, printing the error.
+std::optional<oci::Reference> reference(Context& ctx, const std::string& text) {
+  auto ref = oci::parse_reference(text);
+  if (!ref) {
+    fail(ctx, ref.error().message);
+    return std::nullopt;
+  }
+  return *ref;
+}
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
 }  // namespace
 
 Handler setup_push(CLI::App& sub) {
   struct Args {
     std::string module, ref, format = "cncf";
     std::vector<std::string> annotations;
+    RegistryArgs registry;
   };
   auto args = std::make_shared<Args>();
   sub.description(
       "Push a .wasm module to an OCI registry as a single-layer artifact, so that it can be\n"
-      "pulled and run anywhere with 'wasm-bpf run REF'. Credentials come from 'wasm-bpf login'.");
+      "pulled and run anywhere with 'wasm-bpf run REF'. Prints the manifest digest.\n"
+      "Credentials come from 'wasm-bpf login'.");
   sub.add_option("MODULE", args->module, "The .wasm file to push")
       ->required()
       ->type_name("")
@@ -42,57 +128,183 @@ Handler setup_push(CLI::App& sub) {
                  "default) or wasm-to-oci (for tools that expect that layout)")
       ->type_name("cncf|wasm-to-oci")
       ->check(quiet(CLI::IsMember({"cncf", "wasm-to-oci"})));
+  add_registry_options(sub, args->registry);
   sub.footer(
-      "Examples:\n"
-      "  wasm-bpf push ./bootstrap.wasm localhost:5000/bootstrap:v1\n"
-      "  wasm-bpf push -a org.opencontainers.image.source=https://example.org/tool \\\n"
-      "      ./tool.wasm ghcr.io/me/tool:latest");
-  return [args](Context& ctx) { return not_available(ctx, "push"); };
+      std::string("Examples:\n"
+                  "  wasm-bpf push ./bootstrap.wasm localhost:5000/bootstrap:v1\n"
+                  "  wasm-bpf push -a org.opencontainers.image.source=https://example.org/tool \\\n"
+                  "      ./tool.wasm ghcr.io/me/tool:latest\n\n") +
+      kRegistryFooter);
+  return [args](Context& ctx) {
+    auto ref = reference(ctx, args->ref);
+    if (!ref) return kExitFailure;
+    oci::PushRequest request;
+    request.module_path = args->module;
+    request.reference = *ref;
+    request.format =
+        args->format == "wasm-to-oci" ? oci::PushFormat::wasm_to_oci : oci::PushFormat::cncf;
+    for (const std::string& a : args->annotations) {
+      const auto eq = a.find('=');
+      request.annotations[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    auto digest = oci::push_module(request, client_options(args->registry, ref->registry));
+    if (!digest) return fail(ctx, digest.error().message);
+    ctx.out << *digest << '\n';
+    return kExitOk;
+  };
 }
 
 Handler setup_pull(CLI::App& sub) {
   struct Args {
     std::string ref, output;
+    RegistryArgs registry;
   };
   auto args = std::make_shared<Args>();
   sub.description(
       "Download a module from an OCI registry into the local store, where 'wasm-bpf run REF'\n"
-      "finds it. Both the cncf and the wasm-to-oci layouts are understood.");
+      "finds it (also offline). Both the cncf and the wasm-to-oci layouts are understood, as\n"
+      "are images with the module in a tar layer and image indexes with a wasip1/wasm entry.\n"
+      "Every blob is checked against its digest. Prints the digest REF resolved to.");
   sub.add_option("REF", args->ref, kRefHelp)->required()->type_name("");
   sub.add_option("-o,--output", args->output, "Write the module to FILE instead of the store")
       ->type_name("FILE");
-  sub.footer(
-      "Examples:\n"
-      "  wasm-bpf pull localhost:5000/bootstrap:v1\n"
-      "  wasm-bpf pull -o bootstrap.wasm localhost:5000/bootstrap:v1");
-  return [args](Context& ctx) { return not_available(ctx, "pull"); };
+  add_registry_options(sub, args->registry);
+  sub.footer(std::string("Examples:\n"
+                         "  wasm-bpf pull localhost:5000/bootstrap:v1\n"
+                         "  wasm-bpf pull -o bootstrap.wasm localhost:5000/bootstrap:v1\n\n") +
+             kRegistryFooter);
+  return [args](Context& ctx) {
+    auto ref = reference(ctx, args->ref);
+    if (!ref) return kExitFailure;
+    auto pulled =
+        oci::pull_image(*ref, client_options(args->registry, ref->registry), args->output);
+    if (!pulled) return fail(ctx, pulled.error().message);
+    ctx.out << pulled->digest << '\n';
+    return kExitOk;
+  };
 }
 
 Handler setup_images(CLI::App& sub) {
   sub.description(
       "List the modules in the local store: reference, digest, size and when each was pulled.");
   sub.footer("Example:\n  wasm-bpf images");
-  return [](Context& ctx) { return not_available(ctx, "images"); };
+  return [](Context& ctx) {
+    const oci::Store store(oci::default_store_root());
+    auto images = store.list();
+    if (!images) return fail(ctx, images.error().message);
+    std::size_t width = 9;
+    for (const oci::StoredImage& i : *images) width = std::max(width, i.reference.size());
+    ctx.out << pad("REFERENCE", width) << "  " << pad("DIGEST", 19) << "  " << pad("SIZE", 10)
+            << "  PULLED\n";
+    for (const oci::StoredImage& i : *images) {
+      const auto size = store.blob_size(i.module_digest);
+      ctx.out << pad(i.reference, width) << "  " << pad(i.manifest.digest.substr(0, 19), 19) << "  "
+              << pad(size ? oci::format_bytes(*size) : "?", 10) << "  " << i.pulled << '\n';
+    }
+    return kExitOk;
+  };
 }
 
 Handler setup_rm(CLI::App& sub) {
   auto refs = std::make_shared<std::vector<std::string>>();
-  sub.description("Remove modules from the local store. Registries are not touched.");
+  sub.description(
+      "Remove modules from the local store, and the blobs no other stored module uses.\n"
+      "Registries are not touched.");
   sub.add_option("REF", *refs, "References of stored modules; at least one")
       ->required()
       ->type_name("");
   sub.footer("Example:\n  wasm-bpf rm localhost:5000/bootstrap:v1");
-  return [refs](Context& ctx) { return not_available(ctx, "rm"); };
+  return [refs](Context& ctx) {
+    oci::Store store(oci::default_store_root());
+    int status = kExitOk;
+    for (const std::string& text : *refs) {
+      auto ref = reference(ctx, text);
+      if (!ref) {
+        status = kExitFailure;
+        continue;
+      }
+      auto removed = store.remove(*ref);
+      if (!removed) {
+        status = fail(ctx, removed.error().message);
+      } else if (!*removed) {
+        status = fail(ctx, ref->to_string() + " is not in the local store");
+      } else {
+        ctx.out << "Removed " << ref->to_string() << '\n';
+      }
+    }
+    return status;
+  };
 }
 
 Handler setup_inspect(CLI::App& sub) {
-  auto ref = std::make_shared<std::string>();
+  struct Args {
+    std::string ref;
+    RegistryArgs registry;
+  };
+  auto args = std::make_shared<Args>();
   sub.description(
-      "Print the OCI manifest, config and annotations of a module as JSON: from the local\n"
-      "store if it is there, otherwise from its registry.");
-  sub.add_option("REF", *ref, kRefHelp)->required()->type_name("");
+      "Print the OCI manifest, config and annotations of a module as JSON, with its digest,\n"
+      "total size and module layer: from the local store if it is there, otherwise from its\n"
+      "registry.");
+  sub.add_option("REF", args->ref, kRefHelp)->required()->type_name("");
+  add_registry_options(sub, args->registry);
   sub.footer("Example:\n  wasm-bpf inspect localhost:5000/bootstrap:v1");
-  return [ref](Context& ctx) { return not_available(ctx, "inspect"); };
+  return [args](Context& ctx) {
+    auto ref = reference(ctx, args->ref);
+    if (!ref) return kExitFailure;
+    auto json = oci::inspect_image(*ref, client_options(args->registry, ref->registry));
+    if (!json) return fail(ctx, json.error().message);
+    ctx.out << *json;
+    return kExitOk;
+  };
+}
+
+Handler setup_save(CLI::App& sub) {
+  struct Args {
+    std::string ref, output;
+  };
+  auto args = std::make_shared<Args>();
+  sub.description(
+      "Write a module of the local store, with its manifest and config, to a tar archive of\n"
+      "an OCI image layout, e.g. to carry it to a machine without registry access and\n"
+      "'wasm-bpf load' it there.");
+  sub.add_option("REF", args->ref, kRefHelp)->required()->type_name("");
+  sub.add_option("-o,--output", args->output, "The archive to write")
+      ->required()
+      ->type_name("FILE.tar");
+  sub.footer("Example:\n  wasm-bpf save localhost:5000/bootstrap:v1 -o bootstrap.tar");
+  return [args](Context& ctx) {
+    auto ref = reference(ctx, args->ref);
+    if (!ref) return kExitFailure;
+    auto ok = oci::save_image(*ref, args->output, oci::ClientOptions::from_environment());
+    if (!ok) return fail(ctx, ok.error().message);
+    return kExitOk;
+  };
+}
+
+Handler setup_load(CLI::App& sub) {
+  struct Args {
+    std::string input, name;
+  };
+  auto args = std::make_shared<Args>();
+  sub.description(
+      "Import the modules of a tar archive of an OCI image layout (written by 'wasm-bpf save'\n"
+      "or 'skopeo copy ... oci-archive:FILE') into the local store. Every blob is checked.");
+  sub.add_option("FILE", args->input, "The archive to read")
+      ->required()
+      ->type_name("")
+      ->check(quiet(CLI::ExistingFile));
+  sub.add_option("--name", args->name,
+                 "Store the (single) image as REF; needed when the archive names it\n"
+                 "by a bare tag")
+      ->type_name("REF");
+  sub.footer("Example:\n  wasm-bpf load bootstrap.tar");
+  return [args](Context& ctx) {
+    auto loaded = oci::load_images(args->input, args->name, oci::ClientOptions::from_environment());
+    if (!loaded) return fail(ctx, loaded.error().message);
+    for (const std::string& r : *loaded) ctx.out << "Loaded " << r << '\n';
+    return kExitOk;
+  };
 }
 
 }  // namespace wb::cli

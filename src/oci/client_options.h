@@ -1,0 +1,60 @@
+// How wasm-bpf talks to registries: TLS trust, insecure hosts, command-line credentials,
+// retries, upload chunking, progress; and the pull policy of `run`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wb::oci {
+
+enum class PullPolicy { missing, always, never };
+
+struct Credentials {
+  std::string username;
+  std::string password;        // or a registry token
+  std::string identity_token;  // an OAuth2 refresh token (docker config "identitytoken")
+  std::string source;          // where they came from, for messages ("~/.docker/config.json")
+};
+
+struct ClientOptions {
+  // PEM file of extra CA certificates for HTTPS registries (system CAs stay trusted).
+  std::string ca_file;
+  // host[:port] entries that may be reached over plain HTTP or HTTPS without verification.
+  std::vector<std::string> insecure_registries;
+  // Credentials given on the command line; used for `credentials_registry` only.
+  std::optional<Credentials> credentials;
+  std::string credentials_registry;
+  // Progress of blob transfers on stderr (callers turn it on when stderr is a terminal).
+  bool progress = false;
+  // Retries of idempotent requests on 5xx answers and dropped connections.
+  int max_attempts = 4;
+  std::chrono::milliseconds retry_base{200};
+  // Blobs larger than this are uploaded in chunks of this size (PATCH); 0: the default,
+  // 16 MiB chunks for blobs over 16 MiB.
+  std::uint64_t chunk_size = 0;
+  // The local store; empty: default_store_root().
+  std::string store_root;
+
+  // Defaults from the environment (all optional):
+  //   WASM_BPF_STORE                the local store directory
+  //   WASM_BPF_CA_FILE              like --ca-file
+  //   WASM_BPF_INSECURE_REGISTRIES  comma-separated host[:port] list, like --insecure-registry
+  //   WASM_BPF_UPLOAD_CHUNK_SIZE    bytes; blobs larger than this are uploaded in chunks
+  // and progress when stderr is a terminal.
+  static ClientOptions from_environment();
+
+  bool is_insecure(std::string_view registry) const;
+};
+
+// The store directory: $WASM_BPF_STORE, else /var/lib/wasm-bpf for root, else
+// $XDG_DATA_HOME/wasm-bpf (default ~/.local/share/wasm-bpf).
+std::string default_store_root();
+
+// The store root of `options` (its store_root, else default_store_root()).
+std::string store_root_of(const ClientOptions& options);
+
+}  // namespace wb::oci

@@ -1,0 +1,58 @@
+// File helpers for the store and for `pull -o`: whole-file reads, atomic writes (temporary
+// file in the same directory, fsync, rename, fsync of the directory), directories, and an
+// exclusive flock(2) on a file that is itself replaced by rename.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace wb::oci {
+
+Result<std::string> read_file(const std::string& path);
+bool file_exists(const std::string& path);  // a regular file (following symlinks)
+
+// Writes `data` to `path` atomically with permissions `mode`.
+Result<void> write_file_atomic(const std::string& path, std::string_view data,
+                               unsigned mode = 0644);
+
+// Creates `path` and its parents.
+Result<void> make_dirs(const std::string& path);
+void fsync_dir(const std::string& dir);
+
+// Renames `from` to `to` and fsyncs the target directory.
+Result<void> rename_durably(const std::string& from, const std::string& to);
+
+// A fresh directory `<parent>/<prefix>XXXXXX`, removed with its contents on destruction
+// unless release() was called.
+class TempDir {
+ public:
+  static Result<TempDir> create(const std::string& parent, const std::string& prefix);
+  TempDir(TempDir&& other) noexcept;
+  TempDir& operator=(TempDir&&) = delete;
+  TempDir(const TempDir&) = delete;
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// An exclusive lock on `path` (created if missing). When the holder replaces the file by
+// rename, later lockers notice that they locked a stale inode and lock the new file instead.
+class FileLock {
+ public:
+  static Result<FileLock> acquire(const std::string& path);
+  FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock& operator=(FileLock&&) = delete;
+  FileLock(const FileLock&) = delete;
+  ~FileLock();
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace wb::oci

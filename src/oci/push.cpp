@@ -1,0 +1,42 @@
+#include "oci/push.h"
+
+#include "oci/digest.h"
+#include "oci/files.h"
+#include "oci/module_extract.h"
+#include "oci/registry_client.h"
+
+namespace wb::oci {
+
+Result<std::string> push_module(const PushRequest& request, const ClientOptions& options) {
+  const Reference& ref = request.reference;
+  if (ref.tag.empty()) {
+    return make_error("cannot push to " + ref.to_string() + ": the reference needs a tag");
+  }
+  auto module = read_file(request.module_path);
+  if (!module) return module.error();
+  if (auto ok = check_wasm_magic(*module, request.module_path); !ok) return ok.error();
+
+  const std::string module_digest = sha256_digest(*module);
+  std::string title = request.module_path;
+  if (const auto slash = title.rfind('/'); slash != std::string::npos)
+    title = title.substr(slash + 1);
+  const Artifact artifact = build_artifact(request.format, module_digest, module->size(), title,
+                                           request.annotations, rfc3339_now());
+
+  RegistryClient client(ref.registry, options);
+  client.enable_push();
+  if (auto r = client.upload_blob(ref.repository, module_digest, *module); !r) return r.error();
+  const std::string config_digest = sha256_digest(artifact.config);
+  if (auto r = client.upload_blob(ref.repository, config_digest, artifact.config); !r)
+    return r.error();
+  auto digest =
+      client.put_manifest(ref.repository, ref.tag, artifact.manifest_media_type, artifact.manifest);
+  if (!digest) return digest.error();
+  if (!ref.digest.empty() && ref.digest != *digest) {
+    return make_error("pushed " + ref.name() + ":" + ref.tag + " as " + *digest +
+                      ", not the digest " + ref.digest + " the reference names");
+  }
+  return *digest;
+}
+
+}  // namespace wb::oci

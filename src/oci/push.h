@@ -1,0 +1,24 @@
+// `wasm-bpf push`: a module file to a registry as a single-layer artifact.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/result.h"
+#include "oci/client_options.h"
+#include "oci/manifest.h"
+#include "oci/reference.h"
+
+namespace wb::oci {
+
+struct PushRequest {
+  std::string module_path;
+  Reference reference;  // needs a tag
+  PushFormat format = PushFormat::cncf;
+  std::map<std::string, std::string> annotations;
+};
+
+// Returns the digest of the pushed manifest.
+Result<std::string> push_module(const PushRequest& request, const ClientOptions& options);
+
+}  // namespace wb::oci

@@ -1,0 +1,153 @@
+// The local store: commits, lookups, removal with garbage collection, concurrent commits
+// under the index lock; and run's module resolution against it.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "oci/digest.h"
+#include "oci/manifest.h"
+#include "oci/resolve.h"
+#include "oci/store.h"
+#include "support.h"
+
+namespace wb::oci {
+namespace {
+
+const std::string kModule = std::string("\0asm\1\0\0\0", 8);
+
+// Commits a cncf image holding `module` as `reference`.
+StoredImage commit(Store& store, const std::string& reference, const std::string& module) {
+  const Artifact a =
+      build_artifact(PushFormat::cncf, sha256_digest(module), module.size(), "m.wasm", {}, "t");
+  auto staging = store.staging();
+  EXPECT_TRUE(staging);
+  std::vector<std::string> digests;
+  for (const std::string* blob : {&module, &a.config, &a.manifest})
+    digests.push_back(*stage_blob(*staging, *blob));
+  StoredImage image;
+  image.reference = reference;
+  image.manifest.media_type = std::string(media::kOciManifest);
+  image.manifest.digest = sha256_digest(a.manifest);
+  image.manifest.size = a.manifest.size();
+  image.module_digest = sha256_digest(module);
+  image.pulled = "now";
+  auto r = store.commit(*staging, digests, image);
+  EXPECT_TRUE(r) << r.error().message;
+  return image;
+}
+
+TEST(Store, CommitFindListRemove) {
+  test::ScratchDir dir;
+  Store store(dir / "store");
+  EXPECT_TRUE(store.list()->empty());  // no store yet: empty, and nothing is created
+  EXPECT_FALSE(test::exists(dir / "store"));
+
+  const StoredImage a = commit(store, "localhost:5000/a:v1", kModule + "a");
+  const StoredImage b = commit(store, "localhost:5000/b:v1", kModule + "b");
+  commit(store, "localhost:5000/a:v2", kModule + "a");  // shares the module blob with a:v1
+
+  EXPECT_TRUE(test::exists(dir / "store/oci-layout"));
+  const auto index = nlohmann::json::parse(test::slurp(dir / "store/index.json"));
+  EXPECT_EQ(index["schemaVersion"], 2);
+  ASSERT_EQ(index["manifests"].size(), 3u);
+  EXPECT_EQ(index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
+            "localhost:5000/a:v1");
+  EXPECT_EQ(index["manifests"][0]["annotations"]["io.wasm-bpf.module"], a.module_digest);
+
+  auto found = store.find(*parse_reference("localhost:5000/a:v1"));
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->manifest.digest, a.manifest.digest);
+  // By digest, within the same repository only.
+  EXPECT_TRUE(*store.find(*parse_reference("localhost:5000/b@" + b.manifest.digest)));
+  EXPECT_FALSE(*store.find(*parse_reference("localhost:5000/a@" + b.manifest.digest)));
+  EXPECT_FALSE(*store.find(*parse_reference("localhost:5000/a:v3")));
+  EXPECT_EQ(*store.read_blob(a.module_digest), kModule + "a");
+
+  // Re-committing a reference replaces its entry.
+  commit(store, "localhost:5000/b:v1", kModule + "b2");
+  EXPECT_EQ(store.list()->size(), 3u);
+
+  EXPECT_TRUE(*store.remove(*parse_reference("localhost:5000/a:v1")));
+  EXPECT_FALSE(*store.remove(*parse_reference("localhost:5000/a:v1")));
+  EXPECT_TRUE(store.has_blob(a.module_digest));  // still used by a:v2
+  EXPECT_TRUE(*store.remove(*parse_reference("localhost:5000/a:v2")));
+  EXPECT_FALSE(store.has_blob(a.module_digest));
+  EXPECT_FALSE(store.has_blob(a.manifest.digest));
+  EXPECT_FALSE(store.has_blob(b.module_digest));  // replaced by b2 and collected
+  EXPECT_EQ(store.list()->size(), 1u);
+  EXPECT_TRUE(test::files_under(dir / "store/tmp").empty());
+}
+
+TEST(Store, DetectsCorruptBlobs) {
+  test::ScratchDir dir;
+  Store store(dir / "store");
+  const StoredImage a = commit(store, "localhost:5000/a:v1", kModule + "a");
+  test::spit(store.blob_path(a.module_digest), "tampered");
+  auto r = store.read_blob(a.module_digest);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("corrupt"), std::string::npos);
+  // run does not hash the module again (the runtime rejects what is not a module); a blob
+  // that is gone counts as not stored.
+  ClientOptions options;
+  options.store_root = dir / "store";
+  EXPECT_TRUE(resolve_module_for_run("localhost:5000/a:v1", PullPolicy::never, options));
+  std::remove(store.blob_path(a.module_digest).c_str());
+  auto gone = resolve_module_for_run("localhost:5000/a:v1", PullPolicy::never, options);
+  ASSERT_FALSE(gone);
+  EXPECT_NE(gone.error().message.find("not in the local store"), std::string::npos);
+}
+
+TEST(Store, ConcurrentCommitsKeepEveryEntry) {
+  test::ScratchDir dir;
+  constexpr int kWriters = 8;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      Store store(dir / "store");  // each with its own descriptors, like separate processes
+      commit(store, "localhost:5000/t" + std::to_string(i) + ":v1", kModule + std::to_string(i));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  Store store(dir / "store");
+  EXPECT_EQ(store.list()->size(), static_cast<std::size_t>(kWriters));
+  for (int i = 0; i < kWriters; ++i) {
+    EXPECT_TRUE(*store.find(*parse_reference("localhost:5000/t" + std::to_string(i) + ":v1"))) << i;
+  }
+}
+
+TEST(Resolve, FilesAndReferences) {
+  test::ScratchDir dir;
+  ClientOptions options;
+  options.store_root = dir / "store";
+  test::spit(dir / "m.bin", kModule);
+  // An existing file, and names that look like files, are returned as they are.
+  EXPECT_EQ(*resolve_module_for_run(dir / "m.bin", PullPolicy::never, options), dir / "m.bin");
+  EXPECT_EQ(*resolve_module_for_run("missing.wasm", PullPolicy::never, options), "missing.wasm");
+  EXPECT_EQ(*resolve_module_for_run("./x", PullPolicy::never, options), "./x");
+
+  auto bad = resolve_module_for_run("Not A Ref!", PullPolicy::missing, options);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("neither a file nor an OCI reference"), std::string::npos);
+
+  auto never = resolve_module_for_run("localhost:5000/a:v1", PullPolicy::never, options);
+  ASSERT_FALSE(never);
+  EXPECT_NE(never.error().message.find("not in the local store"), std::string::npos);
+  EXPECT_NE(never.error().message.find("--pull never"), std::string::npos);
+
+  Store store(options.store_root);
+  const StoredImage a = commit(store, "localhost:5000/a:v1", kModule + "a");
+  EXPECT_EQ(*resolve_module_for_run("localhost:5000/a:v1", PullPolicy::never, options),
+            store.blob_path(a.module_digest));
+  EXPECT_EQ(*resolve_module_for_run("localhost:5000/a:v1", PullPolicy::missing, options),
+            store.blob_path(a.module_digest));
+  // 'always' goes to the registry, which is not there.
+  auto always = resolve_module_for_run("127.0.0.1:1/a:v1", PullPolicy::always, options);
+  ASSERT_FALSE(always);
+  EXPECT_NE(always.error().message.find("127.0.0.1:1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wb::oci
