@@ -1,0 +1,62 @@
+// kprobe on do_unlinkat (for the process in `cfg`, key 0) and a uprobe on the test's helper
+// binary (WB_UPROBE_TARGET, a build-time path), reported in the ring buffer `rb`.
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "events.h"
+#include "uprobe_target_path.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 64 * 1024);
+} rb SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, u32);
+  __type(value, u32);
+} cfg SEC(".maps");
+
+SEC("kprobe/do_unlinkat")
+int BPF_KPROBE(wbt_kprobe, int dfd, struct filename *name)
+{
+  u32 zero = 0;
+  u32 *tgid = bpf_map_lookup_elem(&cfg, &zero);
+  u32 me = bpf_get_current_pid_tgid() >> 32;
+  struct wbt_probe_event *e;
+  const char *path;
+
+  if (!tgid || *tgid != me)
+    return 0;
+  e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
+  if (!e)
+    return 0;
+  e->kind = WBT_KIND_KPROBE;
+  e->pid = me;
+  e->arg = (u64)dfd;
+  bpf_get_current_comm(e->comm, sizeof(e->comm));
+  path = BPF_CORE_READ(name, name);
+  bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
+  bpf_ringbuf_submit(e, 0);
+  return 0;
+}
+
+SEC("uprobe/" WB_UPROBE_TARGET ":wbt_uprobe_target_func")
+int BPF_KPROBE(wbt_uprobe, int value)
+{
+  struct wbt_probe_event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
+
+  if (!e)
+    return 0;
+  e->kind = WBT_KIND_UPROBE;
+  e->pid = bpf_get_current_pid_tgid() >> 32;
+  e->arg = (u64)value;
+  bpf_get_current_comm(e->comm, sizeof(e->comm));
+  e->path[0] = 0;
+  bpf_ringbuf_submit(e, 0);
+  return 0;
+}
