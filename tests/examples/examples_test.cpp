@@ -1,0 +1,426 @@
+// Runs every example guest with `wasm-bpf run` on this machine's kernel, triggers what it
+// traces (processes, file opens, packets on a veth pair made here, calls in uprobe-target)
+// and checks what it prints. Loading BPF programs needs root: the tests skip otherwise.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "../cli/process.h"
+
+extern char** environ;
+
+namespace wb::test {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kWasmBpf = WB_CLI_BINARY;
+const std::string kExamples = WB_EXAMPLES_DIR;
+const std::string kSdkChecks = WB_SDK_CHECK_DIR;
+
+std::string example_wasm(const std::string& name) { return kExamples + "/" + name + "/" + name + ".wasm"; }
+
+// `wasm-bpf run --timeout TIMEOUT MODULE ARGS...`, started.
+std::unique_ptr<Process> start_example(const std::string& wasm, const std::vector<std::string>& args,
+                                       const std::string& timeout = "20s") {
+  std::vector<std::string> argv = {"run", "--timeout", timeout, wasm};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Process::start(kWasmBpf, argv);
+}
+
+// Runs a program (no shell) and waits for it; returns its pid.
+pid_t run_and_wait(const std::vector<std::string>& argv) {
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return pid;
+}
+
+int shell(const std::string& command) { return std::system(command.c_str()); }
+
+std::string my_comm() {
+  std::ifstream in("/proc/self/comm");
+  std::string comm;
+  std::getline(in, comm);
+  return comm;
+}
+
+// Stops a running example (SIGINT, as Ctrl-C would) and returns what it printed.
+ProcessResult stop(Process& p) {
+  p.send_signal(SIGINT);
+  return p.wait(10000);
+}
+
+// A copy of a system program under a name of our own, so that its comm identifies it.
+class NamedProgram {
+ public:
+  NamedProgram(const std::string& program, const std::string& name) {
+    dir_ = fs::temp_directory_path() / ("wasm-bpf-examples-" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+    path_ = dir_ / name;
+    fs::copy_file(program, path_, fs::copy_options::overwrite_existing);
+    fs::permissions(path_, fs::perms::owner_all);
+  }
+  ~NamedProgram() {
+    std::error_code ec;
+    fs::remove(path_, ec);
+    fs::remove(dir_, ec);
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  fs::path dir_, path_;
+};
+
+class Examples : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
+  }
+};
+
+// --- SDK checks: every libbpf-wasm.h call against a real object (C and C++ builds) -------
+
+TEST_F(Examples, SdkCheckGuestsPass) {
+  for (const char* name : {"sdk_check_c", "sdk_check_cxx"}) {
+    const ProcessResult r = run_process(kWasmBpf, {"run", "--timeout", "20s", kSdkChecks + "/" + name + ".wasm"});
+    EXPECT_EQ(r.exit_code, 0) << name << "\n" << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("sdk check: ok")) << name;
+  }
+}
+
+// --- bootstrap, in C and in Rust --------------------------------------------------------
+
+class Bootstrap : public Examples, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(Bootstrap, ReportsExecAndExitOfAProcess) {
+  const std::string name = "wbx" + std::to_string(getpid() % 100000) + "sh";
+  NamedProgram sh("/bin/sh", name);
+  auto p = start_example(example_wasm(GetParam()), {});
+  ASSERT_TRUE(p->wait_for_output("FILENAME/EXIT CODE", 15000)) << p->out() << p->err();
+  EXPECT_THAT(p->out(), HasSubstr("TIME     EVENT COMM             PID     PPID    FILENAME/EXIT CODE"));
+
+  const pid_t pid = run_and_wait({sh.path(), "-c", "exit 7"});
+  ASSERT_GT(pid, 0);
+  const std::regex exit_line(" EXIT  " + name + " +" + std::to_string(pid) + " +" + std::to_string(getpid()) +
+                             " +\\[7\\]");
+  ASSERT_TRUE(p->wait_for_output(" EXIT  " + name, 10000)) << p->out() << p->err();
+  const ProcessResult r = stop(*p);
+  EXPECT_THAT(r.out, HasSubstr(" EXEC  " + name));
+  EXPECT_THAT(r.out, HasSubstr(sh.path()));
+  EXPECT_TRUE(std::regex_search(r.out, exit_line)) << r.out;
+  EXPECT_THAT(r.err, Not(HasSubstr("trap"))) << r.err;
+}
+
+TEST_P(Bootstrap, MinimumDurationFiltersInTheKernel) {
+  const std::string tag = std::to_string(getpid() % 100000);
+  NamedProgram quick("/bin/true", "wbq" + tag);
+  NamedProgram slow("/bin/sleep", "wbs" + tag);
+  // -d goes into the object's .rodata before load: only exits of processes that lived at
+  // least 300 ms are reported, and no EXEC lines at all.
+  auto p = start_example(example_wasm(GetParam()), {"-d", "300"});
+  ASSERT_TRUE(p->wait_for_output("FILENAME/EXIT CODE", 15000)) << p->out() << p->err();
+  run_and_wait({quick.path()});
+  run_and_wait({slow.path(), "0.6"});
+  ASSERT_TRUE(p->wait_for_output(" EXIT  wbs" + tag, 10000)) << p->out() << p->err();
+  const ProcessResult r = stop(*p);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("EXIT  wbs" + tag + " .*\\[0\\] \\(([0-9]+)ms\\)"))) << r.out;
+  EXPECT_GE(std::stol(m[1].str()), 600) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("wbq" + tag)));
+  EXPECT_THAT(r.out, Not(HasSubstr(" EXEC ")));
+}
+
+std::vector<std::string> bootstrap_variants() {
+  std::vector<std::string> v = {"bootstrap"};
+#ifdef WB_HAVE_RUST_EXAMPLE
+  v.push_back("bootstrap-rs");
+#endif
+  return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(Languages, Bootstrap, ::testing::ValuesIn(bootstrap_variants()),
+                         [](const auto& test) { return test.param == "bootstrap" ? std::string("C") : std::string("Rust"); });
+
+// --- execve ------------------------------------------------------------------------------
+
+TEST_F(Examples, ExecvePrintsCallerAndCommand) {
+  auto p = start_example(example_wasm("execve"), {});
+  ASSERT_TRUE(p->wait_for_output("Tracing execve()", 15000)) << p->out() << p->err();
+  const std::string marker = "wasm-bpf-execve-" + std::to_string(getpid());
+  const pid_t pid = run_and_wait({"/bin/echo", marker, "second-arg"});
+  const std::string expected = "[" + std::to_string(pid) + "] " + my_comm() + " -> /bin/echo " + marker + " second-arg";
+  ASSERT_TRUE(p->wait_for_output(expected, 10000)) << p->out() << p->err();
+  stop(*p);
+}
+
+TEST_F(Examples, ExecveStopsAfterCount) {
+  auto p = start_example(example_wasm("execve"), {"-c", "2"});
+  ASSERT_TRUE(p->wait_for_output("Tracing execve()", 15000)) << p->out() << p->err();
+  for (int i = 0; i < 3; ++i) run_and_wait({"/bin/true"});
+  const ProcessResult r = p->wait(15000);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(r.timed_out);
+}
+
+// --- opensnoop (perf event array) --------------------------------------------------------
+
+TEST_F(Examples, OpensnoopShowsOpensOfOneProcess) {
+  auto p = start_example(example_wasm("opensnoop"), {"-p", std::to_string(getpid())});
+  ASSERT_TRUE(p->wait_for_output("PATH", 15000)) << p->out() << p->err();
+  EXPECT_THAT(p->out(), HasSubstr("PID     COMM              FD ERR PATH"));
+  const std::string missing = "/tmp/wasm-bpf-opensnoop-missing-" + std::to_string(getpid());
+  const std::string present = "/tmp/wasm-bpf-opensnoop-present-" + std::to_string(getpid());
+  std::ofstream(present) << "x";
+  EXPECT_LT(::open(missing.c_str(), O_RDONLY), 0);
+  const int fd = ::open(present.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(p->wait_for_output(present, 10000)) << p->out() << p->err();
+  ::close(fd);
+  fs::remove(present);
+  const ProcessResult r = stop(*p);
+  const std::string pid = std::to_string(getpid());
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(pid + " +\\S+ +-1 +2 " + missing))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(pid + " +\\S+ +" + std::to_string(fd) + " +0 " + present))) << r.out;
+  // -p filters in the kernel: no other process shows up
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.rfind("PID", 0) == 0) continue;
+    EXPECT_EQ(line.rfind(pid + " ", 0), 0u) << line;
+  }
+}
+
+// --- runqlat (tp_btf, hash map walked with get-next-key) ---------------------------------
+
+TEST_F(Examples, RunqlatPrintsHistogramsAndExits) {
+  std::atomic<bool> busy{true};
+  std::thread load([&] {
+    while (busy) run_and_wait({"/bin/true"});  // wakeups and context switches
+  });
+  auto p = start_example(example_wasm("runqlat"), {"1", "2"});
+  const ProcessResult r = p->wait(30000);
+  busy = false;
+  load.join();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Tracing run queue latency"));
+  EXPECT_THAT(r.out, HasSubstr("usecs               : count    distribution"));
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("-> [0-9]+ +: [1-9][0-9]* +\\|\\*"))) << r.out;
+}
+
+TEST_F(Examples, RunqlatPerProcess) {
+  auto p = start_example(example_wasm("runqlat"), {"-P", "1", "1"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int i = 0; i < 5; ++i) run_and_wait({"/bin/true"});
+  const ProcessResult r = p->wait(30000);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\npid = [0-9]+ \\S+\n"))) << r.out;
+}
+
+// --- network examples: a veth pair; frames sent into one end arrive at the other ---------
+
+class VethExamples : public Examples {
+ protected:
+  void SetUp() override {
+    Examples::SetUp();
+    if (IsSkipped()) return;
+    if (shell("command -v ip >/dev/null 2>&1") != 0) GTEST_SKIP() << "needs ip(8) to make a veth pair";
+    const std::string tag = std::to_string(getpid() % 1000000);
+    rx_ = "wbt" + tag + "a";
+    tx_ = "wbt" + tag + "b";
+    shell("ip link del " + rx_ + " 2>/dev/null");  // left over by a crashed run
+    ASSERT_EQ(shell("ip link add " + rx_ + " type veth peer name " + tx_ + " && ip link set " + rx_ +
+                    " up && ip link set " + tx_ + " up"),
+              0);
+    made_ = true;
+  }
+  void TearDown() override {
+    if (made_) shell("ip link del " + rx_ + " 2>/dev/null");
+  }
+
+  // Sends `count` Ethernet/IPv4/UDP frames 10.11.12.1:4242 -> 10.11.12.2:5353 into tx_, so
+  // that they arrive on rx_.
+  void send_udp_frames(int count) {
+    const int s = ::socket(AF_PACKET, SOCK_RAW, 0);
+    ASSERT_GE(s, 0) << std::strerror(errno);
+    sockaddr_ll to{};
+    to.sll_family = AF_PACKET;
+    to.sll_protocol = htons(ETH_P_IP);
+    to.sll_ifindex = static_cast<int>(if_nametoindex(tx_.c_str()));
+    to.sll_halen = 6;
+    std::memset(to.sll_addr, 0xff, 6);
+    unsigned char frame[14 + 20 + 8 + 8] = {};
+    std::memset(frame, 0xff, 6);                                        // broadcast
+    const unsigned char src[6] = {0x02, 0, 0, 0, 0, 1};
+    std::memcpy(frame + 6, src, 6);
+    frame[12] = 0x08;                                                   // IPv4
+    unsigned char* ip = frame + 14;
+    ip[0] = 0x45;
+    ip[3] = 20 + 8 + 8;                                                 // total length
+    ip[8] = 64;                                                         // ttl
+    ip[9] = 17;                                                         // UDP
+    const unsigned char sa[4] = {10, 11, 12, 1}, da[4] = {10, 11, 12, 2};
+    std::memcpy(ip + 12, sa, 4);
+    std::memcpy(ip + 16, da, 4);
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    ip[10] = static_cast<unsigned char>(~sum >> 8);
+    ip[11] = static_cast<unsigned char>(~sum);
+    unsigned char* udp = ip + 20;
+    udp[0] = 4242 >> 8, udp[1] = 4242 & 0xff, udp[2] = 5353 >> 8, udp[3] = 5353 & 0xff, udp[5] = 16;
+    std::memcpy(udp + 8, "wasm-bpf", 8);
+    for (int i = 0; i < count; ++i) {
+      EXPECT_EQ(::sendto(s, frame, sizeof frame, 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
+                static_cast<ssize_t>(sizeof frame))
+          << std::strerror(errno);
+    }
+    ::close(s);
+  }
+
+  std::string link_state() {
+    std::string out;
+    FILE* f = ::popen(("ip link show " + rx_ + "; tc qdisc show dev " + rx_ + " 2>/dev/null").c_str(), "r");
+    if (f == nullptr) return out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, f)) out += buf;
+    ::pclose(f);
+    return out;
+  }
+
+  std::string rx_, tx_;
+  bool made_ = false;
+};
+
+TEST_F(VethExamples, SockfilterSeesUdpPackets) {
+  auto p = start_example(example_wasm("sockfilter"), {rx_});
+  ASSERT_TRUE(p->wait_for_output("Filtering packets on " + rx_, 15000)) << p->out() << p->err();
+  send_udp_frames(2);
+  const std::string line = "interface: " + rx_ + "\tprotocol: UDP\t10.11.12.1:4242(src) -> 10.11.12.2:5353(dst)";
+  ASSERT_TRUE(p->wait_for_output(line, 10000)) << p->out() << p->err();
+  stop(*p);
+}
+
+TEST_F(VethExamples, XdpPrintsPacketsAndCounts) {
+  auto p = start_example(example_wasm("xdp"), {rx_, "-d", "3"});
+  ASSERT_TRUE(p->wait_for_output("XDP program attached to " + rx_, 15000)) << p->out() << p->err();
+  EXPECT_THAT(link_state(), HasSubstr("xdp"));
+  send_udp_frames(3);
+  const ProcessResult r = p->wait(20000);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(rx_ + ": UDP 10.11.12.1:4242 -> 10.11.12.2:5353 ttl 64 length 50"));
+  EXPECT_THAT(r.out, HasSubstr(rx_ + " total: UDP    (17) 3 packets, 150 bytes"));
+  EXPECT_THAT(link_state(), Not(HasSubstr("xdp"))) << "the XDP program is still attached";
+}
+
+TEST_F(VethExamples, TcClassifierSeesPacketsAndIsRemoved) {
+  auto p = start_example(example_wasm("tc"), {rx_, "-d", "3"});
+  ASSERT_TRUE(p->wait_for_output("tc classifier attached to " + rx_, 15000)) << p->out() << p->err();
+  EXPECT_THAT(link_state(), HasSubstr("clsact"));
+  send_udp_frames(2);
+  const ProcessResult r = p->wait(20000);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(rx_ + " ingress: UDP 10.11.12.1 -> 10.11.12.2 ttl 64 tot_len 36"));
+  EXPECT_THAT(link_state(), Not(HasSubstr("clsact"))) << "the tc hook is still there";
+}
+
+// --- uprobe ------------------------------------------------------------------------------
+
+TEST_F(Examples, UprobeTracesCallsAndReturns) {
+  auto p = start_example(example_wasm("uprobe"), {"-c", "4"});
+  ASSERT_TRUE(p->wait_for_output("Tracing uprobed_add()", 15000)) << p->out() << p->err();
+  const pid_t pid = run_and_wait({WB_UPROBE_TARGET, "5", "3"});
+  const ProcessResult r = p->wait(15000);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string who = "[" + std::to_string(pid) + "] ";
+  EXPECT_THAT(r.out, HasSubstr(who + "uprobed_add(5, 3) called"));
+  EXPECT_THAT(r.out, HasSubstr(who + "uprobed_add returned 8"));
+  EXPECT_THAT(r.out, HasSubstr(who + "uprobed_sub(5, 3) called"));
+  EXPECT_THAT(r.out, HasSubstr(who + "uprobed_sub returned 2"));
+}
+
+// --- module sizes ----------------------------------------------------------------------------
+
+TEST(ModuleSize, BootstrapStaysSmall) {
+  EXPECT_LE(fs::file_size(example_wasm("bootstrap")), 80u * 1024u) << "C bootstrap.wasm over 80 KiB";
+#ifdef WB_HAVE_RUST_EXAMPLE
+  EXPECT_LE(fs::file_size(example_wasm("bootstrap-rs")), 200u * 1024u) << "Rust bootstrap-rs.wasm over 200 KiB";
+#endif
+}
+
+// --- wasm-bpf build: the same module from the command line --------------------------------
+
+TEST(BuildCommand, BuildsAGuestFromItsSources) {
+  const fs::path out = fs::temp_directory_path() / ("wasm-bpf-build-test-" + std::to_string(getpid()));
+  fs::remove_all(out);
+  const std::string src = WB_SOURCE_DIR "/examples/bootstrap/";
+  const ProcessResult r = run_process(
+      kWasmBpf, {"build", src + "bootstrap.bpf.c", src + "bootstrap.c", "--headers-from-btf", src + "bootstrap.h",
+                 "--vmlinux", WB_VMLINUX_H, "-o", (out / "bootstrap.wasm").string()},
+      120000);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, (out / "bootstrap.wasm").string() + "\n");
+  for (const char* f : {"bootstrap.wasm.d/bootstrap.bpf.o", "bootstrap.wasm.d/bootstrap.skel.h",
+                        "bootstrap.wasm.d/bootstrap.wasm.h", "bootstrap.wasm.d/include/libbpf-wasm.h"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  const auto size = fs::file_size(out / "bootstrap.wasm");
+  EXPECT_GT(size, 30000u);
+  EXPECT_LE(size, 80u * 1024u) << "the C bootstrap module should stay under 80 KiB";
+  if (geteuid() == 0) {
+    const ProcessResult run = run_process(kWasmBpf, {"run", "--timeout", "1s", (out / "bootstrap.wasm").string()});
+    EXPECT_THAT(run.out, HasSubstr("FILENAME/EXIT CODE")) << run.err;
+  }
+  fs::remove_all(out);
+}
+
+// --- lsm: this kernel refuses BPF LSM programs; the guest must say so -------------------
+
+TEST_F(Examples, LsmReportsWhetherTheKernelAcceptsIt) {
+  const ProcessResult r = run_process(kWasmBpf, {"run", "--timeout", "20s", example_wasm("lsm"), "-d", "2"});
+  if (r.out.find("is denied") != std::string::npos) {
+    // A kernel with BPF LSM: the program ran for 2 s and exited cleanly.
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return;
+  }
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("this kernel refused to load the BPF LSM program"));
+  EXPECT_THAT(r.err, HasSubstr("CONFIG_BPF_LSM"));
+}
+
+}  // namespace
+}  // namespace wb::test

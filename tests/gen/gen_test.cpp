@@ -1,0 +1,265 @@
+// The generators of tools/gen: layout headers checked member by member against the native
+// compiler's layout (x86-64 lays these types out as BPF does), WIT output, skeletons.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "gen/elf_sections.h"
+#include "gen/generators.h"
+#include "gen/guest_build.h"
+#include "layout_types.h"
+
+// The generated definitions, beside the native ones.
+namespace gen {
+#include "layout_types.wasm.h"
+}
+
+namespace wb::gen {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// --- gen header: the packed definitions have the native (BPF) layout -----------------------
+
+#define SAME_OFFSET(type, member) \
+  static_assert(offsetof(::type, member) == offsetof(::gen::type, member), #type "." #member)
+
+static_assert(sizeof(::gen_outer) == sizeof(::gen::gen_outer));
+SAME_OFFSET(gen_outer, tag);
+SAME_OFFSET(gen_outer, inner);
+SAME_OFFSET(gen_outer, u);
+SAME_OFFSET(gen_outer, ptr);
+SAME_OFFSET(gen_outer, fn);
+SAME_OFFSET(gen_outer, color);
+SAME_OFFSET(gen_outer, after_bits);
+SAME_OFFSET(gen_outer, arr);
+SAME_OFFSET(gen_outer, point);
+SAME_OFFSET(gen_outer, as_int);
+SAME_OFFSET(gen_outer, as_float);
+SAME_OFFSET(gen_outer, anon);
+SAME_OFFSET(gen_outer, ok);
+SAME_OFFSET(gen_outer, perm);
+static_assert(sizeof(::gen_inner) == sizeof(::gen::gen_inner));
+SAME_OFFSET(gen_inner, l);
+static_assert(sizeof(::gen_u) == sizeof(::gen::gen_u));
+static_assert(sizeof(::gen_anon_t) == sizeof(::gen::gen_anon_t));
+SAME_OFFSET(gen_anon_t, b);
+static_assert(sizeof(::gen_packed) == sizeof(::gen::gen_packed));
+SAME_OFFSET(gen_packed, b);
+static_assert(sizeof(::gen_aligned) == sizeof(::gen::gen_aligned));
+SAME_OFFSET(gen_aligned, b);
+SAME_OFFSET(gen_aligned, p);
+static_assert(sizeof(::gen::gen_outer::ptr) == 8, "pointers are 64-bit");
+static_assert(sizeof(::gen::gen_outer::fn) == 8, "function pointers are 64-bit");
+
+TEST(LayoutHeader, BitfieldsLandOnTheSameBits) {
+  ::gen_outer native;
+  std::memset(&native, 0, sizeof native);
+  native.flags = 5;
+  native.level = 100;
+  native.delta = -7;
+  native.big = 0x123456789Aull;
+  native.after_bits = 0xAB;
+  native.point.y = -3;
+  ::gen::gen_outer generated;
+  std::memcpy(&generated, &native, sizeof generated);
+  EXPECT_EQ(generated.flags, 5u);
+  EXPECT_EQ(generated.level, 100u);
+  EXPECT_EQ(generated.delta, -7);
+  EXPECT_EQ(generated.big, 0x123456789Aull);
+  EXPECT_EQ(generated.after_bits, 0xAB);
+  EXPECT_EQ(generated.point.y, -3);
+
+  generated.level = 3;
+  generated.big = 1;
+  std::memcpy(&native, &generated, sizeof native);
+  EXPECT_EQ(native.level, 3u);
+  EXPECT_EQ(native.big, 1u);
+  EXPECT_EQ(native.flags, 5u);
+}
+
+TEST(LayoutHeader, EnumsKeepTheirValues) {
+  EXPECT_EQ(static_cast<int>(::gen::GEN_BLUE), -1);
+  EXPECT_EQ(static_cast<int>(::gen::GEN_GREEN), 5);
+  EXPECT_EQ(static_cast<int>(::gen::GEN_PERM_EXEC), 8);
+}
+
+TEST(LayoutHeader, EachStructHasASizeAssertion) {
+  auto text = layout_header(WB_GEN_TYPES_OBJECT, {});
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("_Static_assert(sizeof(struct gen_outer) == " + std::to_string(sizeof(::gen_outer))));
+  EXPECT_THAT(*text, HasSubstr("_Static_assert(sizeof(union gen_u) == 8"));
+  EXPECT_THAT(*text, HasSubstr("_Static_assert(sizeof(gen_anon_t) == 8"));
+  EXPECT_THAT(*text, HasSubstr("typedef struct {"));
+  EXPECT_THAT(*text, HasSubstr("\tuint64_t ptr;\n"));
+  EXPECT_THAT(*text, HasSubstr("\tint16_t arr[3][2];\n"));
+  EXPECT_THAT(*text, HasSubstr("} __attribute__((packed));"));
+}
+
+TEST(LayoutHeader, TypeSelectionKeepsDependencies) {
+  HeaderOptions o;
+  o.types = {"gen_aligned"};
+  auto text = layout_header(WB_GEN_TYPES_OBJECT, o);
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("struct gen_packed {"));
+  EXPECT_THAT(*text, HasSubstr("struct gen_aligned {"));
+  EXPECT_THAT(*text, Not(HasSubstr("gen_outer")));
+  EXPECT_LT(text->find("struct gen_packed {"), text->find("struct gen_aligned {"));
+
+  o.types = {"no_such_type"};
+  auto missing = layout_header(WB_GEN_TYPES_OBJECT, o);
+  ASSERT_FALSE(missing);
+  EXPECT_THAT(missing.error().message, HasSubstr("no_such_type"));
+}
+
+TEST(LayoutHeader, ReportsAFileWithoutBtf) {
+  auto text = layout_header("/bin/true", {});
+  ASSERT_FALSE(text);
+  EXPECT_THAT(text.error().message, HasSubstr("/bin/true"));
+}
+
+// --- WIT ---------------------------------------------------------------------------------
+
+TEST(Wit, MapsTheCTypes) {
+  WitOptions o;
+  o.source_name = "layout_types.o";
+  auto wit = wit_world(WB_GEN_TYPES_OBJECT, o);
+  ASSERT_TRUE(wit) << wit.error().message;
+  const std::string& w = *wit;
+  EXPECT_THAT(w, HasSubstr("package wasm-bpf:layout-types;"));
+  EXPECT_THAT(w, HasSubstr("world layout-types {"));
+  EXPECT_THAT(w, HasSubstr("  record gen-outer {\n"));
+  EXPECT_THAT(w, HasSubstr("    ptr: u64,\n"));
+  EXPECT_THAT(w, HasSubstr("    after-bits: u8,\n"));
+  EXPECT_THAT(w, HasSubstr("    arr: list<list<s16>>,\n"));
+  EXPECT_THAT(w, HasSubstr("    point: gen-outer-point,\n"));
+  EXPECT_THAT(w, HasSubstr("  record gen-outer-point {\n"));
+  EXPECT_THAT(w, HasSubstr("    anonymous-union: list<u8>,\n"));
+  EXPECT_THAT(w, HasSubstr("    ok: bool,\n"));
+  EXPECT_THAT(w, HasSubstr("  type gen-u = list<u8>;\n"));
+  EXPECT_THAT(w, HasSubstr("  record gen-anon-t {\n"));
+  // a bitmask-like enum becomes flags, flag i being bit i
+  EXPECT_THAT(w, HasSubstr("  flags gen-perm {\n    gen-perm-read,\n    gen-perm-write,\n    bit2,\n    gen-perm-exec,\n  }\n"));
+  // other enums: cases in value order (clang 14 records no signedness: -1 is 4294967295)
+  EXPECT_THAT(w, HasSubstr("  enum gen-color {\n    /// = 0\n    gen-red,\n    /// = 5\n    gen-green,\n"));
+  EXPECT_THAT(w, HasSubstr("    gen-blue,\n  }\n"));
+  // definitions come before their use
+  EXPECT_LT(w.find("record gen-inner"), w.find("record gen-outer {"));
+  int depth = 0;
+  for (char c : w) {
+    depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+    ASSERT_GE(depth, 0);
+  }
+  EXPECT_EQ(depth, 0);
+}
+
+TEST(Wit, NamesCanBeChosen) {
+  WitOptions o;
+  o.world = "types";
+  o.package = "example:types";
+  o.types = {"gen_inner"};
+  auto wit = wit_world(WB_GEN_TYPES_OBJECT, o);
+  ASSERT_TRUE(wit) << wit.error().message;
+  EXPECT_THAT(*wit, HasSubstr("package example:types;\n\nworld types {\n"));
+  EXPECT_THAT(*wit, HasSubstr("record gen-inner {\n    c: s8,\n    l: s64,\n  }"));
+  EXPECT_THAT(*wit, Not(HasSubstr("gen-outer")));
+}
+
+TEST(Wit, Btf2witWritesTheSameWorld) {
+  const std::string out = testing::TempDir() + "/btf2wit-test.wit";
+  const std::string cmd = std::string(WB_BTF2WIT) + " " + WB_GEN_TYPES_OBJECT + " -o " + out;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto written = read_file(out);
+  ASSERT_TRUE(written) << written.error().message;
+  WitOptions o;
+  o.source_name = "layout_types.o";
+  auto expected = wit_world(WB_GEN_TYPES_OBJECT, o);
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(std::string(written->begin(), written->end()), *expected);
+  std::remove(out.c_str());
+  EXPECT_NE(std::system((std::string(WB_BTF2WIT) + " --no-such-option 2>/dev/null").c_str()), 0);
+}
+
+// --- skeletons -----------------------------------------------------------------------------
+
+TEST(Skeleton, DescribesMapsProgramsAndGlobalData) {
+  auto bytes = read_file(WB_SDK_CHECK_OBJECT);
+  ASSERT_TRUE(bytes) << bytes.error().message;
+  auto elf = ElfSections::parse(*bytes);
+  ASSERT_TRUE(elf) << elf.error().message;
+  ASSERT_TRUE(elf->file_offset(".rodata"));
+  SkeletonOptions o;
+  o.name = object_name_from_path(WB_SDK_CHECK_OBJECT);
+  EXPECT_EQ(o.name, "check_bpf");
+  auto skel = skeleton_header(*bytes, o);
+  ASSERT_TRUE(skel) << skel.error().message;
+  const std::string& s = *skel;
+  EXPECT_THAT(s, HasSubstr("struct check_bpf {\n"));
+  EXPECT_THAT(s, HasSubstr("\t\tstruct bpf_map *values;\n"));
+  EXPECT_THAT(s, HasSubstr("\t\tstruct bpf_map *rodata;\n"));
+  EXPECT_THAT(s, HasSubstr("\t\tstruct bpf_program *on_getppid;\n"));
+  EXPECT_THAT(s, HasSubstr("\t\tstruct bpf_link *on_getppid;\n"));
+  EXPECT_THAT(s, HasSubstr("\tstruct check_bpf__rodata *rodata;\n"));
+  EXPECT_THAT(s, HasSubstr("\tstruct check_bpf__data *data;\n"));
+  EXPECT_THAT(s, HasSubstr("\tstruct check_bpf__bss *bss;\n"));
+  // .rodata and .data are located in the embedded bytes; .bss has none
+  EXPECT_THAT(s, HasSubstr("s->rodata_offset = " + std::to_string(*elf->file_offset(".rodata")) + ";"));
+  EXPECT_THAT(s, HasSubstr("s->data_offset = " + std::to_string(*elf->file_offset(".data")) + ";"));
+  EXPECT_THAT(s, HasSubstr("\tuint32_t ro_magic;\n"));
+  EXPECT_THAT(s, HasSubstr("\tuint64_t data_counter;\n"));
+  EXPECT_THAT(s, HasSubstr(".autoattach = true;"));
+  EXPECT_THAT(s, HasSubstr("static inline struct check_bpf *check_bpf__open_and_load(void)"));
+  EXPECT_THAT(s, HasSubstr("static const unsigned char check_bpf__elf[" + std::to_string(bytes->size()) + "]"));
+}
+
+TEST(Skeleton, ProgramsThatNeedATargetAreNotAutoAttached) {
+  auto bytes = read_file(WB_XDP_OBJECT);
+  ASSERT_TRUE(bytes) << bytes.error().message;
+  auto skel = skeleton_header(*bytes, {"xdp_bpf", "xdp.bpf.o"});
+  ASSERT_TRUE(skel) << skel.error().message;
+  EXPECT_THAT(*skel, HasSubstr("name = \"xdp_pass\"; /* SEC(\"xdp\") */"));
+  EXPECT_THAT(*skel, HasSubstr(".autoattach = false;"));
+  EXPECT_THAT(*skel, Not(HasSubstr(".autoattach = true;")));
+}
+
+TEST(Skeleton, RejectsWhatIsNotABpfObject) {
+  const uint8_t junk[] = {1, 2, 3};
+  auto skel = skeleton_header(junk, {"x", ""});
+  ASSERT_FALSE(skel);
+  EXPECT_EQ(skel.error().message, "not an ELF file");
+  auto native = read_file("/bin/true");
+  ASSERT_TRUE(native);
+  auto not_bpf = skeleton_header(*native, {"true", ""});
+  ASSERT_FALSE(not_bpf);
+}
+
+TEST(Names, ObjectNamesAreCIdentifiers) {
+  EXPECT_EQ(object_name_from_path("dir/bootstrap.bpf.o"), "bootstrap_bpf");
+  EXPECT_EQ(object_name_from_path("my-tool.o"), "my_tool");
+  EXPECT_EQ(c_identifier("9lives"), "_9lives");
+}
+
+TEST(GuestBuild, FindsTheTypesAHeaderDefines) {
+  const auto types = types_defined_in(
+      "/* struct not_me { */\n"
+      "struct event {\n int pid; };\n"
+      "// union nor_me {\n"
+      "union u{ int a; };\n"
+      "enum kind { A };\n"
+      "struct declared_only;\n"
+      "typedef struct named_too { int x; } named_t;\n");
+  EXPECT_EQ(types, (std::vector<std::string>{"struct event", "union u", "enum kind", "struct named_too"}));
+  EXPECT_THAT(std::string(libbpf_wasm_header()), HasSubstr("#ifndef LIBBPF_WASM_H"));
+}
+
+}  // namespace
+}  // namespace wb::gen

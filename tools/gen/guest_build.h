@@ -1,0 +1,40 @@
+// `wasm-bpf build`: a BPF program and its guest sources to one .wasm module, with the same
+// steps as cmake/WasmBpf.cmake's wasm_bpf_add_example (vmlinux.h, the BPF object, its
+// skeleton, optional layout header, the guest compiled for wasm32-wasi against the SDK).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace wb::gen {
+
+struct GuestBuild {
+  std::string bpf_source;                  // X.bpf.c
+  std::vector<std::string> guest_sources;  // .c, .cc/.cpp/.cxx
+  std::string output;                      // the module; default: X.wasm in the current directory
+  std::string work_dir;                    // intermediate files; default: OUTPUT.d/
+  std::vector<std::string> include_dirs;   // for the BPF program and the guest
+  std::vector<std::string> headers_from_btf;  // their structs/unions/enums go into X.wasm.h
+  std::vector<std::string> bpf_defines;    // NAME[=VALUE] for the BPF program
+  std::string vmlinux_h;                   // use this vmlinux.h instead of generating one
+  std::string kernel_btf = "/sys/kernel/btf/vmlinux";
+  std::string clang;                       // default: clang-14, else clang, from PATH
+  std::string opt_flags = "-Os";
+  bool verbose = false;                    // print each command
+};
+
+// Builds the module; progress (with verbose) and tool output go to `log`.
+Result<std::string> build_guest(const GuestBuild& build, std::ostream& log);
+
+// The SDK header every guest compiles against (sdk/c/include/libbpf-wasm.h, embedded).
+std::string_view libbpf_wasm_header();
+
+// "struct NAME", "union NAME", "enum NAME" for each definition in C header text (what the
+// types of X.wasm.h are taken from).
+std::vector<std::string> types_defined_in(const std::string& header_text);
+
+}  // namespace wb::gen
