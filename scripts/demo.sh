@@ -1,20 +1,42 @@
 #!/usr/bin/env bash
-# Builds wasm-bpf and runs it on a bundled example.
-#
-# TODO(eBPF host): once the runtime and examples/ land, this builds examples/bootstrap and runs
-#   sudo build/src/cli/wasm-bpf run examples/bootstrap/bootstrap.wasm -d 5
-# Until then it shows what the command line looks like: the top-level help and the version.
+# Builds wasm-bpf and the bootstrap example, then runs the example for a few seconds while
+# starting some processes, so that their EXEC and EXIT lines show:
+#   build/src/cli/wasm-bpf run --timeout 5s build/examples/bootstrap/bootstrap.wasm
+# Loading BPF programs needs root: the run uses sudo when not already root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
 cmake --preset default
-cmake --build --preset default -j2 --target wasm-bpf
+cmake --build --preset default -j2 --target wasm-bpf bootstrap
 
 wasm_bpf=build/src/cli/wasm-bpf
+module=build/examples/bootstrap/bootstrap.wasm
+if [ ! -f "$module" ]; then
+  echo "demo: $module was not built (the examples need clang-14 with the wasm32-wasi target);" >&2
+  echo "demo: showing the command line instead." >&2
+  "$wasm_bpf" --help
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
 echo
-echo "\$ $wasm_bpf --help"
-"$wasm_bpf" --help
-echo "\$ $wasm_bpf version"
-"$wasm_bpf" version
+echo "\$ $wasm_bpf run --timeout 5s $module"
+# Some processes to watch: each starts (EXEC) and exits (EXIT, with its status and lifetime).
+(
+  sleep 1
+  for i in 1 2 3; do
+    sleep 0.$((i * 2))
+    /bin/sh -c "exit $i"
+    ls / > /dev/null
+  done
+) &
+status=0
+$sudo "$wasm_bpf" run --timeout 5s "$module" || status=$?
+wait
+# 124: stopped by --timeout, which is how this demo ends.
+if [ "$status" -ne 0 ] && [ "$status" -ne 124 ]; then
+  exit "$status"
+fi

@@ -5,6 +5,9 @@
 #include <memory>
 #include <ostream>
 
+#include "oci/client_options.h"
+#include "oci/files.h"
+#include "oci/resolve.h"
 #include "runtime/runtime.h"
 
 #include <CLI/CLI.hpp>
@@ -60,7 +63,25 @@ extern "C" void on_stop_signal(int sig) {
 
 int run_module(Context& ctx, const RunOptions& o) {
   runtime::RunConfig cfg;
+  // MODULE|REF: a file, or an OCI reference whose module comes from the local store (pulled
+  // as --pull says). The guest's argv[0] stays what the user typed.
+  const oci::PullPolicy pull = o.pull == PullPolicy::always  ? oci::PullPolicy::always
+                               : o.pull == PullPolicy::never ? oci::PullPolicy::never
+                                                             : oci::PullPolicy::missing;
+  auto module = oci::resolve_module_for_run(o.module, pull, oci::ClientOptions::from_environment());
+  if (!module) {
+    ctx.err << "wasm-bpf: " << module.error().message << '\n';
+    return 125;
+  }
   cfg.module_path = o.module;
+  if (*module != o.module) {
+    auto bytes = oci::read_file(*module);
+    if (!bytes) {
+      ctx.err << "wasm-bpf: " << bytes.error().message << '\n';
+      return 125;
+    }
+    cfg.module_bytes.assign(bytes->begin(), bytes->end());
+  }
   cfg.args = o.guest_args;
   for (const EnvVar& e : o.env) cfg.env.push_back(e.name + "=" + e.value);
   for (const DirMapping& d : o.dirs) cfg.dirs.push_back({d.host, d.guest});

@@ -63,9 +63,12 @@ Handler setup_pull(CLI::App& sub);
 Handler setup_images(CLI::App& sub);
 Handler setup_rm(CLI::App& sub);
 Handler setup_inspect(CLI::App& sub);
+Handler setup_save(CLI::App& sub);
+Handler setup_load(CLI::App& sub);
 Handler setup_login(CLI::App& sub);
 Handler setup_logout(CLI::App& sub);
 Handler setup_gen(CLI::App& sub);
+Handler setup_build(CLI::App& sub);
 Handler setup_version(CLI::App& sub);
 
 }  // namespace wb::cli
