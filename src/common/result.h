@@ -11,6 +11,7 @@ namespace wb {
 
 struct Error {
   std::string message;
+  int sys_errno = 0;  // the errno behind it, when a system call failed
 };
 
 template <class E>

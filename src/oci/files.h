@@ -6,11 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "common/files.h"
 #include "common/result.h"
 
 namespace wb::oci {
 
-Result<std::string> read_file(const std::string& path);
+using wb::read_file;
 bool file_exists(const std::string& path);  // a regular file (following symlinks)
 
 // Writes `data` to `path` atomically with permissions `mode`.

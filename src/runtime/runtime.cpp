@@ -1,10 +1,10 @@
 #include "runtime/runtime.h"
 
+#include "common/files.h"
+
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -67,9 +67,9 @@ RunResult Runner::run() {
 
   std::vector<uint8_t> bytes = std::move(cfg.module_bytes);
   if (bytes.empty()) {
-    std::ifstream in(cfg.module_path, std::ios::binary);
-    if (!in) return failed("cannot read module '" + cfg.module_path + "': " + std::strerror(errno));
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    auto read = read_file_bytes(cfg.module_path);
+    if (!read) return failed("cannot read module '" + cfg.module_path + "': " + std::strerror(read.error().sys_errno));
+    bytes = std::move(read.value());
   }
   auto mod = wasm::Module::load(bytes);
   if (!mod) return failed("'" + cfg.module_path + "' is not a valid WebAssembly module: " + mod.error().message);

@@ -10,14 +10,6 @@
 
 namespace wb::gen {
 
-Result<std::vector<uint8_t>> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("cannot open " + path + ": " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return make_error("cannot read " + path);
-  return bytes;
-}
-
 Result<void> write_file_if_changed(const std::string& path, const std::string& text) {
   {
     std::ifstream in(path, std::ios::binary);

@@ -7,12 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "common/files.h"
 #include "common/result.h"
 
 namespace wb::gen {
 
 // Reads a whole file.
-Result<std::vector<uint8_t>> read_file(const std::string& path);
+inline Result<std::vector<uint8_t>> read_file(const std::string& path) { return read_file_bytes(path); }
 
 // Writes `text` to `path` unless the file already holds exactly that (so that build tools
 // see no change when nothing changed).
