@@ -291,7 +291,7 @@ class Store {
   std::deque<Global> globals_;
   std::deque<Instance> instances_;
   uint64_t* stack_mem_ = nullptr;
-  std::vector<CallFrame> frames_;
+  CallFrame* frames_mem_ = nullptr;  // mapped like stack_mem_: pages are touched only when used
 };
 
 }  // namespace wb::wasm
