@@ -169,6 +169,18 @@ TEST(ExitStatus, ProcExit) {
   EXPECT_EQ(r.err, "") << describe(r);
 }
 
+// Truncating to 8 bits would turn 256 into success and -1 into 255: any status outside
+// 0-255 is 1.
+TEST(ExitStatus, OutOfRangeStatusIsOne) {
+  for (const char* status : {"256", "512", "-1", "1000"}) {
+    const ProcessResult r = run({guest("exitcode"), "proc_exit", status});
+    EXPECT_EQ(r.exit_code, 1) << "proc_exit(" << status << ")\n" << describe(r);
+    EXPECT_EQ(r.term_signal, 0) << describe(r);
+  }
+  const ProcessResult r = run({guest("exitcode"), "exit", "-1"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+}
+
 // ---- traps ---------------------------------------------------------------------------------
 
 struct TrapCase {
