@@ -549,6 +549,18 @@ TEST(Usage, NoModule) {
   EXPECT_EQ(r.exit_code, 2) << describe(r);
 }
 
+TEST(Usage, HelpListsTheExitStatuses) {
+  const ProcessResult r = wasm_bpf({"run", "--help"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "Exit status:")) << describe(r);
+  for (const char* line : {"  2    the command line is wrong", "  124  --timeout elapsed",
+                           "  125  the module could not start", "  130  stopped by SIGINT",
+                           "  134  the guest trapped", "  143  stopped by SIGTERM",
+                           "(a status outside 0-255 gives 1"}) {
+    EXPECT_TRUE(contains(r.out, line)) << line << "\n" << describe(r);
+  }
+}
+
 TEST(Usage, BadOptionValues) {
   for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
            {"run", "--timeout", "soon", guest("hello")},
