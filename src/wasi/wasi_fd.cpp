@@ -71,6 +71,15 @@ int32_t WasiContext::Impl::readdir(Memory& m, FdEntry& d, uint32_t buf, uint32_t
   return m.store<uint32_t>(used_ptr, used) ? kSuccess : kFault;
 }
 
+namespace {
+
+// The WASI errno for a stream's negative result (EIO for nonsense).
+int32_t stream_error(int64_t r) {
+  return r < 0 && r >= -4095 ? static_cast<int32_t>(errno_from_host(static_cast<int>(-r))) : int32_t{kIo};
+}
+
+}  // namespace
+
 R WasiContext::Impl::stream_read_write(Memory& m, FdEntry& e, const std::vector<struct iovec>& v, uint32_t out,
                                        bool write) {
   uint64_t total = 0;
@@ -82,9 +91,9 @@ R WasiContext::Impl::stream_read_write(Memory& m, FdEntry& e, const std::vector<
         int64_t r = e.stream->write(base + done, io.iov_len - done);
         if (r <= 0) {
           if (total + done > 0) break;  // report what went out; the next write sees the error
-          return r == 0 ? int32_t{kIo} : err(static_cast<int>(-r));
+          return stream_error(r);
         }
-        done += static_cast<size_t>(r);
+        done += std::min(static_cast<size_t>(r), io.iov_len - done);
       }
       total += done;
       if (done < io.iov_len) break;
@@ -98,11 +107,12 @@ R WasiContext::Impl::stream_read_write(Memory& m, FdEntry& e, const std::vector<
       if (io.iov_len == 0) continue;
       r = e.stream->read(static_cast<uint8_t*>(io.iov_base), io.iov_len);
       if (r <= 0) break;
+      r = std::min<int64_t>(r, static_cast<int64_t>(io.iov_len));  // a stream cannot give more
       total += static_cast<uint64_t>(r);
       if (static_cast<size_t>(r) < io.iov_len) break;
     }
     if (total > 0 || r == 0) return m.store<uint32_t>(out, static_cast<uint32_t>(total)) ? kSuccess : kFault;
-    if (r != StdioStream::kWouldBlock) return err(static_cast<int>(-r));
+    if (r != StdioStream::kWouldBlock) return stream_error(r);
     if (e.nonblock) return kAgain;
     e.stream->wait_readable(std::chrono::milliseconds(kWaitSliceMs));
   }
