@@ -164,9 +164,32 @@ TEST(RunnerApi, NonblockingStdinLeavesTheHostFdAlone) {
   const runtime::RunResult r = runner.run();
   EXPECT_EQ(r.outcome, runtime::Outcome::Exited) << r.message;
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(out.drain(), "set_flags errno 0, nonblock on\nread: EAGAIN\n");
+  EXPECT_EQ(out.drain(), "set_flags errno 0, nonblock on\nappend: ENOTSUP\nread: EAGAIN\n");
   const int fl = ::fcntl(in.r, F_GETFL);
   EXPECT_EQ(fl & O_NONBLOCK, 0) << "the guest changed the host's stdin";
+}
+
+// The embedder's stdin may be non-blocking; a guest that did not ask for that still gets
+// blocking reads.
+TEST(RunnerApi, NonblockingHostStdinStillBlocksForTheGuest) {
+  Pipe in, out;
+  ASSERT_EQ(::fcntl(in.r, F_SETFL, O_NONBLOCK), 0);
+  auto cfg = config_for("read_stdin");
+  cfg.stdin_fd = in.r;
+  cfg.stdout_fd = out.w;
+  cfg.timeout = 10s;
+  std::thread writer([&] {
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(::write(in.w, "late", 4), 4);
+    std::this_thread::sleep_for(100ms);
+    in.close_write();
+  });
+  runtime::Runner runner(std::move(cfg));
+  const runtime::RunResult r = runner.run();
+  writer.join();
+  EXPECT_EQ(r.outcome, runtime::Outcome::Exited) << r.message;
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(out.drain(), "reading\ngot: late\neof\n");
 }
 
 TEST(RunnerApi, ExitStatusOutsideEightBitsIsOne) {

@@ -13,7 +13,8 @@
 //   wasi_raw poll_stdin        prints "polling", waits in poll_oneoff for stdin to be
 //                              readable, prints the event and what it then reads.
 //   wasi_raw nonblock_stdin    makes stdin non-blocking and reads it: prints "read: EAGAIN"
-//                              when nothing is there.
+//                              when nothing is there (and "append: ENOTSUP": stdin's
+//                              append flag cannot change).
 //   wasi_raw stdio_split       checks with poll_oneoff that stdin and stdout are ready,
 //                              copies stdin to stdout as "out: DATA" and writes
 //                              "err: N bytes" to stderr.
@@ -588,6 +589,9 @@ static int run_nonblock_stdin(void) {
   __wasi_fdstat_t fs;
   (void)__wasi_fd_fdstat_get(0, &fs);
   printf("set_flags errno %d, nonblock %s\n", e, (fs.fs_flags & __WASI_FDFLAGS_NONBLOCK) ? "on" : "off");
+  // Append would have to change the host's open file description: refused.
+  e = __wasi_fd_fdstat_set_flags(0, __WASI_FDFLAGS_NONBLOCK | __WASI_FDFLAGS_APPEND);
+  printf("append: %s\n", e == __WASI_ERRNO_NOTSUP ? "ENOTSUP" : e == 0 ? "set" : "other error");
   char buf[16];
   __wasi_iovec_t iov = {(uint8_t*)buf, sizeof buf};
   __wasi_size_t n = 0;
