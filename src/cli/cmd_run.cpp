@@ -150,7 +150,7 @@ Handler setup_run(CLI::App& sub) {
       "pulled as --pull says. Everything after MODULE|REF is passed to the guest untouched,\n"
       "even arguments that begin with '-'; a '--' right after MODULE|REF is dropped.\n"
       "Loading BPF programs needs root (or CAP_BPF and CAP_PERFMON). The exit status is the\n"
-      "guest's.");
+      "guest's, or one of those listed below.");
 
   sub.add_option("MODULE|REF", args->module, "A .wasm file or an OCI reference")
       ->required()
@@ -199,6 +199,17 @@ Handler setup_run(CLI::App& sub) {
       ->type_name("NAME");
 
   sub.footer(
+      "Exit status:\n"
+      "  N    the guest's: main's return value or the status it gave exit()/proc_exit\n"
+      "       (a status outside 0-255 gives 1, so that a failure never reads as 0)\n"
+      "  2    the command line is wrong\n"
+      "  124  --timeout elapsed\n"
+      "  125  the module could not start (unreadable or invalid module, missing\n"
+      "       import, --dir that cannot be opened, REF not found)\n"
+      "  130  stopped by SIGINT\n"
+      "  134  the guest trapped (the trap and the function it happened in go to stderr)\n"
+      "  143  stopped by SIGTERM\n"
+      "\n"
       "Examples:\n"
       "  wasm-bpf run ./bootstrap.wasm -d 10      run a local module; '-d 10' goes to the guest\n"
       "  wasm-bpf ./bootstrap.wasm -d 10          the same ('run' may be left out)\n"

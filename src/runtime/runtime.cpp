@@ -12,7 +12,7 @@ namespace wb::runtime {
 
 int exit_status(const RunResult& r) {
   switch (r.outcome) {
-    case Outcome::Exited: return r.exit_code & 0xFF;
+    case Outcome::Exited: return r.exit_code >= 0 && r.exit_code <= 255 ? r.exit_code : 1;
     case Outcome::Trapped: return 134;
     case Outcome::TimedOut: return 124;
     case Outcome::Interrupted: return 130;
@@ -82,6 +82,9 @@ RunResult Runner::run() {
   wc.stdin_fd = cfg.stdin_fd;
   wc.stdout_fd = cfg.stdout_fd;
   wc.stderr_fd = cfg.stderr_fd;
+  wc.stdin_stream = cfg.stdin_stream;
+  wc.stdout_stream = cfg.stdout_stream;
+  wc.stderr_stream = cfg.stderr_stream;
   wc.interrupt = st.store->interrupt_handle();
   auto wasi = wasi::WasiContext::create(std::move(wc));
   if (!wasi) return failed(wasi.error().message);

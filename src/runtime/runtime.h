@@ -22,9 +22,14 @@ struct RunConfig {
   std::vector<std::string> args;      // guest arguments after argv[0]
   std::vector<std::string> env;       // "KEY=VALUE"
   std::vector<wasi::Preopen> dirs;
+  // The guest's stdio: host fds (left open), or streams of the embedder's, which take
+  // precedence when set (e.g. wasi::StringInput, wasi::StringOutput, wasi::CallbackOutput).
   int stdin_fd = 0;
   int stdout_fd = 1;
   int stderr_fd = 2;
+  std::shared_ptr<wasi::StdioStream> stdin_stream;
+  std::shared_ptr<wasi::StdioStream> stdout_stream;
+  std::shared_ptr<wasi::StdioStream> stderr_stream;
   std::optional<std::chrono::milliseconds> timeout;
   uint64_t max_memory_bytes = 4ull << 30;  // cap on linear memory
   // The wasm_bpf host module (its interrupt handle and fd mapping are filled in by run()).
@@ -46,12 +51,15 @@ enum class Outcome {
 
 struct RunResult {
   Outcome outcome = Outcome::Failed;
-  int exit_code = 0;    // for Exited
+  int exit_code = 0;    // for Exited: the status as the guest gave it (proc_exit's u32 as int)
   std::string message;  // for the others: what happened (a trap names the function)
 };
 
 // Process exit status for a run, as `wasm-bpf run` reports it:
-//   guest status (Exited), 134 trap, 124 timeout, 130 interrupted, 125 could not start.
+//   the guest's status (Exited) if it is 0-255, and 1 for any other (proc_exit(256) or
+//   exit(-1)): truncating it to 8 bits could turn a failure into 0;
+//   134 trap, 124 timeout, 130 interrupted, 125 could not start.
+// (`wasm-bpf run` reports an interruption by SIGTERM as 143.)
 int exit_status(const RunResult& r);
 
 class Runner {

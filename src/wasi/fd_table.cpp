@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -10,6 +11,37 @@
 #include <cstring>
 
 namespace wb::wasi {
+
+namespace {
+
+// How long a FIFO open without a reader (or an open racing with a rename) waits between
+// tries; also the longest it takes to notice a stop request.
+constexpr int kRetrySliceMs = 10;
+
+long openat2_beneath(int dir_fd, const std::string& path, uint64_t flags, uint64_t mode) {
+  struct open_how how;
+  std::memset(&how, 0, sizeof how);
+  how.flags = flags | O_CLOEXEC;
+  how.mode = mode;
+  // RESOLVE_BENEATH: `..` out of dir_fd, absolute paths and symlinks leading out fail with
+  // EXDEV. Magic links (/proc/self/fd/N and friends) could jump anywhere: refused (ELOOP).
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  return syscall(SYS_openat2, dir_fd, path.c_str(), &how, sizeof how);
+}
+
+// Whether `path` (resolved like an open with `flags` would) is a FIFO.
+bool is_fifo(int dir_fd, const std::string& path, int flags) {
+  long fd = openat2_beneath(dir_fd, path, O_PATH | (flags & O_NOFOLLOW), 0);
+  if (fd < 0) return false;
+  struct stat st;
+  bool fifo = ::fstat(static_cast<int>(fd), &st) == 0 && S_ISFIFO(st.st_mode);
+  ::close(static_cast<int>(fd));
+  return fifo;
+}
+
+void sleep_slice() { ::poll(nullptr, 0, kRetrySliceMs); }
+
+}  // namespace
 
 uint8_t filetype_from_mode(uint32_t m) {
   switch (m & S_IFMT) {
@@ -21,6 +53,18 @@ uint8_t filetype_from_mode(uint32_t m) {
     case S_IFLNK: return kSymlink;
   }
   return kUnknown;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.release();
+  }
+  return *this;
 }
 
 FdTable::~FdTable() {
@@ -61,35 +105,76 @@ bool FdTable::renumber(uint32_t from, uint32_t to) {
   return true;
 }
 
-int FdTable::open_beneath(int dir_fd, std::string_view path, int flags, uint32_t mode) {
+// A blocking open can hang in the kernel for ever (a FIFO without its other end, a file
+// under a lease) and no stop request reaches it there. So every open that is not O_PATH is
+// made with O_NONBLOCK, which the kernel never waits for, and O_NONBLOCK is cleared again
+// afterwards unless the guest asked for it:
+//   - a read-only FIFO then opens at once; the guest's first read or poll waits (in slices,
+//     interruptible) for a writer and data instead, and sees end of file only once a writer
+//     has come and gone, as after a blocking open;
+//   - a write-only FIFO without a reader fails with ENXIO: retried in short slices until a
+//     reader opens it or `stop` says the guest must end;
+//   - a lease makes the open fail with EAGAIN (as a rename racing with RESOLVE_BENEATH's
+//     `..` checks does): retried the same way.
+int FdTable::open_beneath(int dir_fd, std::string_view path, int flags, uint32_t mode, const StopCheck& stop) {
   if (path.empty()) return -ENOENT;
   if (path.find('\0') != std::string_view::npos) return -EINVAL;
-  std::string p(path);
-  struct open_how how;
-  std::memset(&how, 0, sizeof how);
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  const std::string p(path);
+  const bool o_path = (flags & O_PATH) != 0;
+  const bool want_nonblock = (flags & O_NONBLOCK) != 0;
   // (O_TMPFILE includes the O_DIRECTORY bit: test it whole.)
-  how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  for (;;) {
-    long fd = syscall(SYS_openat2, dir_fd, p.c_str(), &how, sizeof how);
-    if (fd >= 0) return static_cast<int>(fd);
-    if (errno == EINTR || errno == EAGAIN) continue;  // EAGAIN: a concurrent rename; retry
-    return -errno;
+  const uint64_t m = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
+  const uint64_t open_flags = static_cast<uint64_t>(flags) | (o_path ? 0 : O_NONBLOCK);
+  for (int attempt = 0;; ++attempt) {
+    long fd = openat2_beneath(dir_fd, p, open_flags, m);
+    if (fd >= 0) {
+      int f = static_cast<int>(fd);
+      if (!o_path && !want_nonblock) {
+        int fl = ::fcntl(f, F_GETFL);
+        if (fl < 0 || ::fcntl(f, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+          int e = errno;
+          ::close(f);
+          return -e;
+        }
+      }
+      return f;
+    }
+    const int e = errno;
+    if (e == EXDEV) return -kEscapeErrno;
+    bool retry = e == EINTR;
+    if (e == EAGAIN) retry = !want_nonblock || attempt < 8;  // a rename race passes quickly
+    if (e == ENXIO && !want_nonblock && (flags & O_ACCMODE) == O_WRONLY && is_fifo(dir_fd, p, flags)) retry = true;
+    if (!retry) return -e;
+    if (stop && stop()) return -EINTR;
+    if (e != EINTR && attempt >= 2) sleep_slice();
   }
 }
 
-int FdTable::open_parent(int dir_fd, std::string_view path, std::string& name) {
+int FdTable::open_parent(int dir_fd, std::string_view path, ParentPath& out) {
   if (path.empty()) return -ENOENT;
   if (path.find('\0') != std::string_view::npos) return -EINVAL;
   std::string_view p = path;
-  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
+  out.trailing_slash = false;
+  while (p.size() > 1 && p.back() == '/') {
+    p.remove_suffix(1);
+    out.trailing_slash = true;
+  }
+  if (p == "/") return -kEscapeErrno;  // absolute
   size_t slash = p.rfind('/');
   std::string_view parent = slash == std::string_view::npos ? "." : p.substr(0, slash == 0 ? 1 : slash);
-  name = std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
-  if (name == ".." ) return -EXDEV;  // operating on a parent directory is never allowed
-  if (name.empty() || name == "." || name == "/") return -EINVAL;
-  return open_beneath(dir_fd, parent, O_PATH | O_DIRECTORY, 0);
+  out.name = std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
+  out.dot = out.name == "." || out.name == "..";
+  if (out.dot) {
+    // "sub/.." names a directory beneath (the call then fails as it would on Linux, e.g.
+    // mkdir with EEXIST); ".." at the top leads out.
+    int f = open_beneath(dir_fd, path, O_PATH | O_DIRECTORY, 0);
+    if (f < 0) return f;
+    ::close(f);
+  }
+  int f = open_beneath(dir_fd, parent, O_PATH | O_DIRECTORY, 0);
+  if (f < 0) return f;
+  out.dir = UniqueFd(f);
+  return 0;
 }
 
 }  // namespace wb::wasi

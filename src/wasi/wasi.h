@@ -2,8 +2,13 @@
 //
 // The guest sees only the directories it is given (fds 3, 4, ... in order) and no path ever
 // resolves outside them: `..`, absolute paths and symlinks that point out are refused (the
-// kernel enforces it with openat2 RESOLVE_BENEATH). Blocking calls (poll_oneoff, reads from
-// pipes and terminals) wait in short slices and give up when the interrupt handle fires.
+// kernel enforces it with openat2 RESOLVE_BENEATH, hence Linux >= 5.6). Blocking calls
+// (poll_oneoff, reads from pipes and terminals, opening a FIFO) wait in short slices and give
+// up when the interrupt handle fires.
+//
+// Both import names are served: `wasi_unstable` (preview 0) differs from preview 1 in the
+// layout of subscriptions (56 bytes: the clock case starts with a u64 identifier) and of
+// filestat (nlink is u32, 56 bytes), and in whence numbering (cur 0, end 1, set 2).
 #pragma once
 
 #include <memory>
@@ -12,6 +17,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "wasi/stdio_stream.h"
 #include "wasm/engine.h"
 
 namespace wb::wasi {
@@ -28,6 +34,10 @@ struct WasiConfig {
   int stdin_fd = 0;  // host fds for guest fds 0, 1, 2 (not closed by WASI)
   int stdout_fd = 1;
   int stderr_fd = 2;
+  // When set, guest fd 0, 1 or 2 is this stream instead of the host fd above.
+  std::shared_ptr<StdioStream> stdin_stream;
+  std::shared_ptr<StdioStream> stdout_stream;
+  std::shared_ptr<StdioStream> stderr_stream;
   wasm::InterruptHandle interrupt;  // blocking calls return when it fires
 };
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -18,112 +19,11 @@
 
 #include <gtest/gtest.h>
 
-#include "process.h"
+#include "wasi_test_util.h"
 
 namespace {
 
-namespace fs = std::filesystem;
-using wb::test::Process;
-using wb::test::ProcessResult;
-using wb::test::SpawnOptions;
-using Clock = std::chrono::steady_clock;
-
-const std::string kCli = WB_CLI_BINARY;
-
-std::string guest(const std::string& name) {
-  return std::string(WB_WASI_GUEST_DIR) + "/" + name + ".wasm";
-}
-
-// `wasm-bpf ARGS...` to completion.
-ProcessResult wasm_bpf(const std::vector<std::string>& args, const SpawnOptions& options = {},
-                       int timeout_ms = 15000) {
-  return wb::test::run_process(kCli, args, options, timeout_ms);
-}
-
-// `wasm-bpf run ARGS...`
-ProcessResult run(std::vector<std::string> args, const SpawnOptions& options = {},
-                  int timeout_ms = 15000) {
-  args.insert(args.begin(), "run");
-  return wasm_bpf(args, options, timeout_ms);
-}
-
-std::string describe(const ProcessResult& r) {
-  std::ostringstream s;
-  s << "exit " << r.exit_code << (r.timed_out ? " (timed out)" : "")
-    << (r.term_signal ? " (killed by signal " + std::to_string(r.term_signal) + ")" : "")
-    << "\n--- stdout ---\n" << r.out << "--- stderr ---\n" << r.err << "---";
-  return s.str();
-}
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-// The lines of `text` that start with `prefix`, with the prefix removed.
-std::vector<std::string> lines_with(const std::string& text, const std::string& prefix) {
-  std::vector<std::string> out;
-  for (const std::string& l : lines(text)) {
-    if (l.rfind(prefix, 0) == 0) out.push_back(l.substr(prefix.size()));
-  }
-  return out;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
-
-std::set<std::string> dir_listing(const fs::path& dir) {
-  std::set<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-  return names;
-}
-
-// A fresh directory under /tmp, removed with everything in it (symlinks are not followed).
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/wb-wasi-test-XXXXXX";
-    const char* p = mkdtemp(tmpl);
-    if (p == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
-
-long long wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-long long ms_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
-}
+using namespace wb::wasi_test;
 
 // ---- hello, stdio ----------------------------------------------------------------------------
 
@@ -267,6 +167,18 @@ TEST(ExitStatus, ProcExit) {
   const ProcessResult r = run({guest("exitcode"), "proc_exit", "9"});
   EXPECT_EQ(r.exit_code, 9) << describe(r);
   EXPECT_EQ(r.err, "") << describe(r);
+}
+
+// Truncating to 8 bits would turn 256 into success and -1 into 255: any status outside
+// 0-255 is 1.
+TEST(ExitStatus, OutOfRangeStatusIsOne) {
+  for (const char* status : {"256", "512", "-1", "1000"}) {
+    const ProcessResult r = run({guest("exitcode"), "proc_exit", status});
+    EXPECT_EQ(r.exit_code, 1) << "proc_exit(" << status << ")\n" << describe(r);
+    EXPECT_EQ(r.term_signal, 0) << describe(r);
+  }
+  const ProcessResult r = run({guest("exitcode"), "exit", "-1"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
 }
 
 // ---- traps ---------------------------------------------------------------------------------
@@ -497,6 +409,23 @@ TEST(Timeout, GuestBlockedOnStdinExits124) {
   expect_timeout({"run", "--timeout", "300ms", guest("read_stdin")}, o);
 }
 
+// A FIFO without its other end blocks open() in the kernel; the guest must still stop.
+TEST(Timeout, GuestOpeningAFifoForReadingExits124) {
+  FifoBox box;
+  expect_timeout({"run", "--timeout", "300ms", "--dir", box.mapping(), guest("files"), "cat", "/s/fifo"});
+}
+
+TEST(Timeout, GuestOpeningAFifoForWritingExits124) {
+  FifoBox box;
+  expect_timeout({"run", "--timeout", "300ms", "--dir", box.mapping(), guest("fifo"), "write", "/s/fifo"});
+}
+
+TEST(Timeout, GuestPollingStdinExits124) {
+  SpawnOptions o;
+  o.stdin_mode = SpawnOptions::Stdin::pipe;
+  expect_timeout({"run", "--timeout", "300ms", guest("wasi_raw"), "poll_stdin"}, o);
+}
+
 TEST(Timeout, NotReachedLeavesTheStatusAlone) {
   const auto start = Clock::now();
   const ProcessResult r = run({"--timeout", "10s", guest("exitcode"), "5"});
@@ -514,38 +443,23 @@ struct SignalCase {
   int signal;
   int expected_status;
   bool blocks;  // the guest blocks in a host call (rather than computing)
+  // The guest gets a directory with a FIFO nobody opens as /s, and "/s/fifo" as its last
+  // argument.
+  bool fifo = false;
 };
 
 class Signals : public ::testing::TestWithParam<SignalCase> {};
-
-// The scheduler state ('R', 'S', ...) of every thread of `pid`, from /proc.
-std::string thread_states(pid_t pid) {
-  std::string states;
-  std::error_code ec;
-  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    const std::string stat = read_file(task.path() / "stat");
-    const std::size_t close = stat.rfind(')');
-    if (close != std::string::npos && close + 2 < stat.size()) states += stat[close + 2];
-  }
-  return states;
-}
-
-// Polls until every thread of `pid` sleeps (the guest is blocked in a host call), at most
-// `timeout_ms`.
-bool wait_until_blocked(pid_t pid, int timeout_ms) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (Clock::now() < deadline) {
-    const std::string states = thread_states(pid);
-    if (!states.empty() && states.find_first_not_of("S") == std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return false;
-}
 
 TEST_P(Signals, StopTheGuestWithin200ms) {
   const SignalCase& c = GetParam();
   std::vector<std::string> args = {"run", guest(c.guest)};
   if (c.guest_arg != nullptr) args.push_back(c.guest_arg);
+  std::unique_ptr<FifoBox> box;
+  if (c.fifo) {
+    box = std::make_unique<FifoBox>();
+    args.insert(args.begin() + 1, {"--dir", box->mapping()});
+    args.push_back("/s/fifo");
+  }
   SpawnOptions o;
   o.stdin_mode = SpawnOptions::Stdin::pipe;  // an open pipe nobody writes to
   auto p = Process::start(kCli, args, o);
@@ -575,6 +489,12 @@ INSTANTIATE_TEST_SUITE_P(
         SignalCase{"SigtermWhileInPoll", "sleep_forever", "poll", "sleeping", SIGTERM, 143, true},
         SignalCase{"SigintWhileReadingStdin", "read_stdin", nullptr, "reading", SIGINT, 130, true},
         SignalCase{"SigtermWhileReadingStdin", "read_stdin", nullptr, "reading", SIGTERM, 143, true},
+        SignalCase{"SigintWhilePollingStdin", "wasi_raw", "poll_stdin", "polling", SIGINT, 130, true},
+        SignalCase{"SigtermWhilePollingStdin", "wasi_raw", "poll_stdin", "polling", SIGTERM, 143, true},
+        SignalCase{"SigintWhileOpeningAFifoToRead", "fifo", "read", "opening", SIGINT, 130, true, true},
+        SignalCase{"SigtermWhileOpeningAFifoToRead", "fifo", "read", "opening", SIGTERM, 143, true, true},
+        SignalCase{"SigintWhileOpeningAFifoToWrite", "fifo", "write", "opening", SIGINT, 130, true, true},
+        SignalCase{"SigtermWhileOpeningAFifoToWrite", "fifo", "write", "opening", SIGTERM, 143, true, true},
         SignalCase{"SigintWhileSpinning", "spin", nullptr, "spinning", SIGINT, 130, false},
         SignalCase{"SigtermWhileSpinning", "spin", nullptr, "spinning", SIGTERM, 143, false}),
     [](const ::testing::TestParamInfo<SignalCase>& p) { return std::string(p.param.name); });
@@ -627,6 +547,18 @@ TEST(StartError, MissingHostDirectory) {
 TEST(Usage, NoModule) {
   const ProcessResult r = wasm_bpf({"run"});
   EXPECT_EQ(r.exit_code, 2) << describe(r);
+}
+
+TEST(Usage, HelpListsTheExitStatuses) {
+  const ProcessResult r = wasm_bpf({"run", "--help"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "Exit status:")) << describe(r);
+  for (const char* line : {"  2    the command line is wrong", "  124  --timeout elapsed",
+                           "  125  the module could not start", "  130  stopped by SIGINT",
+                           "  134  the guest trapped", "  143  stopped by SIGTERM",
+                           "(a status outside 0-255 gives 1"}) {
+    EXPECT_TRUE(contains(r.out, line)) << line << "\n" << describe(r);
+  }
 }
 
 TEST(Usage, BadOptionValues) {
