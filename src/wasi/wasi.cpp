@@ -142,6 +142,9 @@ Result<std::unique_ptr<WasiContext>> WasiContext::create(WasiConfig config) {
       e.host_fd = host;
       struct stat st;
       e.filetype = ::fstat(host, &st) == 0 ? filetype_from_mode(st.st_mode) : uint8_t{kUnknown};
+      // A terminal cannot seek. Without these rights wasi-libc's isatty() holds, so C guests
+      // line-buffer stdout on a terminal instead of holding event lines back.
+      if (::isatty(host)) e.rights_base &= ~(kRightFdSeek | kRightFdTell);
     }
     impl->fds.insert_at(n, e);
   };
