@@ -149,6 +149,38 @@ TEST_F(Transport, ProxiesFromTheEnvironmentCarryTheRequests) {
   EXPECT_EQ(static_cast<int>(forward.log().size()), before);
 }
 
+TEST(TokenRealm, CredentialsGoToAPlainHttpRealmOnlyWhenItIsInsecure) {
+  ScratchDir dir;
+  const SignerFiles signer = make_signer(dir.path());
+  TokenServer tokens(signer, "issuer", "service", "bob", "builder");
+  RegistryConfig config;
+  config.token = RegistryConfig::Token{"http://auth.test:9999/token", "service", "issuer",
+                                       signer.cert};
+  Registry registry(dir / "reg", config);
+  ForwardProxy forward({{"reg.test:5000", registry.port()}, {"auth.test:9999", tokens.port()}});
+  Cli cli(dir.path());
+  cli.env["http_proxy"] = forward.url();
+  cli.env["https_proxy"] = forward.url();
+  cli.env["WASM_BPF_REGISTRY_USER"] = "bob";
+  cli.env["WASM_BPF_REGISTRY_PASSWORD"] = "builder";
+
+  const Outcome refused =
+      cli({"push", "--insecure-registry", "reg.test:5000", hello_path(), "reg.test:5000/t:v1"});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(refused.err, HasSubstr("not sending the credentials for reg.test:5000 to its token "
+                                     "server http://auth.test:9999/token over plain HTTP"));
+  EXPECT_THAT(refused.err, HasSubstr("--insecure-registry"));
+  for (const Request& r : tokens.log()) {
+    EXPECT_EQ(r.header("authorization"), "") << "the password went out in the clear";
+  }
+
+  const Outcome allowed = cli({"push", "--insecure-registry", "reg.test:5000",
+                               "--insecure-registry", "auth.test:9999", hello_path(),
+                               "reg.test:5000/t:v1"});
+  ASSERT_EQ(allowed.status, 0) << allowed.err;
+  EXPECT_GE(forward.count("GET http://auth.test:9999/token"), 1);
+}
+
 TEST_F(Transport, LayersOverThePullSizeLimitAreNotDownloaded) {
   // A manifest that claims a 1 TiB module layer.
   RegistryClient client(registry->host(), ClientOptions{});
