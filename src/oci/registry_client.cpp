@@ -178,8 +178,8 @@ Result<void> RegistryClient::ping() {
     }
     // Only a registry that may speak plain HTTP gets a second try, and not when its TLS
     // certificate failed verification (that is reported).
-    if (r.error != TransportError::tls_handshake && r.error != TransportError::dropped &&
-        r.error != TransportError::other) {
+    if (r.error == TransportError::tls_verify || r.error == TransportError::connect ||
+        r.error == TransportError::interrupted) {
       break;
     }
   }
