@@ -11,11 +11,12 @@
 
 #include "cli/commands.h"
 #include "cli/help_format.h"
+#include "cli/registry_options.h"
 #include "cli/validators.h"
 #include "oci/archive.h"
 #include "oci/client_options.h"
 #include "oci/inspect.h"
-#include "oci/login.h"
+#include "oci/interrupt.h"
 #include "oci/progress.h"
 #include "oci/pull.h"
 #include "oci/push.h"
@@ -33,51 +34,8 @@ constexpr const char* kRegistryFooter =
     "Registries on localhost or 127.0.0.1 may speak plain HTTP. Credentials come from -u,\n"
     "WASM_BPF_REGISTRY_USER/WASM_BPF_REGISTRY_PASSWORD, 'wasm-bpf login', REGISTRY_AUTH_FILE,\n"
     "${XDG_RUNTIME_DIR}/containers/auth.json or the docker config. The store is\n"
-    "$WASM_BPF_STORE, else /var/lib/wasm-bpf for root, else ~/.local/share/wasm-bpf.";
-
-// Options shared by the commands that talk to a registry.
-struct RegistryArgs {
-  std::string ca_file;
-  std::vector<std::string> insecure;
-  std::string user;
-  bool password_stdin = false;
-};
-
-void add_registry_options(CLI::App& sub, RegistryArgs& a) {
-  sub.add_option("--ca-file", a.ca_file,
-                 "Trust the CA certificates in FILE (PEM) for HTTPS registries,\n"
-                 "besides the system's")
-      ->type_name("FILE")
-      ->check(quiet(CLI::ExistingFile));
-  sub.add_option("--insecure-registry", a.insecure,
-                 "Allow plain HTTP, or HTTPS without certificate checks, for\n"
-                 "HOST[:PORT]; repeatable")
-      ->type_name("HOST")
-      ->allow_extra_args(false);
-  CLI::Option* user =
-      sub.add_option("-u,--username", a.user, "Authenticate as USER (with --password-stdin)")
-          ->type_name("USER");
-  CLI::Option* password = sub.add_flag("--password-stdin", a.password_stdin,
-                                       "Read the password or token for -u from standard input");
-  user->needs(password);
-  password->needs(user);
-}
-
-oci::ClientOptions client_options(const RegistryArgs& a, const std::string& registry) {
-  oci::ClientOptions o = oci::ClientOptions::from_environment();
-  if (!a.ca_file.empty()) o.ca_file = a.ca_file;
-  for (const std::string& h : a.insecure)
-    o.insecure_registries.push_back(oci::normalize_registry(h));
-  if (!a.user.empty()) {
-    oci::Credentials c;
-    c.username = a.user;
-    if (a.password_stdin) c.password = oci::read_password(std::cin);
-    c.source = "the command line";
-    o.credentials = c;
-    o.credentials_registry = registry;
-  }
-  return o;
-}
+    "$WASM_BPF_STORE, else /var/lib/wasm-bpf for root, else $XDG_DATA_HOME/wasm-bpf\n"
+    "(~/.local/share/wasm-bpf). Ctrl-C stops a transfer and removes what it left.";
 
 int fail(Context& ctx, const std::string& message) {
   ctx.err << "wasm-bpf: " << message << '\n';
@@ -128,7 +86,7 @@ Handler setup_push(CLI::App& sub) {
                  "default) or wasm-to-oci (for tools that expect that layout)")
       ->type_name("cncf|wasm-to-oci")
       ->check(quiet(CLI::IsMember({"cncf", "wasm-to-oci"})));
-  add_registry_options(sub, args->registry);
+  add_registry_options(sub, args->registry, false);
   sub.footer(
       std::string("Examples:\n"
                   "  wasm-bpf push ./bootstrap.wasm localhost:5000/bootstrap:v1\n"
@@ -147,8 +105,9 @@ Handler setup_push(CLI::App& sub) {
       const auto eq = a.find('=');
       request.annotations[a.substr(0, eq)] = a.substr(eq + 1);
     }
-    auto digest = oci::push_module(request, client_options(args->registry, ref->registry));
-    if (!digest) return fail(ctx, digest.error().message);
+    const oci::InterruptScope interrupts;
+    auto digest = oci::push_module(request, client_options(ctx, args->registry, ref->registry));
+    if (!digest) return registry_failure(ctx, digest.error().message);
     ctx.out << *digest << '\n';
     return kExitOk;
   };
@@ -168,7 +127,7 @@ Handler setup_pull(CLI::App& sub) {
   sub.add_option("REF", args->ref, kRefHelp)->required()->type_name("");
   sub.add_option("-o,--output", args->output, "Write the module to FILE instead of the store")
       ->type_name("FILE");
-  add_registry_options(sub, args->registry);
+  add_registry_options(sub, args->registry, true);
   sub.footer(std::string("Examples:\n"
                          "  wasm-bpf pull localhost:5000/bootstrap:v1\n"
                          "  wasm-bpf pull -o bootstrap.wasm localhost:5000/bootstrap:v1\n\n") +
@@ -176,9 +135,10 @@ Handler setup_pull(CLI::App& sub) {
   return [args](Context& ctx) {
     auto ref = reference(ctx, args->ref);
     if (!ref) return kExitFailure;
+    const oci::InterruptScope interrupts;
     auto pulled =
-        oci::pull_image(*ref, client_options(args->registry, ref->registry), args->output);
-    if (!pulled) return fail(ctx, pulled.error().message);
+        oci::pull_image(*ref, client_options(ctx, args->registry, ref->registry), args->output);
+    if (!pulled) return registry_failure(ctx, pulled.error().message);
     ctx.out << pulled->digest << '\n';
     return kExitOk;
   };
@@ -247,13 +207,14 @@ Handler setup_inspect(CLI::App& sub) {
       "total size and module layer: from the local store if it is there, otherwise from its\n"
       "registry.");
   sub.add_option("REF", args->ref, kRefHelp)->required()->type_name("");
-  add_registry_options(sub, args->registry);
+  add_registry_options(sub, args->registry, false);
   sub.footer("Example:\n  wasm-bpf inspect localhost:5000/bootstrap:v1");
   return [args](Context& ctx) {
     auto ref = reference(ctx, args->ref);
     if (!ref) return kExitFailure;
-    auto json = oci::inspect_image(*ref, client_options(args->registry, ref->registry));
-    if (!json) return fail(ctx, json.error().message);
+    const oci::InterruptScope interrupts;
+    auto json = oci::inspect_image(*ref, client_options(ctx, args->registry, ref->registry));
+    if (!json) return registry_failure(ctx, json.error().message);
     ctx.out << *json;
     return kExitOk;
   };
@@ -276,8 +237,9 @@ Handler setup_save(CLI::App& sub) {
   return [args](Context& ctx) {
     auto ref = reference(ctx, args->ref);
     if (!ref) return kExitFailure;
-    auto ok = oci::save_image(*ref, args->output, oci::ClientOptions::from_environment());
-    if (!ok) return fail(ctx, ok.error().message);
+    const oci::InterruptScope interrupts;
+    auto ok = oci::save_image(*ref, args->output, environment_options(ctx));
+    if (!ok) return registry_failure(ctx, ok.error().message);
     return kExitOk;
   };
 }
@@ -300,8 +262,9 @@ Handler setup_load(CLI::App& sub) {
       ->type_name("REF");
   sub.footer("Example:\n  wasm-bpf load bootstrap.tar");
   return [args](Context& ctx) {
-    auto loaded = oci::load_images(args->input, args->name, oci::ClientOptions::from_environment());
-    if (!loaded) return fail(ctx, loaded.error().message);
+    const oci::InterruptScope interrupts;
+    auto loaded = oci::load_images(args->input, args->name, environment_options(ctx));
+    if (!loaded) return registry_failure(ctx, loaded.error().message);
     for (const std::string& r : *loaded) ctx.out << "Loaded " << r << '\n';
     return kExitOk;
   };

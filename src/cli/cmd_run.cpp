@@ -7,6 +7,8 @@
 
 #include "oci/client_options.h"
 #include "oci/files.h"
+#include "oci/interrupt.h"
+#include "oci/reference.h"
 #include "oci/resolve.h"
 #include "runtime/runtime.h"
 
@@ -14,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/help_format.h"
+#include "cli/registry_options.h"
 #include "cli/run_options.h"
 #include "cli/units.h"
 #include "cli/validators.h"
@@ -33,6 +36,7 @@ struct RunArgs {
   bool verbose = false;
   std::string go_callback_module = "callback-wrapper";
   std::string go_callback_export = "go-callback";
+  RegistryArgs registry;
 };
 
 RunOptions to_run_options(const RunArgs& a, std::vector<std::string> guest_args) {
@@ -61,17 +65,28 @@ extern "C" void on_stop_signal(int sig) {
   if (auto* f = g_interrupt_flag.load()) f->store(wasm::kInterruptRequested, std::memory_order_relaxed);
 }
 
-int run_module(Context& ctx, const RunOptions& o) {
+int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) {
   runtime::RunConfig cfg;
   // MODULE|REF: a file, or an OCI reference whose module comes from the local store (pulled
   // as --pull says). The guest's argv[0] stays what the user typed.
   const oci::PullPolicy pull = o.pull == PullPolicy::always  ? oci::PullPolicy::always
                                : o.pull == PullPolicy::never ? oci::PullPolicy::never
                                                              : oci::PullPolicy::missing;
-  auto module = oci::resolve_module_for_run(o.module, pull, oci::ClientOptions::from_environment());
-  if (!module) {
-    ctx.err << "wasm-bpf: " << module.error().message << '\n';
-    return 125;
+  Result<std::string> module = std::string();
+  {
+    const oci::InterruptScope interrupts;  // a pull stopped by a signal cleans up after itself
+    // Command-line credentials are for the registry of REF (when it is one).
+    auto ref = oci::parse_reference(o.module);
+    module = oci::resolve_module_for_run(
+        o.module, pull, client_options(ctx, registry, ref ? ref->registry : std::string()));
+    if (!module) {
+      if (const int status = interrupted_status(); status != 0) {
+        ctx.err << "wasm-bpf: " << oci::interrupt_message() << '\n';
+        return status;
+      }
+      ctx.err << "wasm-bpf: " << module.error().message << '\n';
+      return 125;
+    }
   }
   cfg.module_path = o.module;
   if (*module != o.module) {
@@ -188,6 +203,7 @@ Handler setup_run(CLI::App& sub) {
   sub.add_flag("-v,--verbose", args->verbose,
                "Log what wasm-bpf does (resolving the module, loading BPF objects)\n"
                "to stderr");
+  add_registry_options(sub, args->registry, true);
 
   sub.add_option("--go-callback-module", args->go_callback_module,
                  "Import module of the poll function that Go/TinyGo guests use\n"
@@ -219,7 +235,7 @@ Handler setup_run(CLI::App& sub) {
   return [args](Context& ctx) {
     const RunOptions options = to_run_options(*args, std::move(ctx.passthrough));
     if (options.verbose) print_plan(ctx.err, options);
-    return run_module(ctx, options);
+    return run_module(ctx, options, args->registry);
   };
 }
 

@@ -24,7 +24,7 @@ constexpr std::array kCommands = {
     Command{"load", "Import the modules of a tar archive into the local store",
             "wasm-bpf load [OPTIONS] FILE.tar", false, &setup_load},
     Command{"login", "Save credentials for an OCI registry",
-            "wasm-bpf login [OPTIONS] REGISTRY -u USER --password-stdin", false, &setup_login},
+            "wasm-bpf login [OPTIONS] REGISTRY [-u USER] [--password-stdin]", false, &setup_login},
     Command{"logout", "Forget the credentials saved for an OCI registry",
             "wasm-bpf logout [OPTIONS] REGISTRY", false, &setup_logout},
     Command{"gen", "Generate guest bindings (skeleton, header, WIT) from a BPF object",

@@ -38,14 +38,30 @@ struct ClientOptions {
   std::uint64_t chunk_size = 0;
   // The local store; empty: default_store_root().
   std::string store_root;
+  // The most a pull downloads: no layer, and not all layers of an image together, may be
+  // larger (the sizes the manifest declares are checked before anything is fetched).
+  std::uint64_t max_pull_size = kDefaultMaxPullSize;
+  // A transfer slower than low_speed_limit bytes/s for low_speed_time is given up.
+  long low_speed_limit = 1024;
+  std::chrono::seconds low_speed_time{30};
+  // Requests other than blob transfers (pings, tokens, manifests, upload steps) must end
+  // within this.
+  std::chrono::seconds request_timeout{120};
+
+  static constexpr std::uint64_t kDefaultMaxPullSize = 1ull << 30;
 
   // Defaults from the environment (all optional):
   //   WASM_BPF_STORE                the local store directory
   //   WASM_BPF_CA_FILE              like --ca-file
   //   WASM_BPF_INSECURE_REGISTRIES  comma-separated host[:port] list, like --insecure-registry
   //   WASM_BPF_UPLOAD_CHUNK_SIZE    bytes; blobs larger than this are uploaded in chunks
-  // and progress when stderr is a terminal.
-  static ClientOptions from_environment();
+  //   WASM_BPF_MAX_PULL_SIZE        like --max-pull-size (bytes, or with a unit: 2GiB, 500M)
+  //   WASM_BPF_LOW_SPEED_LIMIT      bytes per second; slower transfers are given up after
+  //   WASM_BPF_LOW_SPEED_TIME       this many seconds
+  //   WASM_BPF_REQUEST_TIMEOUT      seconds a request other than a blob transfer may take
+  // and progress when stderr is a terminal. Values that do not parse are reported in
+  // *warnings (when given) and ignored.
+  static ClientOptions from_environment(std::vector<std::string>* warnings = nullptr);
 
   bool is_insecure(std::string_view registry) const;
 };
@@ -56,5 +72,9 @@ std::string default_store_root();
 
 // The store root of `options` (its store_root, else default_store_root()).
 std::string store_root_of(const ClientOptions& options);
+
+// "1073741824", "1GiB", "1G", "512MiB", "64k": a byte count with an optional binary unit
+// (K, M, G, T with or without "iB"/"B"); nullopt if it does not parse or overflows.
+std::optional<std::uint64_t> parse_byte_size(std::string_view text);
 
 }  // namespace wb::oci

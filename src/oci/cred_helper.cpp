@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/interrupt.h"
+#include "oci/json_fields.h"
 #include "oci/reference.h"
 
 extern char** environ;
@@ -88,7 +90,7 @@ Result<HelperRun> run_helper(const std::string& helper, const std::string& actio
     pollfd fds[2] = {{from_out, POLLIN, 0}, {from_err, POLLIN, 0}};
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
+    if (left.count() <= 0 || interrupted()) {
       kill(pid, SIGKILL);
       break;
     }
@@ -139,9 +141,17 @@ Result<std::optional<AuthEntry>> helper_get(const std::string& helper,
   if (j.is_discarded() || !j.is_object()) {
     return make_error("credential helper docker-credential-" + helper + " printed no JSON object");
   }
+  const StringMember user_field = string_member(j, "Username");
+  const StringMember secret_field = string_member(j, "Secret");
+  for (const auto& [name, field] : {std::pair{"Username", &user_field}, {"Secret", &secret_field}}) {
+    if (field->wrong_type()) {
+      return make_error("credential helper docker-credential-" + helper + " printed a '" + name +
+                        "' that is not a string");
+    }
+  }
   AuthEntry e;
-  const std::string user = j.value("Username", "");
-  const std::string secret = j.value("Secret", "");
+  const std::string user = user_field.value.value_or("");
+  const std::string secret = secret_field.value.value_or("");
   if (user == "<token>") {
     e.identity_token = secret;
   } else {

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <vector>
+
+#include "oci/interrupt.h"
 
 namespace wb::oci {
 namespace {
@@ -93,15 +96,54 @@ Result<TempDir> TempDir::create(const std::string& parent, const std::string& pr
   if (::mkdtemp(name.data()) == nullptr) {
     return make_error("cannot create a temporary directory in " + parent + ": " + errno_text());
   }
-  return TempDir(std::string(name.data()));
+  const std::string path(name.data());
+  const int fd = ::open((path + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const std::string msg = "cannot lock " + path + "/.lock: " + errno_text();
+    if (fd >= 0) ::close(fd);
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+    return make_error(msg);
+  }
+  return TempDir(path, fd);
 }
 
-TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+TempDir::TempDir(TempDir&& other) noexcept
+    : path_(std::move(other.path_)), lock_fd_(other.lock_fd_) {
+  other.path_.clear();
+  other.lock_fd_ = -1;
+}
 
 TempDir::~TempDir() {
-  if (path_.empty()) return;
+  if (!path_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // after the removal: no sweeper races with it
+}
+
+void sweep_abandoned_temp_dirs(const std::string& parent, const std::string& prefix) {
+  // A directory this fresh may be one whose creator has not taken its lock yet.
+  constexpr auto kCreationGrace = std::chrono::seconds(10);
+  const auto now = std::filesystem::file_time_type::clock::now();
   std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
+  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+    std::error_code ec2;
+    if (!entry.path().filename().string().starts_with(prefix) || !entry.is_directory(ec2)) continue;
+    const auto modified = entry.last_write_time(ec2);
+    if (ec2 || now - modified < kCreationGrace) continue;
+    const std::string lock = entry.path().string() + "/.lock";
+    const int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) std::filesystem::remove_all(entry.path(), ec2);
+      continue;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      // Its owner is gone; holding the lock, nobody else is using the directory.
+      std::filesystem::remove_all(entry.path(), ec2);
+    }
+    ::close(fd);
+  }
 }
 
 Result<FileLock> FileLock::acquire(const std::string& path) {
@@ -111,7 +153,7 @@ Result<FileLock> FileLock::acquire(const std::string& path) {
     int rc;
     do {
       rc = ::flock(fd, LOCK_EX);
-    } while (rc != 0 && errno == EINTR);
+    } while (rc != 0 && errno == EINTR && !interrupted());
     if (rc != 0) {
       const std::string msg = "cannot lock " + path + ": " + errno_text();
       ::close(fd);

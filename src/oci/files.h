@@ -25,8 +25,10 @@ void fsync_dir(const std::string& dir);
 // Renames `from` to `to` and fsyncs the target directory.
 Result<void> rename_durably(const std::string& from, const std::string& to);
 
-// A fresh directory `<parent>/<prefix>XXXXXX`, removed with its contents on destruction
-// unless release() was called.
+// A fresh directory `<parent>/<prefix>XXXXXX`, removed with its contents on destruction.
+// It holds a file `.lock`, flock'ed for the directory's whole life: a directory whose lock can
+// be taken belongs to a process that is gone (killed before it could clean up), which
+// sweep_abandoned_temp_dirs() removes.
 class TempDir {
  public:
   static Result<TempDir> create(const std::string& parent, const std::string& prefix);
@@ -37,9 +39,14 @@ class TempDir {
   const std::string& path() const { return path_; }
 
  private:
-  explicit TempDir(std::string path) : path_(std::move(path)) {}
+  TempDir(std::string path, int lock_fd) : path_(std::move(path)), lock_fd_(lock_fd) {}
   std::string path_;
+  int lock_fd_ = -1;
 };
+
+// Removes the directories `<parent>/<prefix>*` of TempDirs whose owner is gone: their lock is
+// free (or they have none and were not touched for a while, so they are not being created).
+void sweep_abandoned_temp_dirs(const std::string& parent, const std::string& prefix);
 
 // An exclusive lock on `path` (created if missing). When the holder replaces the file by
 // rename, later lockers notice that they locked a stale inode and lock the new file instead.

@@ -33,7 +33,10 @@ Result<Descriptor> parse_descriptor(const json& j, const std::string& where) {
   if (!j.is_object()) return make_error(where + " is not a JSON object");
   Descriptor d;
   d.media_type = string_field(j, "mediaType");
-  d.digest = string_field(j, "digest");
+  auto digest = j.find("digest");
+  if (digest == j.end() || digest->is_null()) return make_error(where + " has no digest");
+  if (!digest->is_string()) return make_error(where + " has a digest that is not a string");
+  d.digest = digest->get<std::string>();
   if (auto ok = validate_digest(d.digest); !ok)
     return make_error(where + ": " + ok.error().message);
   auto size = j.find("size");

@@ -6,13 +6,14 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "oci/credentials.h"
 #include "oci/digest.h"
 #include "oci/encoding.h"
+#include "oci/interrupt.h"
+#include "oci/json_fields.h"
 #include "oci/manifest.h"
 #include "oci/progress.h"
 #include "oci/reference.h"
@@ -32,11 +33,14 @@ std::string registry_error_text(const std::string& body) {
   std::string out;
   for (const auto& e : *errors) {
     if (!e.is_object()) continue;
+    const std::string code = e.contains("code") ? scalar_text(e["code"]) : std::string();
+    const std::string message = e.contains("message") ? scalar_text(e["message"]) : std::string();
+    if (code.empty() && message.empty()) continue;
     if (!out.empty()) out += "; ";
-    const std::string code = e.value("code", "");
-    const std::string message = e.value("message", "");
     out += code.empty() ? message : (message.empty() ? code : code + ": " + message);
   }
+  // A registry's own words, but not pages of them.
+  if (out.size() > 1000) out = out.substr(0, 1000) + "...";
   return out;
 }
 
@@ -63,10 +67,15 @@ std::string scope_with_push(const std::string& scope) {
   return scope.ends_with(":pull") ? scope + ",push" : scope;
 }
 
-std::string host_of_url(const std::string& url) {
-  std::string_view s = url;
-  if (auto scheme = s.find("://"); scheme != std::string_view::npos) s = s.substr(scheme + 3);
-  return std::string(s.substr(0, s.find_first_of("/?#")));
+HttpClientOptions http_options(const ClientOptions& o) {
+  HttpClientOptions h;
+  h.ca_file = o.ca_file;
+  h.max_attempts = o.max_attempts;
+  h.retry_base = o.retry_base;
+  h.low_speed_limit = o.low_speed_limit;
+  h.low_speed_time = o.low_speed_time;
+  for (const std::string& r : o.insecure_registries) h.insecure_hosts.push_back(normalize_registry(r));
+  return h;
 }
 
 }  // namespace
@@ -75,8 +84,7 @@ RegistryClient::RegistryClient(std::string registry, ClientOptions options)
     : registry_(normalize_registry(registry)),
       host_(registry_ == kDockerHub ? std::string(kDockerHubApiHost) : registry_),
       options_(std::move(options)),
-      http_(HttpClientOptions{options_.ca_file, options_.max_attempts, options_.retry_base,
-                              std::chrono::seconds(30)}) {}
+      http_(http_options(options_)) {}
 
 RegistryClient::~RegistryClient() = default;
 
@@ -90,8 +98,23 @@ Error RegistryClient::transport_error(const HttpResponse& r, const std::string& 
                         registry_);
     case TransportError::connect:
       return make_error(what + ": cannot connect to " + registry_ + ": " + r.error_message);
+    case TransportError::tls_handshake:
+      // Typically "wrong version number": the server answered the TLS hello in plain HTTP.
+      return make_error(what + ": the TLS handshake with " + registry_ + " failed (" +
+                        r.error_message + "); if " + registry_ +
+                        " serves plain HTTP, mark it with --insecure-registry " + registry_);
     case TransportError::dropped:
       return make_error(what + ": the connection to " + registry_ + " broke: " + r.error_message);
+    case TransportError::timeout:
+      return make_error(what + ": " + registry_ + " is too slow: " + r.error_message +
+                        " (the limits are WASM_BPF_LOW_SPEED_LIMIT bytes/s over "
+                        "WASM_BPF_LOW_SPEED_TIME seconds, and WASM_BPF_REQUEST_TIMEOUT)");
+    case TransportError::too_large:
+      return make_error(what + ": " + registry_ + " sent too much: " + r.error_message);
+    case TransportError::refused:
+      return make_error(what + ": not following " + registry_ + ": " + r.error_message);
+    case TransportError::interrupted:
+      return make_error(what + ": " + r.error_message);
     default:
       return make_error(what + ": " + registry_ + ": " + r.error_message);
   }
@@ -143,6 +166,7 @@ Result<void> RegistryClient::ping() {
     HttpRequest req;
     req.url = std::string(https ? "https://" : "http://") + host_ + "/v2/";
     req.verify_tls = !insecure;
+    req.timeout = options_.request_timeout;
     // A server that may speak plain HTTP is probed over TLS once: a failure there means "try
     // HTTP", not "retry".
     req.retry = !(https && (insecure || loopback));
@@ -154,7 +178,10 @@ Result<void> RegistryClient::ping() {
     }
     // Only a registry that may speak plain HTTP gets a second try, and not when its TLS
     // certificate failed verification (that is reported).
-    if (r.error == TransportError::tls_verify || r.error == TransportError::connect) break;
+    if (r.error == TransportError::tls_verify || r.error == TransportError::connect ||
+        r.error == TransportError::interrupted) {
+      break;
+    }
   }
   if (!r.transport_ok()) return transport_error(r, "cannot reach " + registry_);
   if (r.status == 401) {
@@ -173,9 +200,25 @@ Result<std::string> RegistryClient::fetch_token(const std::string& scope,
   const std::string realm = challenge_->param("realm");
   const std::string service = challenge_->param("service");
   if (realm.empty()) return make_error(registry_ + " asked for a token without naming a realm");
+  const std::string realm_scheme = url_scheme(realm);
+  if (realm_scheme != "http" && realm_scheme != "https") {
+    return make_error(registry_ + " named a token realm that is not an http(s) URL: " +
+                      realm.substr(0, 200));
+  }
+  const std::string realm_host = url_authority(realm);
+  const bool realm_insecure = host_listed(http_options(options_).insecure_hosts, realm_host,
+                                          realm_scheme);
   const auto& creds = credentials();
+  // Whoever listens on the path to a plain-HTTP realm would read the password.
+  if (creds && realm_scheme == "http" && !is_loopback_registry(realm_host) && !realm_insecure) {
+    return make_error("not sending the credentials for " + registry_ +
+                      " to its token server " + realm +
+                      " over plain HTTP; if that is intended, mark " + realm_host +
+                      " with --insecure-registry");
+  }
   HttpRequest req;
-  req.verify_tls = !options_.is_insecure(host_of_url(realm));
+  req.verify_tls = !realm_insecure;
+  req.timeout = options_.request_timeout;
   std::string form;
   if (creds && !creds->identity_token.empty()) {
     // An OAuth2 refresh token (docker's identitytoken).
@@ -219,17 +262,33 @@ Result<std::string> RegistryClient::fetch_token(const std::string& scope,
                       (detail.empty() ? "HTTP " + std::to_string(r.status) : detail));
   }
   const nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object()) {
+    return make_error("the token server " + realm + " of " + registry_ +
+                      " sent a token response that is not a JSON object");
+  }
+  // "token" is the distribution spec's name, "access_token" the OAuth2 one; either will do.
   std::string token;
-  if (j.is_object()) {
-    token = j.value("token", "");
-    if (token.empty()) token = j.value("access_token", "");
+  std::string wrong;
+  for (const char* name : {"token", "access_token"}) {
+    StringMember m = string_member(j, name);
+    if (m.value && !m.value->empty()) {
+      token = std::move(*m.value);
+      break;
+    }
+    if (m.wrong_type() && wrong.empty()) wrong = name;
   }
   if (token.empty()) {
+    if (!wrong.empty()) {
+      return make_error("registry " + registry_ + " sent a token response whose '" + wrong +
+                        "' is not a string (from " + realm + ")");
+    }
     return make_error("the token server " + realm + " of " + registry_ + " sent no token");
   }
+  // Kept a little shorter than the server says, at least 10 s and at most a day.
   long expires_in = 60;
-  if (j.contains("expires_in") && j["expires_in"].is_number()) {
-    expires_in = std::max(10L, j["expires_in"].get<long>());
+  if (auto e = j.find("expires_in"); e != j.end() && e->is_number()) {
+    const double seconds = e->get<double>();
+    expires_in = seconds >= 86400 ? 86400L : std::max(10L, static_cast<long>(seconds));
   }
   std::lock_guard<std::mutex> lock(token_cache_mutex());
   token_cache()[registry_ + "|" + scope] =
@@ -264,7 +323,13 @@ Result<std::string> RegistryClient::authorization(const std::string& scope,
 Result<HttpResponse> RegistryClient::execute(HttpRequest request, const std::string& repository) {
   if (auto p = ping(); !p) return p.error();
   if (request.url.starts_with("/")) request.url = base_url_ + request.url;
-  request.verify_tls = verify_tls_;
+  // The registry's TLS exception (--insecure-registry) is its own: an upload Location on
+  // another host is verified unless that host is insecure too.
+  request.verify_tls =
+      url_origin(request.url) == url_origin(base_url_)
+          ? verify_tls_
+          : !host_listed(http_options(options_).insecure_hosts, url_authority(request.url),
+                         url_scheme(request.url));
   const std::string scope = scope_for(repository);
   auto auth = authorization(scope, "", false);
   if (!auth) return auth.error();
@@ -298,6 +363,7 @@ Result<void> RegistryClient::check_login(const Credentials& creds) {
   HttpRequest req;
   req.url = base_url_ + "/v2/";
   req.verify_tls = verify_tls_;
+  req.timeout = options_.request_timeout;
   req.headers.set("Authorization", "Basic " + base64_encode(creds.username + ":" + creds.password));
   const HttpResponse r = http_.send(req);
   if (!r.transport_ok()) return transport_error(r, "cannot log in to " + registry_);
@@ -313,17 +379,20 @@ Result<FetchedManifest> RegistryClient::get_manifest(const std::string& reposito
   HttpRequest req;
   req.url = url("/v2/" + repository + "/manifests/" + reference);
   req.headers.set("Accept", kManifestAccept);
-  req.max_body = kMaxManifestSize + 1;
+  req.max_body = kMaxManifestSize;
+  req.timeout = options_.request_timeout;
   auto r = execute(std::move(req), repository);
   if (!r) return r.error();
+  if (r->error == TransportError::too_large) {
+    return make_error(what + ": the manifest is larger than " + format_bytes(kMaxManifestSize) +
+                      " (or the registry's answer is)");
+  }
   if (!r->transport_ok()) return transport_error(*r, "cannot get the manifest of " + what);
   if (r->status == 404) {
     const std::string detail = registry_error_text(r->body);
     return make_error(what + ": not found" + (detail.empty() ? "" : " (" + detail + ")"));
   }
   if (!r->success()) return status_error(*r, "cannot get the manifest of " + what);
-  if (r->body.size() > kMaxManifestSize)
-    return make_error(what + ": the manifest is larger than 4 MiB");
   FetchedManifest m;
   m.bytes = std::move(r->body);
   m.media_type = detect_media_type(m.bytes, r->headers.get("Content-Type").value_or(""));
@@ -343,6 +412,7 @@ Result<bool> RegistryClient::has_blob(const std::string& repository, const std::
   HttpRequest req;
   req.method = "HEAD";
   req.url = url("/v2/" + repository + "/blobs/" + digest);
+  req.timeout = options_.request_timeout;
   auto r = execute(std::move(req), repository);
   if (!r) return r.error();
   const std::string what = "cannot check blob " + digest + " in " + registry_ + "/" + repository;
@@ -358,6 +428,7 @@ Result<std::string> RegistryClient::get_blob(const std::string& repository,
   std::string data;
   HttpRequest req;
   req.url = url("/v2/" + repository + "/blobs/" + digest);
+  req.timeout = options_.request_timeout;
   bool too_big = false;
   req.sink = [&](const char* p, std::size_t n) {
     if (data.size() + n > max_size) {
@@ -465,6 +536,7 @@ Result<void> RegistryClient::upload_once(const std::string& repository, const st
   HttpRequest start;
   start.method = "POST";
   start.url = url("/v2/" + repository + "/blobs/uploads/");
+  start.timeout = options_.request_timeout;
   auto r = execute(start, repository);
   if (auto ok = check(r, 202); !ok) return ok.error();
   auto location = r->headers.get("Location");
@@ -499,6 +571,7 @@ Result<void> RegistryClient::upload_once(const std::string& repository, const st
   put.body = final_body;
   put.headers.set("Content-Type", "application/octet-stream");
   if (!final_body.empty()) put.progress = &progress;
+  if (final_body.empty()) put.timeout = options_.request_timeout;
   r = execute(put, repository);
   if (auto ok = check(r, 201); !ok) return ok.error();
   if (auto header = r->headers.get("Docker-Content-Digest"); header && *header != digest) {
@@ -518,7 +591,10 @@ Result<bool> RegistryClient::upload_blob(const std::string& repository, const st
     auto r = upload_once(repository, digest, data, &retryable);
     if (r) return true;
     if (!retryable || attempt >= options_.max_attempts) return r.error();
-    std::this_thread::sleep_for(options_.retry_base * (1 << (attempt - 1)));
+    if (!sleep_unless_interrupted(options_.retry_base * (1 << (attempt - 1)))) {
+      return make_error("cannot upload blob " + digest + " to " + registry_ + "/" + repository +
+                        ": " + interrupt_message());
+    }
   }
 }
 
@@ -532,6 +608,7 @@ Result<std::string> RegistryClient::put_manifest(const std::string& repository,
   req.method = "PUT";
   req.url = url("/v2/" + repository + "/manifests/" + reference);
   req.body = bytes;
+  req.timeout = options_.request_timeout;
   req.headers.set("Content-Type", media_type);
   auto r = execute(std::move(req), repository);
   if (!r) return r.error();

@@ -4,13 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <filesystem>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "oci/digest.h"
+#include "oci/json_fields.h"
 
 namespace wb::oci {
 namespace {
@@ -30,7 +29,10 @@ Result<std::string> stage_blob(const TempDir& staging, std::string_view bytes) {
 
 bool reference_matches(const StoredImage& stored, const Reference& ref) {
   if (stored.reference == ref.to_string()) return true;
-  if (ref.digest.empty() || stored.manifest.digest != ref.digest) return false;
+  if (ref.digest.empty() ||
+      (stored.manifest.digest != ref.digest && stored.index_digest != ref.digest)) {
+    return false;
+  }
   auto parsed = parse_reference(stored.reference);
   return parsed && parsed->name() == ref.name();
 }
@@ -81,12 +83,13 @@ Result<std::vector<StoredImage>> Store::read_index() const {
   if (!j.is_object()) return make_error(index_path() + " is not a JSON object");
   auto manifests = j.find("manifests");
   if (manifests == j.end() || !manifests->is_array()) return images;
+  // Entries that do not make sense (edited by hand, written by another tool) are skipped.
   for (const json& m : *manifests) {
     if (!m.is_object()) continue;
     StoredImage image;
-    image.manifest.media_type = m.value("mediaType", "");
-    image.manifest.digest = m.value("digest", "");
-    image.manifest.size = m.value("size", std::uint64_t{0});
+    image.manifest.media_type = string_or(m, "mediaType");
+    image.manifest.digest = string_or(m, "digest");
+    image.manifest.size = unsigned_member(m, "size").value_or(0);
     if (auto a = m.find("annotations"); a != m.end() && a->is_object()) {
       for (const auto& [k, v] : a->items()) {
         if (v.is_string()) image.manifest.annotations[k] = v.get<std::string>();
@@ -96,6 +99,9 @@ Result<std::vector<StoredImage>> Store::read_index() const {
     if (auto it = ann.find(kRefNameAnnotation); it != ann.end()) image.reference = it->second;
     if (auto it = ann.find(kModuleAnnotation); it != ann.end()) image.module_digest = it->second;
     if (auto it = ann.find(kPulledAnnotation); it != ann.end()) image.pulled = it->second;
+    if (auto it = ann.find(kIndexAnnotation); it != ann.end() && is_sha256_digest(it->second)) {
+      image.index_digest = it->second;
+    }
     if (!is_sha256_digest(image.manifest.digest)) continue;
     images.push_back(std::move(image));
   }
@@ -110,6 +116,7 @@ Result<void> Store::write_index(const std::vector<StoredImage>& images) {
     if (!image.reference.empty()) annotations[kRefNameAnnotation] = image.reference;
     if (!image.module_digest.empty()) annotations[kModuleAnnotation] = image.module_digest;
     if (!image.pulled.empty()) annotations[kPulledAnnotation] = image.pulled;
+    if (!image.index_digest.empty()) annotations[kIndexAnnotation] = image.index_digest;
     manifests.push_back(
         {{"mediaType", image.manifest.media_type.empty() ? std::string(media::kOciManifest)
                                                          : image.manifest.media_type},
@@ -139,24 +146,29 @@ Result<std::optional<StoredImage>> Store::find(const Reference& ref) const {
 
 Result<TempDir> Store::staging() {
   if (auto r = ensure_layout(); !r) return r.error();
-  // Downloads of pulls that were killed: a day old is surely not still running.
-  std::error_code ec;
-  const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24);
-  for (const auto& e : std::filesystem::directory_iterator(root_ + "/tmp", ec)) {
-    std::error_code ec2;
-    if (e.path().filename().string().starts_with("pull-") && e.last_write_time(ec2) < cutoff &&
-        !ec2) {
-      std::filesystem::remove_all(e.path(), ec2);
-    }
-  }
+  sweep_abandoned_temp_dirs(root_ + "/tmp", "pull-");
   return TempDir::create(root_ + "/tmp", "pull-");
 }
 
 Result<void> Store::commit(const TempDir& staging, const std::vector<std::string>& digests,
-                           const StoredImage& image) {
+                           const StoredImage& image, std::vector<std::string>* missing) {
   if (auto r = ensure_layout(); !r) return r;
   auto lock = FileLock::acquire(index_path());
   if (!lock) return lock.error();
+  // Under the lock no `rm` collects blobs: what is stored now stays until index.json names it.
+  std::vector<std::string> absent;
+  for (const std::string& digest : digests) {
+    const std::string staged = staging.path() + "/" + std::string(digest_hex(digest));
+    if (!file_exists(staged) && !has_blob(digest)) absent.push_back(digest);
+  }
+  if (!absent.empty()) {
+    if (missing != nullptr) {
+      *missing = std::move(absent);
+      return make_error("blobs went missing from the store " + root_);
+    }
+    return make_error("blob " + absent.front() + " vanished from the store " + root_ +
+                      " while it was being updated; try again");
+  }
   for (const std::string& digest : digests) {
     const std::string staged = staging.path() + "/" + std::string(digest_hex(digest));
     if (has_blob(digest)) {

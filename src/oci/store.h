@@ -4,8 +4,11 @@
 //   io.wasm-bpf.module                 digest of the module blob (for tar layers, the
 //                                      extracted file, stored as a blob of its own)
 //   io.wasm-bpf.pulled                 when (RFC 3339)
-// Blobs are downloaded into <root>/tmp/ and moved into blobs/ when an image is committed;
-// commits and removals hold an flock on index.json, which is replaced atomically.
+//   io.wasm-bpf.index                  for an image pulled through an image index, the
+//                                      index's digest (so that REPO@<index digest> finds it)
+// Blobs are downloaded into <root>/tmp/pull-*/ (locked while in use, see TempDir) and moved into
+// blobs/ when an image is committed; commits and removals hold an flock on index.json, which is
+// replaced atomically.
 #pragma once
 
 #include <cstdint>
@@ -22,12 +25,14 @@ namespace wb::oci {
 
 inline constexpr const char* kModuleAnnotation = "io.wasm-bpf.module";
 inline constexpr const char* kPulledAnnotation = "io.wasm-bpf.pulled";
+inline constexpr const char* kIndexAnnotation = "io.wasm-bpf.index";
 
 struct StoredImage {
   std::string reference;  // canonical reference
   Descriptor manifest;
   std::string module_digest;
   std::string pulled;
+  std::string index_digest;  // the image index it was chosen from, if any
 };
 
 class Store {
@@ -47,11 +52,15 @@ class Store {
   Result<std::optional<StoredImage>> find(const Reference& ref) const;
 
   // A fresh directory under <root>/tmp for downloads; files in it are named by digest hex.
+  // Directories left by pulls that were killed are removed first.
   Result<TempDir> staging();
   // Moves the staged blobs `digests` into blobs/ (those already stored may be missing from
   // `staging`) and records `image` in index.json, replacing an entry with the same reference.
+  // A blob in neither place (one the caller found in the store, which a concurrent `rm` then
+  // collected) fails the commit before anything changes; with `missing` given such blobs are
+  // listed there instead, for the caller to fetch into `staging` and commit again.
   Result<void> commit(const TempDir& staging, const std::vector<std::string>& digests,
-                      const StoredImage& image);
+                      const StoredImage& image, std::vector<std::string>* missing = nullptr);
   // Removes the entries of `ref` and the blobs nothing else uses; false if there was none.
   Result<bool> remove(const Reference& ref);
 

@@ -102,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(
         CommandHelpCase{"save", "wasm-bpf save [OPTIONS] REF -o FILE.tar", {"--output", "FILE.tar"}},
         CommandHelpCase{"load", "wasm-bpf load [OPTIONS] FILE.tar", {"--name", "REF"}},
         CommandHelpCase{"login",
-                        "wasm-bpf login [OPTIONS] REGISTRY -u USER --password-stdin",
+                        "wasm-bpf login [OPTIONS] REGISTRY [-u USER] [--password-stdin]",
                         {"--username", "--password-stdin"}},
         CommandHelpCase{"logout", "wasm-bpf logout [OPTIONS] REGISTRY", {"REGISTRY"}},
         CommandHelpCase{"gen",

@@ -44,11 +44,16 @@ TEST_F(Tls, VerifiesTheCertificateAgainstTheGivenCa) {
   ASSERT_EQ(pull.status, 0) << pull.err;
   EXPECT_EQ(slurp(dir / "s.wasm"), hello_bytes());
 
-  // run has no --ca-file: it takes WASM_BPF_CA_FILE.
+  // run takes --ca-file, and WASM_BPF_CA_FILE.
+  const Outcome run = cli({"run", "--ca-file", tls.ca, ref});
+  EXPECT_EQ(run.status, 7) << run.err;
   Cli with_ca = cli;
   with_ca.env["WASM_BPF_CA_FILE"] = tls.ca;
-  const Outcome run = with_ca({"run", ref});
-  EXPECT_EQ(run.status, 7) << run.err;
+  const Outcome run_env = with_ca({"run", "--pull", "always", ref});
+  EXPECT_EQ(run_env.status, 7) << run_env.err;
+  const Outcome run_insecure =
+      cli({"run", "--pull", "always", "--insecure-registry", registry->host(), ref});
+  EXPECT_EQ(run_insecure.status, 7) << run_insecure.err;
 
   const Outcome insecure =
       cli({"pull", "--insecure-registry", registry->host(), "-o", dir / "i.wasm", ref});
@@ -101,6 +106,65 @@ TEST_F(BasicAuth, LoginPushPullLogout) {
   const Outcome after = cli({"pull", "-o", dir / "q.wasm", ref});
   EXPECT_EQ(after.status, 1);
   EXPECT_THAT(after.err, HasSubstr("requires authentication"));
+}
+
+TEST_F(BasicAuth, LoginAsksOnTheTerminal) {
+  const Outcome login =
+      run_on_pty(WB_CLI_BINARY, {"login", registry->host()}, cli.env,
+                 {{"Username: ", "alice\n"}, {"Password: ", "wonderland\n"}});
+  ASSERT_EQ(login.status, 0) << login.out;
+  EXPECT_THAT(login.out, HasSubstr("Login Succeeded"));
+  EXPECT_THAT(login.out, HasSubstr("alice"));          // the terminal echoed the name
+  EXPECT_THAT(login.out, Not(HasSubstr("wonderland")));  // but not the password
+  const json config = json::parse(slurp(dir / "docker/config.json"));
+  EXPECT_EQ(config["auths"][registry->host()]["auth"], base64_encode("alice:wonderland"));
+
+  // With -u only the password is asked for; a wrong one is refused.
+  const Outcome wrong = run_on_pty(WB_CLI_BINARY, {"login", registry->host(), "-u", "alice"},
+                                   cli.env, {{"Password: ", "guess\n"}});
+  EXPECT_EQ(wrong.status, 1);
+  EXPECT_THAT(wrong.out, Not(HasSubstr("Username:")));
+  EXPECT_THAT(wrong.out, HasSubstr("invalid username or password"));
+  EXPECT_THAT(wrong.out, Not(HasSubstr("guess")));
+}
+
+TEST_F(BasicAuth, LoginWithoutATerminalNeedsPasswordStdin) {
+  const Outcome no_password = cli({"login", registry->host(), "-u", "alice"}, "wonderland\n");
+  EXPECT_EQ(no_password.status, 2);
+  EXPECT_THAT(no_password.err, HasSubstr("not a terminal"));
+  EXPECT_THAT(no_password.err, HasSubstr("--password-stdin"));
+  const Outcome no_user = cli({"login", registry->host()});
+  EXPECT_EQ(no_user.status, 2);
+  EXPECT_THAT(no_user.err, HasSubstr("-u USER"));
+  const Outcome stdin_without_user =
+      cli({"login", registry->host(), "--password-stdin"}, "wonderland\n");
+  EXPECT_EQ(stdin_without_user.status, 2);
+  EXPECT_THAT(stdin_without_user.err, HasSubstr("--password-stdin needs -u USER"));
+  EXPECT_FALSE(exists(dir / "docker/config.json"));
+}
+
+TEST_F(BasicAuth, RunTakesCredentialsFromTheCommandLine) {
+  ASSERT_EQ(cli({"push", "-u", "alice", "--password-stdin", hello_path(), ref}, "wonderland")
+                .status,
+            0);
+  const Outcome anonymous = cli({"run", ref});
+  EXPECT_EQ(anonymous.status, 125);
+  EXPECT_THAT(anonymous.err, HasSubstr("requires authentication"));
+  const Outcome run = cli({"run", "-u", "alice", "--password-stdin", ref}, "wonderland\n");
+  EXPECT_EQ(run.status, 7) << run.err;
+  EXPECT_EQ(run.out, "hello from oci\n");
+}
+
+TEST_F(BasicAuth, CredentialHelperOutputOfTheWrongTypeIsReported) {
+  spit(dir / "bin/docker-credential-odd",
+       "#!/bin/sh\nread server\necho '{\"Username\": null, \"Secret\": 5}'\n", 0755);
+  spit(dir / "docker/config.json", json{{"credsStore", "odd"}}.dump());
+  Cli helper = cli;
+  helper.env["PATH"] = (dir / "bin") + ":" + std::string(std::getenv("PATH"));
+  const Outcome pull = helper({"pull", ref});
+  EXPECT_EQ(pull.status, 1);
+  EXPECT_THAT(pull.err, HasSubstr("docker-credential-odd printed a 'Secret' that is not a string"));
+  EXPECT_THAT(pull.err, Not(HasSubstr("type_error")));
 }
 
 TEST_F(BasicAuth, WrongStoredPasswordIsAClearError) {
@@ -239,6 +303,69 @@ TEST_F(TokenAuth, BearerTokensFromTheTokenServer) {
   const Outcome inspect = cli({"inspect", ref});
   ASSERT_EQ(inspect.status, 0) << inspect.err;
   EXPECT_THAT(inspect.out, Not(HasSubstr("builder")));
+}
+
+TEST_F(TokenAuth, AnswersWithOnlyAnAccessTokenAreUsed) {
+  tokens->set_answer(R"({"access_token": "{TOKEN}", "expires_in": 300})");
+  ASSERT_EQ(cli({"login", registry->host(), "-u", "bob", "--password-stdin"}, "builder").status, 0);
+  const Outcome push = cli({"push", hello_path(), ref});
+  ASSERT_EQ(push.status, 0) << push.err;
+  const Outcome run = cli({"run", ref});
+  EXPECT_EQ(run.status, 7) << run.err;
+}
+
+TEST_F(TokenAuth, TokenAnswersOfTheWrongTypeAreClearErrors) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"token": null})", "sent no token"},
+      {R"({"token": 42})", "sent a token response whose 'token' is not a string"},
+      {R"({"token": null, "access_token": ["x"]})", "whose 'access_token' is not a string"},
+      {R"(["{TOKEN}"])", "not a JSON object"},
+      {R"({"token": "{TOKEN}", "expires_in": "soon"})", ""},  // a bad lifetime is not fatal
+      {R"({"token": "{TOKEN}", "expires_in": 1e300})", ""},
+  };
+  for (const auto& [answer, message] : cases) {
+    tokens->set_answer(answer);
+    const Outcome login =
+        cli({"login", registry->host(), "-u", "bob", "--password-stdin"}, "builder");
+    if (message.empty()) {
+      EXPECT_EQ(login.status, 0) << answer << ": " << login.err;
+      continue;
+    }
+    EXPECT_EQ(login.status, 1) << answer;
+    EXPECT_THAT(login.err, HasSubstr(message)) << answer;
+    EXPECT_THAT(login.err, HasSubstr(registry->host())) << answer;
+    EXPECT_THAT(login.err, Not(HasSubstr("type_error"))) << answer;
+  }
+}
+
+TEST_F(TokenAuth, AnIdentityTokenIsExchangedThroughARefreshTokenPost) {
+  tokens->set_refresh_token("refresh-4711");
+  spit(dir / "docker/config.json",
+       json{{"auths", {{registry->host(), {{"identitytoken", "refresh-4711"}}}}}}.dump());
+  const Outcome push = cli({"push", hello_path(), ref});
+  ASSERT_EQ(push.status, 0) << push.err;
+  const Outcome run = cli({"run", ref});
+  EXPECT_EQ(run.status, 7) << run.err;
+
+  bool saw_post = false;
+  for (const Request& r : tokens->log()) {
+    EXPECT_TRUE(r.header("authorization").empty()) << "the refresh token replaces Basic auth";
+    if (r.method != "POST") continue;
+    saw_post = true;
+    const std::string form = "?" + r.body;
+    EXPECT_EQ(query_param(form, "grant_type"), "refresh_token");
+    EXPECT_EQ(query_param(form, "refresh_token"), "refresh-4711");
+    EXPECT_EQ(query_param(form, "service"), "wasm-bpf-test-registry");
+    EXPECT_THAT(query_param(form, "scope"), HasSubstr("repository:team/tool:pull"));
+    EXPECT_EQ(r.header("content-type"), "application/x-www-form-urlencoded");
+  }
+  EXPECT_TRUE(saw_post);
+
+  // A refresh token the server does not know is a clear error.
+  tokens->set_refresh_token("another");
+  const Outcome refused = cli({"pull", ref});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(refused.err, HasSubstr("invalid username or password"));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ namespace wb::oci::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class Faults : public ::testing::Test {
  protected:
@@ -97,6 +98,68 @@ TEST_F(Faults, PersistentServerErrorsAreReported) {
   EXPECT_EQ(pull.status, 1);
   EXPECT_THAT(pull.err, HasSubstr("HTTP 503"));
   EXPECT_THAT(pull.err, HasSubstr(proxy->host()));
+}
+
+TEST_F(Faults, UploadsAreRetriedAfterServerErrors) {
+  FaultProxy::Rule rule;
+  rule.fault = FaultProxy::Fault::fail_503;
+  rule.method = "PUT";
+  rule.match = "/v2/up/blobs/uploads/";
+  rule.times = 1;
+  proxy->set_rule(rule);
+  const Outcome push = cli({"push", hello_path(), proxy->host() + "/up:v1"});
+  ASSERT_EQ(push.status, 0) << push.err;
+  // The module's upload failed once and started over; then the config's went through.
+  EXPECT_EQ(proxy->count("POST", "/v2/up/blobs/uploads/"), 3);
+  EXPECT_EQ(proxy->count("PUT", "/v2/up/blobs/uploads/"), 3);
+  const Outcome pull = cli({"pull", "-o", dir / "up.wasm", proxy->host() + "/up:v1"});
+  ASSERT_EQ(pull.status, 0) << pull.err;
+  EXPECT_EQ(slurp(dir / "up.wasm"), hello_bytes());
+
+  rule.times = -1;  // for good
+  proxy->set_rule(rule);
+  const std::string other = dir / "other.wasm";
+  spit(other, hello_bytes() + std::string(1, '\0'));
+  const int before = proxy->count("POST", "/v2/up/blobs/uploads/");
+  const Outcome failing = cli({"push", other, proxy->host() + "/up:v3"});
+  EXPECT_EQ(failing.status, 1);
+  EXPECT_THAT(failing.err, HasSubstr("HTTP 503"));
+  EXPECT_EQ(proxy->count("POST", "/v2/up/blobs/uploads/") - before, 4);  // tried four times
+}
+
+TEST_F(Faults, ErrorBodiesOfTheWrongTypeAreReadAsFarAsTheyMakeSense) {
+  FaultProxy::Rule rule;
+  rule.fault = FaultProxy::Fault::respond;
+  rule.match = "/manifests/";
+  rule.raw_response = response(404, "Not Found", {{"Content-Type", "application/json"}},
+                               R"({"errors":[{"code":404,"message":null,"detail":{}},)"
+                               R"({"code":["x"],"message":7},null,{"code":"GONE"}]})");
+  proxy->set_rule(rule);
+  const Outcome pull = cli({"pull", via_proxy()});
+  EXPECT_EQ(pull.status, 1);
+  EXPECT_THAT(pull.err, HasSubstr("not found (404; 7; GONE)"));
+  EXPECT_THAT(pull.err, Not(HasSubstr("type_error")));
+
+  // Manifests and indexes whose fields have the wrong types.
+  const std::vector<std::pair<std::string, std::string>> documents = {
+      {R"({"schemaVersion":2,"config":null,"layers":[]})", "config is not a JSON object"},
+      {R"({"schemaVersion":2,"mediaType":5,"config":{"digest":7,"size":2},"layers":[]})",
+       "config has a digest that is not a string"},
+      {R"({"schemaVersion":2,"config":{"digest":"sha256:)" + std::string(64, 'a') +
+           R"(","size":"2"},"layers":[]})",
+       "has no valid size"},
+      {R"({"schemaVersion":2,"manifests":[{"digest":null,"size":1,"platform":"wasm"}]})",
+       "index entry 0 has no digest"},
+      {R"({"schemaVersion":"2","config":{},"layers":{}})", "not a schema version 2 manifest"},
+  };
+  for (const auto& [document, message] : documents) {
+    rule.raw_response = response(200, "OK", {}, document);
+    proxy->set_rule(rule);
+    const Outcome bad = cli({"pull", via_proxy()});
+    EXPECT_EQ(bad.status, 1) << document;
+    EXPECT_THAT(bad.err, HasSubstr(message)) << document;
+    EXPECT_THAT(bad.err, Not(HasSubstr("type_error"))) << document;
+  }
 }
 
 class AuthFaults : public Faults {

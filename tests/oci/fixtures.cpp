@@ -38,19 +38,6 @@ std::string base64url(std::string_view data) {
   return s;
 }
 
-int connect_local(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 }  // namespace
 
 TlsFiles make_tls(const std::string& dir) {
@@ -184,30 +171,73 @@ std::string TokenServer::sign(const std::string& subject,
   return input + "." + base64url(sig);
 }
 
+void TokenServer::set_answer(std::string body_template) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  answer_ = std::move(body_template);
+}
+
+void TokenServer::set_refresh_token(std::string token) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  refresh_token_ = std::move(token);
+}
+
+std::vector<Request> TokenServer::log() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return log_;
+}
+
 void TokenServer::handle(int fd) {
   auto req = read_request(fd);
   if (!req) return;
   ++requests_;
+  std::string answer, refresh;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    log_.push_back(*req);
+    answer = answer_;
+    refresh = refresh_token_;
+  }
   if (req->target.rfind("/token", 0) != 0) {
     write_all(fd, response(404, "Not Found", {}, ""));
     return;
   }
+  auto refuse = [&] {
+    write_all(fd, response(401, "Unauthorized", {{"Content-Type", "application/json"}},
+                           R"({"details":"invalid username or password"})"));
+  };
   std::string subject;  // anonymous
-  const std::string auth = req->header("authorization");
-  if (!auth.empty()) {
+  std::vector<std::string> scopes = query_params(req->target, "scope");
+  if (req->method == "POST") {
+    // OAuth2: grant_type=refresh_token&refresh_token=...&service=...&scope=...
+    const std::string form = "?" + req->body;
+    if (query_param(form, "grant_type") != "refresh_token" || refresh.empty() ||
+        query_param(form, "refresh_token") != refresh) {
+      refuse();
+      return;
+    }
+    subject = user_;
+    scopes = query_params(form, "scope");
+  } else if (const std::string auth = req->header("authorization"); !auth.empty()) {
     auto decoded = auth.rfind("Basic ", 0) == 0 ? base64_decode(auth.substr(6)) : std::nullopt;
     if (!decoded || *decoded != user_ + ":" + password_) {
-      write_all(fd, response(401, "Unauthorized", {{"Content-Type", "application/json"}},
-                             R"({"details":"invalid username or password"})"));
+      refuse();
       return;
     }
     subject = user_;
   }
   // Anonymous clients get a token without access; the registry then refuses them.
-  const std::string token = sign(
-      subject, subject.empty() ? std::vector<std::string>{} : query_params(req->target, "scope"));
-  const nlohmann::json body = {{"token", token}, {"access_token", token}, {"expires_in", 300}};
-  write_all(fd, response(200, "OK", {{"Content-Type", "application/json"}}, body.dump()));
+  const std::string token =
+      sign(subject, subject.empty() ? std::vector<std::string>{} : scopes);
+  std::string body;
+  if (answer.empty()) {
+    body = nlohmann::json{{"token", token}, {"access_token", token}, {"expires_in", 300}}.dump();
+  } else {
+    body = answer;
+    for (std::size_t at; (at = body.find("{TOKEN}")) != std::string::npos;) {
+      body.replace(at, 7, token);
+    }
+  }
+  write_all(fd, response(200, "OK", {{"Content-Type", "application/json"}}, body));
 }
 
 FaultProxy::FaultProxy(int upstream_port) : upstream_port_(upstream_port) {
@@ -215,11 +245,26 @@ FaultProxy::FaultProxy(int upstream_port) : upstream_port_(upstream_port) {
 }
 
 void FaultProxy::set_fault(Fault fault, std::string match, int times, std::string location) {
+  Rule rule;
+  rule.fault = fault;
+  rule.match = std::move(match);
+  rule.times = times;
+  rule.location = std::move(location);
+  set_rule(std::move(rule));
+}
+
+void FaultProxy::set_rule(Rule rule) {
   std::lock_guard<std::mutex> lock(mutex_);
-  fault_ = fault;
-  match_ = std::move(match);
-  times_ = times;
-  location_ = std::move(location);
+  rule_ = std::move(rule);
+}
+
+void FaultProxy::release() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    released_ = true;
+    if (rule_.fault == Fault::hold) rule_.fault = Fault::none;
+  }
+  released_cv_.notify_all();
 }
 
 std::vector<std::string> FaultProxy::log() const {
@@ -238,24 +283,29 @@ int FaultProxy::count(const std::string& method, const std::string& match) const
 void FaultProxy::handle(int fd) {
   auto req = read_request(fd);
   if (!req) return;
-  Fault fault = Fault::none;
-  std::string location;
+  Rule rule;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     log_.push_back(req->method + " " + req->target);
-    if (fault_ != Fault::none && req->method == "GET" &&
-        req->target.find(match_) != std::string::npos && times_ != 0) {
-      fault = fault_;
-      location = location_;
-      if (times_ > 0) --times_;
+    if (rule_.fault != Fault::none && req->method == rule_.method &&
+        req->target.find(rule_.match) != std::string::npos && rule_.times != 0) {
+      rule = rule_;
+      if (rule_.times > 0) --rule_.times;
+    }
+    if (rule.fault == Fault::hold) {
+      released_cv_.wait_for(lock, std::chrono::seconds(30), [this] { return released_; });
     }
   }
-  if (fault == Fault::fail_503) {
+  if (rule.fault == Fault::fail_503) {
     write_all(fd, response(503, "Service Unavailable", {}, ""));
     return;
   }
-  if (fault == Fault::redirect) {
-    write_all(fd, response(307, "Temporary Redirect", {{"Location", location}}, ""));
+  if (rule.fault == Fault::redirect) {
+    write_all(fd, response(307, "Temporary Redirect", {{"Location", rule.location}}, ""));
+    return;
+  }
+  if (rule.fault == Fault::respond) {
+    write_all(fd, rule.raw_response);
     return;
   }
   // Forward, asking the registry to close the connection after its answer.
@@ -278,11 +328,18 @@ void FaultProxy::handle(int fd) {
   const auto body_at = answer.find("\r\n\r\n");
   const bool ok = answer.rfind("HTTP/1.1 200", 0) == 0 && body_at != std::string::npos &&
                   body_at + 4 < answer.size();
-  if (fault == Fault::corrupt && ok) {
+  if (rule.fault == Fault::corrupt && ok) {
     answer.back() = static_cast<char>(answer.back() ^ 0x5a);
-  } else if (fault == Fault::drop && ok) {
+  } else if (rule.fault == Fault::drop && ok) {
     const std::size_t body = answer.size() - (body_at + 4);
     answer.resize(body_at + 4 + body / 2);  // half the body, then the connection closes
+  } else if (rule.fault == Fault::trickle) {
+    // Until the client goes away (a write fails) or the answer is through.
+    for (std::size_t at = 0; at < answer.size(); at += 16384) {
+      if (!write_all(fd, answer.substr(at, 16384))) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return;
   }
   write_all(fd, answer);
 }
@@ -317,6 +374,12 @@ Cli::Cli(const std::string& dir) {
          {"HTTPS_PROXY", std::nullopt},
          {"ALL_PROXY", std::nullopt},
          {"all_proxy", std::nullopt},
+         {"no_proxy", std::nullopt},
+         {"NO_PROXY", std::nullopt},
+         {"WASM_BPF_MAX_PULL_SIZE", std::nullopt},
+         {"WASM_BPF_LOW_SPEED_LIMIT", std::nullopt},
+         {"WASM_BPF_LOW_SPEED_TIME", std::nullopt},
+         {"WASM_BPF_REQUEST_TIMEOUT", std::nullopt},
          {"TMPDIR", dir}};
 }
 

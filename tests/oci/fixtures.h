@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,7 +63,14 @@ class TokenServer {
   std::string realm() const {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + "/token";
   }
+  int port() const { return server_->port(); }
   int requests() const { return requests_; }
+  // The body of a successful answer, with every "{TOKEN}" replaced by a signed token; the
+  // default is {"token": T, "access_token": T, "expires_in": 300}.
+  void set_answer(std::string body_template);
+  // Accept this OAuth2 refresh token (POST grant_type=refresh_token) as the user's.
+  void set_refresh_token(std::string token);
+  std::vector<Request> log() const;
 
  private:
   void handle(int fd);
@@ -71,27 +79,52 @@ class TokenServer {
   SignerFiles signer_;
   std::string issuer_, service_, user_, password_, cert_der_b64_;
   std::atomic<int> requests_{0};
+  mutable std::mutex mutex_;
+  std::string answer_;
+  std::string refresh_token_;
+  std::vector<Request> log_;
   std::unique_ptr<TcpServer> server_;  // last: stops first
 };
 
 class FaultProxy {
  public:
-  enum class Fault { none, corrupt, drop, fail_503, redirect };
+  enum class Fault {
+    none,
+    corrupt,   // flip a bit of the body
+    drop,      // half the body, then close
+    fail_503,  // answer 503
+    redirect,  // answer 307 to `location`
+    trickle,   // the answer in 16 KiB pieces, 100 ms apart
+    hold,      // wait until release(), then forward
+    respond,   // answer `raw_response` instead
+  };
+  struct Rule {
+    Fault fault = Fault::none;
+    std::string match;  // part of the request target
+    int times = -1;     // how many requests it applies to; -1: all
+    std::string location;
+    std::string method = "GET";
+    std::string raw_response;
+  };
   explicit FaultProxy(int upstream_port);
   // Applies `fault` to the next `times` (-1: all) GET requests whose target contains `match`.
   void set_fault(Fault fault, std::string match, int times = -1, std::string location = "");
+  void set_rule(Rule rule);
+  // Lets the requests held by Fault::hold go on (and no new ones are held).
+  void release();
   std::vector<std::string> log() const;  // "METHOD target", in arrival order
   int count(const std::string& method, const std::string& match) const;
   std::string host() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+  int port() const { return server_->port(); }
 
  private:
   void handle(int fd);
 
   int upstream_port_;
   mutable std::mutex mutex_;
-  Fault fault_ = Fault::none;
-  std::string match_, location_;
-  int times_ = 0;
+  std::condition_variable released_cv_;
+  bool released_ = false;
+  Rule rule_;
   std::vector<std::string> log_;
   std::unique_ptr<TcpServer> server_;
 };
@@ -103,6 +136,7 @@ class BlobHost {
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
   }
+  int port() const { return server_->port(); }
   int hits() const { return hits_; }
   bool saw_authorization() const { return saw_authorization_; }
 

@@ -5,6 +5,8 @@
 
 #include <gmock/gmock.h>
 
+#include <sys/stat.h>
+
 #include <nlohmann/json.hpp>
 
 #include "fixtures.h"
@@ -268,6 +270,68 @@ TEST_F(PlainRegistry, ImageIndexPicksTheWasip1Entry) {
   EXPECT_EQ(pull.out, index_digest + "\n");
   const Outcome run = cli({"run", "--pull", "never", ref("multi:v1")});
   EXPECT_EQ(run.status, 7) << run.err;
+
+  // The store knows the index's digest too: by it the image runs offline.
+  registry.reset();
+  const Outcome by_index = cli({"run", "--pull", "never", ref("multi@" + index_digest)});
+  EXPECT_EQ(by_index.status, 7) << by_index.err;
+  const Outcome by_child = cli({"run", "--pull", "never", ref("multi@" + wasm_digest)});
+  EXPECT_EQ(by_child.status, 7) << by_child.err;
+  const json stored = json::parse(cli({"inspect", ref("multi@" + index_digest)}).out);
+  EXPECT_EQ(stored["source"], "store");
+  EXPECT_EQ(cli({"rm", ref("multi@" + index_digest)}).status, 0);
+  EXPECT_EQ(cli({"run", "--pull", "never", ref("multi:v1")}).status, 125);
+}
+
+TEST_F(PlainRegistry, ProgressOnATerminalAndSilenceInAPipe) {
+  ASSERT_EQ(cli({"push", hello_path(), ref("tool:v1")}).status, 0);
+  const std::string hex = sha256_digest(hello_bytes()).substr(7, 12);
+  const Outcome tty = run_on_pty(WB_CLI_BINARY, {"pull", ref("tool:v1")}, cli.env, {});
+  ASSERT_EQ(tty.status, 0) << tty.out;
+  EXPECT_THAT(tty.out, HasSubstr("Pulling " + ref("tool:v1")));
+  EXPECT_THAT(tty.out, HasSubstr("\r" + hex + "  186 B / 186 B"));
+
+  const Outcome pipe = cli({"pull", ref("tool:v1")});
+  ASSERT_EQ(pipe.status, 0) << pipe.err;
+  EXPECT_EQ(pipe.err, "");
+  EXPECT_THAT(pipe.out, HasSubstr("sha256:"));
+}
+
+TEST_F(PlainRegistry, TheDefaultStoreOfUsersIsUnderXdgDataHome) {
+  if (run("setpriv", {"--version"}).status != 0) GTEST_SKIP() << "setpriv is not installed";
+  ASSERT_EQ(cli({"push", hello_path(), ref("tool:v1")}).status, 0);
+  // A directory the unprivileged user may write to.
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((dir / "user").c_str(), 0777), 0);
+  ASSERT_EQ(::chmod((dir / "user").c_str(), 0777), 0);
+  EnvChanges env = cli.env;
+  env["WASM_BPF_STORE"] = std::nullopt;
+  env["HOME"] = dir / "user/home";
+  env["XDG_DATA_HOME"] = dir / "user/xdg";
+  auto as_nobody = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> all = {"--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                                    WB_CLI_BINARY};
+    all.insert(all.end(), args.begin(), args.end());
+    return run("setpriv", all, env);
+  };
+  const Outcome pull = as_nobody({"pull", ref("tool:v1")});
+  ASSERT_EQ(pull.status, 0) << pull.err;
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "user/xdg/wasm-bpf/index.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  const Outcome run_it = as_nobody({"run", "--pull", "never", ref("tool:v1")});
+  EXPECT_EQ(run_it.status, 7) << run_it.err;
+
+  // Without XDG_DATA_HOME: ~/.local/share/wasm-bpf.
+  env["XDG_DATA_HOME"] = std::nullopt;
+  const Outcome home = as_nobody({"run", "--pull", "never", ref("tool:v1")});
+  EXPECT_EQ(home.status, 125);
+  EXPECT_THAT(home.err, HasSubstr("(" + (dir / "user/home/.local/share/wasm-bpf") + ")"));
+  // root's store is /var/lib/wasm-bpf, whatever XDG_DATA_HOME says.
+  env["XDG_DATA_HOME"] = dir / "user/xdg";
+  const Outcome root = run(WB_CLI_BINARY, {"run", "--pull", "never", ref("absent:v1")}, env);
+  EXPECT_EQ(root.status, 125);
+  EXPECT_THAT(root.err, HasSubstr("(/var/lib/wasm-bpf)"));
 }
 
 TEST_F(PlainRegistry, SkopeoCopiesWhatWePush) {

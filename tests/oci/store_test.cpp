@@ -2,12 +2,17 @@
 // under the index lock; and run's module resolution against it.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <ctime>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "oci/digest.h"
+#include "oci/files.h"
 #include "oci/manifest.h"
 #include "oci/resolve.h"
 #include "oci/store.h"
@@ -79,6 +84,116 @@ TEST(Store, CommitFindListRemove) {
   EXPECT_FALSE(store.has_blob(b.module_digest));  // replaced by b2 and collected
   EXPECT_EQ(store.list()->size(), 1u);
   EXPECT_TRUE(test::files_under(dir / "store/tmp").empty());
+}
+
+TEST(Store, CommitReportsBlobsCollectedAfterThePullSkippedThem) {
+  test::ScratchDir dir;
+  Store store(dir / "store");
+  const StoredImage a = commit(store, "localhost:5000/a:v1", kModule + "a");
+
+  // A pull of b finds a's module in the store and stages only its config and manifest...
+  const std::string module = kModule + "a";
+  const Artifact art =
+      build_artifact(PushFormat::cncf, sha256_digest(module), module.size(), "m.wasm", {}, "b");
+  auto staging = store.staging();
+  ASSERT_TRUE(staging);
+  std::vector<std::string> digests = {sha256_digest(module)};
+  for (const std::string* blob : {&art.config, &art.manifest})
+    digests.push_back(*stage_blob(*staging, *blob));
+  StoredImage b;
+  b.reference = "localhost:5000/b:v1";
+  b.manifest.digest = sha256_digest(art.manifest);
+  b.manifest.size = art.manifest.size();
+  b.module_digest = sha256_digest(module);
+
+  // ...while `rm a` collects that module.
+  ASSERT_TRUE(*store.remove(*parse_reference("localhost:5000/a:v1")));
+  ASSERT_FALSE(store.has_blob(a.module_digest));
+
+  std::vector<std::string> missing;
+  auto r = store.commit(*staging, digests, b, &missing);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(missing, std::vector<std::string>{sha256_digest(module)});
+  EXPECT_TRUE(store.list()->empty()) << "nothing is committed";
+  EXPECT_FALSE(store.has_blob(b.manifest.digest)) << "nothing is moved";
+  // Without `missing` it is an error that says what happened.
+  auto plain = store.commit(*staging, digests, b);
+  ASSERT_FALSE(plain);
+  EXPECT_NE(plain.error().message.find("vanished"), std::string::npos);
+
+  // The caller fetches it again and commits.
+  ASSERT_TRUE(stage_blob(*staging, module));
+  missing.clear();
+  auto again = store.commit(*staging, digests, b, &missing);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(missing.empty());
+  EXPECT_EQ(*store.read_blob(b.module_digest), module);
+  EXPECT_TRUE(*store.find(*parse_reference("localhost:5000/b:v1")));
+}
+
+TEST(Store, IndexEntriesOfTheWrongTypeAreSkipped) {
+  test::ScratchDir dir;
+  Store store(dir / "store");
+  const StoredImage a = commit(store, "localhost:5000/a:v1", kModule + "a");
+  auto index = nlohmann::json::parse(test::slurp(dir / "store/index.json"));
+  auto& entries = index["manifests"];
+  entries.push_back({{"digest", 5}, {"mediaType", "x"}});
+  entries.push_back({{"digest", nullptr}});
+  entries.push_back(7);
+  entries.push_back({{"mediaType", nullptr},
+                     {"digest", a.manifest.digest},
+                     {"size", "big"},
+                     {"annotations", {{"org.opencontainers.image.ref.name", 12},
+                                      {"io.wasm-bpf.index", "not a digest"}}}});
+  entries[0]["size"] = -3;
+  test::spit(dir / "store/index.json", index.dump());
+  auto images = store.list();
+  ASSERT_TRUE(images) << images.error().message;
+  ASSERT_EQ(images->size(), 2u);
+  EXPECT_EQ((*images)[0].reference, "localhost:5000/a:v1");
+  EXPECT_EQ((*images)[0].manifest.size, 0u);
+  EXPECT_EQ((*images)[1].reference, "");
+  EXPECT_EQ((*images)[1].index_digest, "");
+  EXPECT_TRUE(*store.find(*parse_reference("localhost:5000/a:v1")));
+
+  test::spit(dir / "store/index.json", R"({"manifests": {"a": 1}})");
+  EXPECT_TRUE(store.list()->empty());
+  test::spit(dir / "store/index.json", "[1, 2]");
+  EXPECT_FALSE(store.list());
+}
+
+TEST(Store, StagingSweepsDirectoriesOfGoneProcessesOnly) {
+  test::ScratchDir dir;
+  Store store(dir / "store");
+  auto live = store.staging();
+  ASSERT_TRUE(live);
+  // Left by a pull that was killed: its lock file is not held by anyone.
+  ASSERT_TRUE(make_dirs(dir / "store/tmp/pull-dead01"));
+  test::spit(dir / "store/tmp/pull-dead01/.lock", "");
+  test::spit(dir / "store/tmp/pull-dead01/partial", "x");
+  // From before locks: no lock file.
+  test::spit(dir / "store/tmp/pull-old002/partial", "x");
+  // Too fresh to judge: its creator may not have taken the lock yet.
+  test::spit(dir / "store/tmp/pull-new003/partial", "x");
+  test::spit(dir / "store/tmp/other/partial", "x");
+  timespec old[2];
+  clock_gettime(CLOCK_REALTIME, &old[0]);
+  old[0].tv_sec -= 60;
+  old[1] = old[0];
+  for (const std::string& d : {live->path(), dir / "store/tmp/pull-dead01",
+                               dir / "store/tmp/pull-old002", dir / "store/tmp/other"}) {
+    ASSERT_EQ(utimensat(AT_FDCWD, d.c_str(), old, 0), 0) << d;
+  }
+  auto next = store.staging();
+  ASSERT_TRUE(next);
+  EXPECT_TRUE(test::exists(live->path()));
+  EXPECT_FALSE(test::exists(dir / "store/tmp/pull-dead01"));
+  EXPECT_FALSE(test::exists(dir / "store/tmp/pull-old002"));
+  EXPECT_TRUE(test::exists(dir / "store/tmp/pull-new003"));
+  EXPECT_TRUE(test::exists(dir / "store/tmp/other"));
+  const std::string path = next->path();
+  { auto gone = std::move(*next); }
+  EXPECT_FALSE(test::exists(path));
 }
 
 TEST(Store, DetectsCorruptBlobs) {

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -123,6 +125,19 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+int connect_local(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 bool wait_for_port(int port, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -201,6 +216,144 @@ Outcome run(const std::string& program, const std::vector<std::string>& args,
   waitpid(pid, &status, 0);
   o.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return o;
+}
+
+Background::Background(const std::string& program, const std::vector<std::string>& args,
+                       const EnvChanges& env_changes, const std::string& dir,
+                       const std::string& input) {
+  static std::atomic<int> serial{0};
+  const std::string base = dir + "/bg-" + std::to_string(serial++);
+  out_path_ = base + ".out";
+  err_path_ = base + ".err";
+  int in[2];
+  if (pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  std::vector<std::string> argv_s{program};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<std::string> env_s = make_env(env_changes);
+  std::vector<char*> argv = c_strings(argv_s);
+  std::vector<char*> envp = c_strings(env_s);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  const int rc = posix_spawnp(&pid_, program.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in[0]);
+  if (rc != 0) {
+    ::close(in[1]);
+    throw std::runtime_error("cannot run " + program + ": " + std::strerror(rc));
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+  if (!input.empty()) write_all(in[1], input);
+  ::close(in[1]);
+}
+
+Background::~Background() {
+  if (running()) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void Background::signal(int sig) {
+  if (pid_ > 0 && status_ < 0) kill(pid_, sig);
+}
+
+bool Background::running() {
+  if (pid_ <= 0 || status_ >= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return false;
+  }
+  return true;
+}
+
+Outcome Background::wait(int timeout_ms) {
+  Outcome o;
+  if (!eventually([&] { return !running(); }, timeout_ms)) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    status_ = 128 + SIGKILL;
+    o.err = "[test: killed after timeout]\n";
+  }
+  o.status = status_;
+  o.out = slurp(out_path_);
+  o.err += slurp(err_path_);
+  return o;
+}
+
+Outcome run_on_pty(const std::string& program, const std::vector<std::string>& args,
+                   const EnvChanges& env_changes, const std::vector<PtyStep>& steps,
+                   int timeout_ms) {
+  int master = -1, slave = -1;
+  if (openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
+    throw std::runtime_error("openpty failed");
+  }
+  std::vector<std::string> argv_s{program};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<std::string> env_s = make_env(env_changes);
+  std::vector<char*> argv = c_strings(argv_s);
+  std::vector<char*> envp = c_strings(env_s);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    ioctl(slave, TIOCSCTTY, 0);
+    dup2(slave, 0);
+    dup2(slave, 1);
+    dup2(slave, 2);
+    if (slave > 2) ::close(slave);
+    ::close(master);
+    execve(program.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+  ::close(slave);
+  Outcome o;
+  std::size_t step = 0;
+  std::size_t searched_from = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (step < steps.size() && o.out.find(steps[step].expect, searched_from) != std::string::npos) {
+      write_all(master, steps[step].send);
+      searched_from = o.out.size();
+      ++step;
+      continue;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill(pid, SIGKILL);
+      o.err = "[test: killed after timeout]";
+      break;
+    }
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+    char buf[4096];
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n > 0) {
+      o.out.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;  // EIO: the last holder of the terminal is gone
+    }
+  }
+  ::close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  o.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return o;
+}
+
+bool eventually(const std::function<bool()>& condition, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 Child::Child(const std::string& program, const std::vector<std::string>& args,

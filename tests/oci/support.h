@@ -36,6 +36,8 @@ bool exists(const std::string& path);
 std::vector<std::string> files_under(const std::string& dir);
 
 int free_port();
+// Connects to 127.0.0.1:port; -1 on failure.
+int connect_local(int port);
 bool wait_for_port(int port, int timeout_ms);
 
 // Environment changes for a child: a value sets, nullopt removes.
@@ -50,6 +52,41 @@ struct Outcome {
 // Runs `program` (looked up on PATH unless it has a '/') to completion.
 Outcome run(const std::string& program, const std::vector<std::string>& args,
             const EnvChanges& env = {}, const std::string& input = "", int timeout_ms = 30000);
+
+// A command running in the background, stdout and stderr collected in files under `dir`
+// (stdin: `input`, then end of file). Killed with SIGKILL on destruction if still running.
+class Background {
+ public:
+  Background(const std::string& program, const std::vector<std::string>& args,
+             const EnvChanges& env, const std::string& dir, const std::string& input = "");
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  pid_t pid() const { return pid_; }
+  void signal(int sig);
+  bool running();
+  // Waits for the exit (SIGKILL after `timeout_ms`) and returns the status and the output.
+  Outcome wait(int timeout_ms = 30000);
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+  std::string out_path_, err_path_;
+};
+
+// Runs `program` with stdin, stdout and stderr on a new pseudo-terminal (its controlling
+// terminal). Each step waits until what the terminal showed since the previous step contains
+// `expect`, then types `send`. Outcome::out is everything the terminal showed.
+struct PtyStep {
+  std::string expect;
+  std::string send;
+};
+Outcome run_on_pty(const std::string& program, const std::vector<std::string>& args,
+                   const EnvChanges& env, const std::vector<PtyStep>& steps,
+                   int timeout_ms = 30000);
+
+// Polls `condition` every 10 ms for up to `timeout_ms`; true once it holds.
+bool eventually(const std::function<bool()>& condition, int timeout_ms = 20000);
 
 // A long-running child (output to `log_path`); killed (SIGTERM, then SIGKILL) on destruction.
 // It also dies with the test process.
