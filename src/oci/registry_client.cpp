@@ -323,13 +323,15 @@ Result<std::string> RegistryClient::authorization(const std::string& scope,
 Result<HttpResponse> RegistryClient::execute(HttpRequest request, const std::string& repository) {
   if (auto p = ping(); !p) return p.error();
   if (request.url.starts_with("/")) request.url = base_url_ + request.url;
-  // The registry's TLS exception (--insecure-registry) is its own: an upload Location on
-  // another host is verified unless that host is insecure too.
-  request.verify_tls =
-      url_origin(request.url) == url_origin(base_url_)
-          ? verify_tls_
-          : !host_listed(http_options(options_).insecure_hosts, url_authority(request.url),
-                         url_scheme(request.url));
+  // The registry's TLS exception (--insecure-registry) and its credentials are its own: an
+  // upload Location on another host (a storage backend, with the access it needs in its
+  // URL) is verified unless that host is insecure too, and gets no Authorization header.
+  if (url_origin(request.url) != url_origin(base_url_)) {
+    request.verify_tls = !host_listed(http_options(options_).insecure_hosts, url_authority(request.url),
+                                      url_scheme(request.url));
+    return http_.send(request);
+  }
+  request.verify_tls = verify_tls_;
   const std::string scope = scope_for(repository);
   auto auth = authorization(scope, "", false);
   if (!auth) return auth.error();

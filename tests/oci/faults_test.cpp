@@ -187,5 +187,25 @@ TEST_F(AuthFaults, RedirectToAnotherHostDropsTheAuthorizationHeader) {
   EXPECT_FALSE(storage.saw_authorization());
 }
 
+TEST_F(AuthFaults, UploadLocationOnAnotherHostGetsNoCredentials) {
+  // A module the registry does not have yet (an empty module with its own custom section),
+  // so that push uploads it; the registry sends the upload to a storage host elsewhere.
+  const std::string module("\0asm\x01\0\0\0\0\x09\x08upload-x", 19);
+  spit(dir / "fresh.wasm", module);
+  BlobHost storage("");
+  FaultProxy::Rule rule;
+  rule.fault = FaultProxy::Fault::respond;
+  rule.method = "POST";
+  rule.match = "/blobs/uploads/";
+  rule.raw_response = "HTTP/1.1 202 Accepted\r\nLocation: " + storage.url("/upload?sig=1") +
+                      "\r\nContent-Length: 0\r\n\r\n";
+  proxy->set_rule(rule);
+  const Outcome push = cli({"push", dir / "fresh.wasm", via_proxy()});
+  // The storage host is not a registry, so the push may fail after the upload; what matters
+  // is that the registry's credentials never reached it.
+  EXPECT_GE(storage.hits(), 1) << push.err;
+  EXPECT_FALSE(storage.saw_authorization());
+}
+
 }  // namespace
 }  // namespace wb::oci::test
