@@ -366,6 +366,14 @@ std::optional<int> WasiContext::host_fd(uint32_t fd) {
   return e->host_fd;
 }
 
+int WasiContext::open_guest_path(std::string_view path, int flags) {
+  if (path.find('\0') != std::string_view::npos) return -EINVAL;
+  std::string rest;
+  FdEntry* dir = impl_->fds.preopen_for(path, rest);
+  if (dir == nullptr) return -EXDEV;
+  return FdTable::open_beneath(dir->host_fd, rest, flags, 0);
+}
+
 // Each function: get the caller's memory (or trap), do the work, return a WASI errno.
 #define WASI_MEMORY()                         \
   Memory* mp = ctx.memory();                  \

@@ -62,6 +62,24 @@ bool link_exists(uint32_t id);
 // Ids of the loaded programs whose name starts with `prefix`.
 std::set<uint32_t> progs_named(const std::string& prefix);
 
+// One entry of `bpftool -j {prog|link|map} show`.
+struct BpftoolEntry {
+  uint32_t id = 0;
+  std::string name;      // programs and maps
+  uint32_t prog_id = 0;  // links
+};
+// What bpftool lists for `kind` ("prog", "link" or "map"); sets `error` if it fails.
+std::vector<BpftoolEntry> bpftool_show(const std::string& kind, std::string& error);
+// Which of `ids` (programs, links, maps of one test's guest) `bpftool prog/link/map show`
+// still lists, plus links of any process that hold one of those programs; "" when none.
+// Only the test's own objects are looked at: other tests may load programs meanwhile.
+std::string left_in_kernel(const BpfIds& ids);
+
+// Whether a program whose name starts with `prog_prefix` is attached to `ifname` at
+// `direction` ("ingress" / "egress") by tc: a tcx link, or a netlink tc filter on kernels
+// without tcx.
+bool tc_attached(const std::string& ifname, const std::string& direction, const std::string& prog_prefix);
+
 // ---- network and cgroups -------------------------------------------------------------------
 
 // A veth pair named <base>a / <base>b (both up), deleted by the destructor. The base is made

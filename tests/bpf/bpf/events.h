@@ -74,6 +74,7 @@ struct wbt_pair {
 #define WBT_COUNT_XDP 0
 #define WBT_COUNT_TC 1
 #define WBT_COUNT_CGROUP 2
+#define WBT_COUNT_SOCKET 3
 /* The EtherType of the frames the tests send (IEEE local experimental). */
 #define WBT_ETHERTYPE 0x88b5
 
