@@ -251,45 +251,6 @@ std::string left_in_kernel(const BpfIds& ids) {
   return error.empty() ? left : left + " [" + error + "]";
 }
 
-namespace {
-// The kernel's link type and attach points of tcx links (uapi linux/bpf.h, kernel >= 6.6;
-// newer than the installed headers).
-constexpr uint32_t kLinkTypeTcx = 11;
-constexpr uint32_t kTcxIngress = 46, kTcxEgress = 47;
-
-std::string prog_name(uint32_t id) {
-  int fd = bpf_prog_get_fd_by_id(id);
-  if (fd < 0) return "";
-  bpf_prog_info info{};
-  uint32_t len = sizeof info;
-  std::string name = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.name : "";
-  close(fd);
-  return name;
-}
-}  // namespace
-
-bool tc_attached(const std::string& ifname, const std::string& direction, const std::string& prog_prefix) {
-  const uint32_t ifindex = if_nametoindex(ifname.c_str());
-  if (ifindex == 0) return false;
-  const uint32_t want = direction == "egress" ? kTcxEgress : kTcxIngress;
-  uint32_t id = 0;
-  while (bpf_link_get_next_id(id, &id) == 0) {
-    int fd = bpf_link_get_fd_by_id(id);
-    if (fd < 0) continue;
-    // struct bpf_link_info of the kernel: type, id, prog_id, then (8-aligned) the tcx union
-    // member {ifindex, attach_type}. The kernel copies min(len, its size).
-    alignas(8) uint32_t raw[64] = {};
-    uint32_t len = sizeof raw;
-    bool match = bpf_obj_get_info_by_fd(fd, raw, &len) == 0 && raw[0] == kLinkTypeTcx && raw[4] == ifindex &&
-                 raw[5] == want && prog_name(raw[2]).rfind(prog_prefix, 0) == 0;
-    close(fd);
-    if (match) return true;
-  }
-  const std::string tc = find_tool("tc");
-  if (tc.empty()) return false;
-  return run(tc, {"filter", "show", "dev", ifname, direction}).out.find(prog_prefix) != std::string::npos;
-}
-
 // ---- network -------------------------------------------------------------------------------
 
 namespace {

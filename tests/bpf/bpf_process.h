@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "process.h"
+#include "tc_links.h"
 
 namespace wb::bpftest {
 
@@ -74,11 +75,6 @@ std::vector<BpftoolEntry> bpftool_show(const std::string& kind, std::string& err
 // still lists, plus links of any process that hold one of those programs; "" when none.
 // Only the test's own objects are looked at: other tests may load programs meanwhile.
 std::string left_in_kernel(const BpfIds& ids);
-
-// Whether a program whose name starts with `prog_prefix` is attached to `ifname` at
-// `direction` ("ingress" / "egress") by tc: a tcx link, or a netlink tc filter on kernels
-// without tcx.
-bool tc_attached(const std::string& ifname, const std::string& direction, const std::string& prog_prefix);
 
 // ---- network and cgroups -------------------------------------------------------------------
 
