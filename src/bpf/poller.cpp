@@ -41,6 +41,26 @@ Poller::~Poller() {
   if (pb_) perf_buffer__free(pb_);
 }
 
+// The per-record path: no allocation, no bounds checks (done once per poll), one call.
+inline bool Poller::deliver(const void* record, size_t size) {
+  const Call& c = *call_;
+  const uint32_t n = size < c.max_size ? static_cast<uint32_t>(size) : c.max_size;
+  std::memcpy(c.data_host, record, n);
+  uint64_t args[3] = {c.cb_ctx, c.data, n};
+  uint64_t result = 0;
+  if (auto t = c.ctx->call_raw(c.callback, args, &result)) {
+    trap_ = std::move(*t);
+    return false;
+  }
+  ++delivered_;
+  const auto status = static_cast<int32_t>(static_cast<uint32_t>(result));
+  if (status < 0) {
+    status_ = status;
+    return false;
+  }
+  return !*closing_;
+}
+
 wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHandle& interrupt, const bool& closing) {
   if (open_error_) return guest_err(open_error_);
   // A callback polling the buffer it is called from: libbpf's consumers are not re-entrant,
@@ -79,26 +99,6 @@ wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHa
     pollfd pfd{epoll_fd_, POLLIN, 0};
     ::poll(&pfd, 1, wait);
   }
-}
-
-// The per-record path: no allocation, no bounds checks (done once per poll), one call.
-bool Poller::deliver(const void* record, size_t size) {
-  const Call& c = *call_;
-  const uint32_t n = size < c.max_size ? static_cast<uint32_t>(size) : c.max_size;
-  std::memcpy(c.data_host, record, n);
-  uint64_t args[3] = {c.cb_ctx, c.data, n};
-  uint64_t result = 0;
-  if (auto t = c.ctx->call_raw(c.callback, args, &result)) {
-    trap_ = std::move(*t);
-    return false;
-  }
-  ++delivered_;
-  const auto status = static_cast<int32_t>(static_cast<uint32_t>(result));
-  if (status < 0) {
-    status_ = status;
-    return false;
-  }
-  return !*closing_;
 }
 
 void Poller::drain_pending() {

@@ -49,7 +49,8 @@ class Poller {
  private:
   bool stopped() const { return trap_.has_value() || status_ < 0 || *closing_; }
   // One record to the guest; false when delivery must stop (trap, negative status, close).
-  bool deliver(const void* record, size_t size);
+  // Inlined into the libbpf callbacks: it runs once per record.
+  [[gnu::always_inline]] inline bool deliver(const void* record, size_t size);
   void drain_pending();
   static int on_ring_record(void* self, void* data, size_t size);
   static void on_perf_record(void* self, int cpu, void* data, __u32 size);

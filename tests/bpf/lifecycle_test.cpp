@@ -146,7 +146,7 @@ TEST_F(Lifecycle, SigkillOfWasmBpfLeavesNothingAttached) {
 TEST_F(Lifecycle, Timeout) {
   // The clock runs from before instantiation: loading, attaching and the test's checks in
   // start() must fit in it, also on a busy machine.
-  ASSERT_NO_FATAL_FAILURE(start("poll", {"--timeout", "3s"}));
+  ASSERT_NO_FATAL_FAILURE(start("poll", {"--timeout", "5s"}));
   expect_exit_and_clean(124);
 }
 

@@ -36,6 +36,7 @@ TEST_P(Reentry, CloseInsideTheObjectsOwnCallback) {
   ASSERT_TRUE(g->wait_for_output("attached\n", 5000)) << diag(*g);
   const BpfIds held = bpf_ids_of_process(g->pid());
   ASSERT_FALSE(held.progs.empty()) << diag(*g);
+  g->write_stdin("go\n");
   ASSERT_TRUE(g->wait_for_output("closed\n", 5000)) << diag(*g);
   EXPECT_NE(g->out().find("close=0 calls=1 poll=1\n"), std::string::npos) << diag(*g);
   EXPECT_NE(g->out().find("close again=-8\n"), std::string::npos) << diag(*g);  // -EBADF

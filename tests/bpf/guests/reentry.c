@@ -5,7 +5,8 @@
  *
  * (run with --dir /proc::/proc: the BPF side filters by this process's host pid)
  *
- *   close     the callback closes the object at its first record; the poll must return
+ *   close     waits for a line on stdin (the test records what the guest holds), then the
+ *             callback closes the object at its first record; the poll must return
  *             at once, the handle must be dead afterwards. Prints
  *             "close=R calls=N poll=P", "close again=R", "poll after close=R",
  *             "map after close=R", then "closed", waits for a line on stdin and exits 0.
@@ -119,6 +120,8 @@ int main(int argc, char **argv) {
   WBT_SAY("attached\n");
 
   if (strcmp(mode, "close") == 0) {
+    char go[16];
+    if (fgets(go, sizeof go, stdin) == NULL) WBT_SAY("stdin closed\n");
     trigger();
     int r = 0;
     int64_t deadline = wbt_now_ms() + 3000;
