@@ -195,9 +195,11 @@ TEST_F(CgroupAttach, HostPathWithoutAPreopenIsRefused) {
   expect_refused(parent_of(cg_->path()), {});
 }
 
-// `..` out of the preopen, and a symlink in a preopened directory pointing out of it.
+// `..` out of the preopen, a name that only starts like the preopen's, and a symlink in a
+// preopened directory pointing out of it.
 TEST_F(CgroupAttach, PathsLeavingThePreopenAreRefused) {
   expect_refused("/cg/..", {"--dir", cg_->path() + "::/cg"});
+  expect_refused("/cgx", {"--dir", cg_->path() + "::/cg"});
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   ASSERT_EQ(symlink(cg_->path().c_str(), (dir.path() + "/out").c_str()), 0);
