@@ -7,9 +7,11 @@
 #          ${CMAKE_CURRENT_BINARY_DIR}/bpf/exec_rb.embed.h holding
 #          `static const unsigned char exec_rb_bpf_o[] = {...}; static const unsigned int exec_rb_bpf_o_len = N;`
 #          Sets exec_rb_BPF_OBJECT and exec_rb_BPF_EMBED_HEADER in the caller's scope.
-#   wb_add_wasm_guest(exec_rb_guest SOURCES guests/exec_rb.c [EMBED_BPF exec_rb ...] [INCLUDES dir...])
+#   wb_add_wasm_guest(exec_rb_guest SOURCES guests/exec_rb.c [EMBED_BPF exec_rb ...] [INCLUDES dir...]
+#                     [FLAGS clang-flag...] [NO_EXPORT_TABLE])
 #       -> ${CMAKE_CURRENT_BINARY_DIR}/guests/exec_rb_guest.wasm (target wb_guest_exec_rb_guest,
-#          built by `all`). Sets exec_rb_guest_WASM in the caller's scope.
+#          built by `all`). Sets exec_rb_guest_WASM in the caller's scope. NO_EXPORT_TABLE
+#          leaves the function table unexported (as TinyGo modules do).
 #
 # BPF objects: clang-14 -target bpf -g -O2 -D__TARGET_ARCH_x86 against a vmlinux.h dumped from
 # /sys/kernel/btf/vmlinux by bpftool once per build tree. Guests: clang-14 --target=wasm32-wasi
@@ -118,7 +120,7 @@ function(wb_add_bpf_object name)
 endfunction()
 
 function(wb_add_wasm_guest name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;EMBED_BPF;INCLUDES;DEPENDS;FLAGS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_EXPORT_TABLE" "" "SOURCES;EMBED_BPF;INCLUDES;DEPENDS;FLAGS")
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/guests)
   set(out ${out_dir}/${name}.wasm)
   set(srcs)
@@ -126,7 +128,10 @@ function(wb_add_wasm_guest name)
     get_filename_component(s ${s} ABSOLUTE)
     list(APPEND srcs ${s})
   endforeach()
-  set(flags --target=wasm32-wasi -O2 -Wall -Wextra -Wl,--export-table ${arg_FLAGS})
+  set(flags --target=wasm32-wasi -O2 -Wall -Wextra ${arg_FLAGS})
+  if(NOT arg_NO_EXPORT_TABLE)
+    list(APPEND flags -Wl,--export-table)
+  endif()
   if(WB_WERROR)
     list(APPEND flags -Werror)
   endif()

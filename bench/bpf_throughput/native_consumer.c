@@ -4,9 +4,10 @@
  *       loads throughput.bpf.o, then triggers RECORDS / BATCH batches (sched_yield()) and
  *       consumes each batch from the ring buffer; the callback only counts (and checks order).
  *       Prints "attached", then one RESULT line.
- *   native_consumer startup OBJECT
- *       loads startup.bpf.o, attaches its two tracepoints, sets up the ring buffer, prints
- *       "attached" and exits.
+ *   native_consumer bootstrap OBJECT
+ *       the native counterpart of examples/bootstrap's set-up, on its bootstrap.bpf.o: opens
+ *       it, sets min_duration_ns (.rodata) to 0 as the guest does, loads it, attaches every
+ *       program, sets up the ring buffer `rb`, prints bootstrap's header line and exits.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -48,11 +49,6 @@ static int on_record(void *ctx, void *data, size_t size) {
   return 0;
 }
 
-static int on_proc(void *ctx, void *data, size_t size) {
-  (void)ctx, (void)data, (void)size;
-  return 0;
-}
-
 static struct bpf_object *open_and_load(const char *path) {
   struct bpf_object *obj = bpf_object__open_file(path, NULL);
   if (!obj) {
@@ -75,16 +71,46 @@ static void attach_or_die(struct bpf_object *obj, const char *name) {
   }
 }
 
-static int startup(const char *path) {
-  struct bpf_object *obj = open_and_load(path);
-  attach_or_die(obj, "wbb_exec");
-  attach_or_die(obj, "wbb_exit");
-  struct ring_buffer *rb = ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "rb"), on_proc, NULL, NULL);
+static int on_bootstrap_event(void *ctx, void *data, size_t size) {
+  (void)ctx, (void)data, (void)size;
+  return 0;
+}
+
+static int bootstrap(const char *path) {
+  struct bpf_object *obj = bpf_object__open_file(path, NULL);
+  if (!obj) {
+    fprintf(stderr, "native_consumer: cannot open %s: %s\n", path, strerror(errno));
+    return 2;
+  }
+  /* bootstrap.c writes skel->rodata->min_duration_ns (its only read-only global) before load */
+  struct bpf_map *rodata = bpf_object__find_map_by_name(obj, ".rodata");
+  size_t size = 0;
+  const void *initial = rodata ? bpf_map__initial_value(rodata, &size) : NULL;
+  unsigned long long min_duration_ns = 0;
+  if (!initial || size != sizeof min_duration_ns ||
+      bpf_map__set_initial_value(rodata, &min_duration_ns, sizeof min_duration_ns) != 0) {
+    fprintf(stderr, "native_consumer: %s: no .rodata holding just min_duration_ns\n", path);
+    return 2;
+  }
+  int err = bpf_object__load(obj);
+  if (err) {
+    fprintf(stderr, "native_consumer: cannot load %s: %s\n", path, strerror(-err));
+    return 2;
+  }
+  struct bpf_program *prog;
+  bpf_object__for_each_program(prog, obj) {
+    if (!bpf_program__attach(prog)) {
+      fprintf(stderr, "native_consumer: cannot attach %s: %s\n", bpf_program__name(prog), strerror(errno));
+      return 2;
+    }
+  }
+  struct ring_buffer *rb =
+      ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "rb"), on_bootstrap_event, NULL, NULL);
   if (!rb) {
     fprintf(stderr, "native_consumer: ring_buffer__new: %s\n", strerror(errno));
     return 2;
   }
-  printf("attached\n");
+  printf("%-8s %-5s %-16s %-7s %-7s %s\n", "TIME", "EVENT", "COMM", "PID", "PPID", "FILENAME/EXIT CODE");
   fflush(stdout);
   ring_buffer__free(rb);
   bpf_object__close(obj);
@@ -143,9 +169,9 @@ static int throughput(const char *path, unsigned long long records, unsigned int
 
 int main(int argc, char **argv) {
   libbpf_set_print(quiet_print);
-  if (argc >= 3 && strcmp(argv[1], "startup") == 0) return startup(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "bootstrap") == 0) return bootstrap(argv[2]);
   if (argc >= 5 && strcmp(argv[1], "throughput") == 0)
     return throughput(argv[2], strtoull(argv[3], NULL, 10), (unsigned int)strtoul(argv[4], NULL, 10));
-  fprintf(stderr, "usage: native_consumer throughput OBJECT RECORDS BATCH | startup OBJECT\n");
+  fprintf(stderr, "usage: native_consumer throughput OBJECT RECORDS BATCH | bootstrap OBJECT\n");
   return 64;
 }

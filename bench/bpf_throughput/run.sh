@@ -1,6 +1,6 @@
 #!/bin/sh
-# Runs the eBPF event benchmarks (as root): ring-buffer throughput and start-up time of a
-# native libbpf consumer vs a wasm guest under `wasm-bpf run`.
+# Runs the eBPF event benchmarks (as root): ring-buffer throughput, and the start-up time of
+# the bootstrap example under `wasm-bpf run` next to the same native libbpf program.
 #   bench/bpf_throughput/run.sh [BUILD_DIR] [wb-bpf-bench options...]
 # BUILD_DIR defaults to ./build; options: --records N --batch B --runs R --startup-runs S
 set -eu

@@ -1,4 +1,4 @@
-/* Shared by throughput.bpf.c (bpf, 64-bit), native_consumer.c and the wasm32 guests. */
+/* Shared by throughput.bpf.c (bpf, 64-bit), native_consumer.c and the wasm32 guest. */
 #ifndef WB_BENCH_THROUGHPUT_H
 #define WB_BENCH_THROUGHPUT_H
 
@@ -18,14 +18,6 @@ struct wbb_cfg {
   unsigned int batches;  /* triggers seen */
   unsigned int pad;
   unsigned long long dropped; /* records that did not fit in the ring buffer */
-};
-
-/* bootstrap-like events for the start-up measurement */
-struct wbb_proc_event {
-  unsigned int pid;
-  unsigned int exit_event;
-  char comm[16];
-  char filename[64];
 };
 
 #define WBB_RING_BYTES (8u * 1024 * 1024)

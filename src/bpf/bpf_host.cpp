@@ -1,26 +1,18 @@
 #include "bpf/bpf_host.h"
 
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <fcntl.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <map>
-#include <set>
 #include <vector>
 
-#include "wasi/errno.h"
+#include "bpf/attach.h"
+#include "bpf/guest_errno.h"
+#include "bpf/poller.h"
 #include "wasm/host.h"
 
 namespace wb::bpf {
@@ -29,17 +21,14 @@ using wasm::Function;
 using wasm::HostContext;
 using wasm::HostResult;
 using wasm::Memory;
-using wasm::Trap;
-using wasm::TrapKind;
-using wasm::Value;
 
 namespace {
 
-constexpr int kPollSliceMs = 20;
 constexpr size_t kMaxObjectSize = 256u << 20;
+constexpr size_t kMaxNameLength = 4096;
 
-// A negative errno in the guest's (WASI) numbering.
-int32_t guest_err(int host_errno) { return -static_cast<int32_t>(wasi::errno_from_host(host_errno)); }
+// wasm_bpf_map_operate commands (the bpf(2) command numbers, as in the other runtimes).
+constexpr int32_t kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3, kMapGetNextKey = 4;
 
 bool g_verbose = false;
 // libbpf's messages: shown with --verbose only (the guest gets the error codes).
@@ -48,160 +37,111 @@ int print_libbpf(enum libbpf_print_level, const char* fmt, va_list args) {
   return std::vfprintf(stderr, fmt, args);
 }
 
-// Something attached that must be undone: a libbpf link, a tc filter, or a socket holding a
-// socket filter.
-struct Attachment {
-  bpf_link* link = nullptr;
-  bool tc = false;
-  bpf_tc_hook tc_hook{};
-  bpf_tc_opts tc_opts{};
-  bool tc_hook_created = false;
-  int socket_fd = -1;
-
-  void detach() {
-    if (link) bpf_link__destroy(link);
-    link = nullptr;
-    if (tc) {
-      tc_opts.flags = tc_opts.prog_fd = tc_opts.prog_id = 0;
-      bpf_tc_detach(&tc_hook, &tc_opts);
-      if (tc_hook_created) {
-        tc_hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
-        bpf_tc_hook_destroy(&tc_hook);
-      }
-      tc = false;
-    }
-    if (socket_fd >= 0) ::close(socket_fd);
-    socket_fd = -1;
-  }
+// What map operations need to know about a map, read once at load (not per operation).
+struct MapInfo {
+  bpf_map_type type = BPF_MAP_TYPE_UNSPEC;
+  uint32_t key_size = 0;
+  size_t value_size = 0;  // as bpf(2) reads and writes it: per-CPU maps hold one slot per CPU
 };
-
-struct Poller;
 
 struct Object {
   bpf_object* obj = nullptr;
   std::vector<Attachment> attachments;
-  std::map<int, std::unique_ptr<Poller>> pollers;  // by map fd
-  std::set<int> map_fds;
-};
+  std::map<int, std::unique_ptr<Poller>> pollers;  // by map fd: every ring buffer and perf event array
+  std::map<int, MapInfo> maps;                     // by map fd
+  int poll_depth = 0;    // polls of this object running (a callback may poll again)
+  bool closing = false;  // closed from inside one of them: freed when the outermost returns
 
-// Delivers records to the guest: each record is copied into guest memory and passed to the
-// guest callback synchronously, in order.
-struct Poller {
-  ring_buffer* rb = nullptr;
-  perf_buffer* pb = nullptr;
-  // Set for the duration of one poll call.
-  HostContext* ctx = nullptr;
-  Memory* mem = nullptr;
-  Function* callback = nullptr;
-  uint32_t cb_ctx = 0, data = 0, max_size = 0;
-  std::optional<Trap> trap;
-  int32_t guest_status = 0;
-  int delivered = 0;
-
-  ~Poller() {
-    if (rb) ring_buffer__free(rb);
-    if (pb) perf_buffer__free(pb);
-  }
-
-  int deliver(const void* record, size_t size) {
-    if (trap || guest_status != 0) return -1;  // stop after a trap or a guest error
-    uint32_t n = static_cast<uint32_t>(std::min<size_t>(size, max_size));
-    if (!mem->write(data, record, n)) {
-      guest_status = guest_err(EFAULT);
-      return -1;
-    }
-    // The callback's type was checked when the poll started: (i32, i32, i32) -> i32.
-    uint64_t args[3] = {cb_ctx, data, n};
-    uint64_t result = 0;
-    if (auto t = ctx->call_raw(callback, args, &result)) {
-      trap = std::move(*t);
-      return -1;
-    }
-    ++delivered;
-    int32_t status = static_cast<int32_t>(static_cast<uint32_t>(result));
-    if (status != 0) {
-      guest_status = status < 0 ? status : 0;
-      return status < 0 ? -1 : 0;
-    }
-    return 0;
-  }
-
-  static int on_ring_record(void* self, void* data, size_t size) {
-    return static_cast<Poller*>(self)->deliver(data, size);
-  }
-  static void on_perf_record(void* self, int, void* data, __u32 size) {
-    static_cast<Poller*>(self)->deliver(data, size);
-  }
-  static void on_perf_lost(void*, int cpu, __u64 count) {
-    if (g_verbose) std::fprintf(stderr, "wasm-bpf: lost %llu perf events on CPU %d\n", static_cast<unsigned long long>(count), cpu);
+  ~Object() {
+    pollers.clear();
+    attachments.clear();  // each detaches
+    if (obj) bpf_object__close(obj);
   }
 };
 
-int program_attach_ifindex(const char* target) {
-  std::string name(target);
-  if (auto colon = name.find(':'); colon != std::string::npos) name.resize(colon);
-  unsigned idx = if_nametoindex(name.c_str());
-  return idx == 0 ? -ENODEV : static_cast<int>(idx);
+bool is_per_cpu(bpf_map_type t) {
+  return t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+         t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+}
+
+bool is_callback_type(const wasm::FuncType& t) {
+  using wasm::ValType;
+  return t.params.size() == 3 && t.results.size() == 1 && t.params[0] == ValType::I32 &&
+         t.params[1] == ValType::I32 && t.params[2] == ValType::I32 && t.results[0] == ValType::I32;
 }
 
 }  // namespace
 
 struct BpfHost::Impl {
   BpfHostOptions opts;
-  std::map<uint64_t, Object> objects;
+  std::map<uint64_t, std::unique_ptr<Object>> objects;
+  // Objects the guest closed from inside one of their own polls: links already detached,
+  // buffers still being consumed; freed when that poll returns.
+  std::vector<std::unique_ptr<Object>> closed_while_polling;
   uint64_t next_handle = 1;
 
   ~Impl() { close_all(); }
 
-  void close_object(Object& o) {
-    o.pollers.clear();
-    for (auto& a : o.attachments) a.detach();
-    o.attachments.clear();
-    if (o.obj) bpf_object__close(o.obj);
-    o.obj = nullptr;
-  }
   void close_all() {
-    for (auto& [h, o] : objects) close_object(o);
     objects.clear();
+    closed_while_polling.clear();
   }
 
   Object* find(uint64_t handle) {
     auto it = objects.find(handle);
-    return it == objects.end() ? nullptr : &it->second;
+    return it == objects.end() ? nullptr : it->second.get();
   }
-  // The object that owns map fd `fd`, or nullptr: guests may only touch their own maps.
-  bool owns_map_fd(int fd) {
-    for (auto& [h, o] : objects)
-      if (o.map_fds.count(fd)) return true;
-    return false;
+  // Guests may only touch the maps of their own open objects.
+  const MapInfo* map_info(int fd) {
+    for (auto& [h, o] : objects) {
+      auto it = o->maps.find(fd);
+      if (it != o->maps.end()) return &it->second;
+    }
+    return nullptr;
   }
-  static Memory* memory(HostContext& ctx) { return ctx.memory(); }
 
   int64_t load(HostContext& ctx, uint32_t buf, uint32_t len) {
-    Memory* m = memory(ctx);
+    Memory* m = ctx.memory();
     if (m == nullptr || len == 0 || len > kMaxObjectSize) return 0;
     const uint8_t* p = m->span(buf, len);
     if (p == nullptr) return 0;
     // Read the bytes now: skeletons patch .rodata in the guest's copy just before loading.
     std::vector<uint8_t> copy(p, p + len);
     LIBBPF_OPTS(bpf_object_open_opts, oo);
-    bpf_object* obj = bpf_object__open_mem(copy.data(), copy.size(), &oo);
-    if (obj == nullptr) {
+    auto o = std::make_unique<Object>();
+    o->obj = bpf_object__open_mem(copy.data(), copy.size(), &oo);
+    if (o->obj == nullptr) {
       if (opts.verbose) std::fprintf(stderr, "wasm-bpf: cannot open BPF object: %s\n", std::strerror(errno));
       return 0;
     }
-    int err = bpf_object__load(obj);
+    // Maps declared with LIBBPF_PIN_BY_NAME would be pinned under /sys/fs/bpf, outliving the
+    // guest, or, if a pinned map of that name exists, replaced by it: another tool's map in
+    // the guest's hands. The guest's maps are its own and go with it: no pinning.
+    bpf_map* map;
+    bpf_object__for_each_map(map, o->obj) {
+      if (bpf_map__pin_path(map) != nullptr) {
+        if (opts.verbose)
+          std::fprintf(stderr, "wasm-bpf: map '%s' is not pinned (guest maps are private)\n", bpf_map__name(map));
+        bpf_map__set_pin_path(map, nullptr);
+      }
+    }
+    int err = bpf_object__load(o->obj);
     if (err) {
       if (opts.verbose) std::fprintf(stderr, "wasm-bpf: cannot load BPF object: %s\n", std::strerror(-err));
-      bpf_object__close(obj);
       return 0;
     }
-    Object o;
-    o.obj = obj;
-    bpf_map* map;
-    bpf_object__for_each_map(map, obj) {
+    const int ncpu = libbpf_num_possible_cpus();
+    bpf_object__for_each_map(map, o->obj) {
       int fd = bpf_map__fd(map);
-      if (fd >= 0) o.map_fds.insert(fd);
+      if (fd < 0) continue;
+      MapInfo mi;
+      mi.type = bpf_map__type(map);
+      mi.key_size = bpf_map__key_size(map);
+      mi.value_size = bpf_map__value_size(map);
+      if (is_per_cpu(mi.type)) mi.value_size = (mi.value_size + 7) / 8 * 8 * static_cast<size_t>(ncpu > 0 ? ncpu : 1);
+      o->maps.emplace(fd, mi);
+      if (mi.type == BPF_MAP_TYPE_RINGBUF || mi.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+        o->pollers.emplace(fd, std::make_unique<Poller>(fd, mi.type, opts.verbose));
     }
     uint64_t h = next_handle++;
     objects.emplace(h, std::move(o));
@@ -210,101 +150,39 @@ struct BpfHost::Impl {
 
   int32_t attach(HostContext& ctx, uint64_t handle, uint32_t name_ptr, std::optional<uint32_t> target_ptr,
                  std::optional<int> target_fd) {
-    Memory* m = memory(ctx);
+    Memory* m = ctx.memory();
     if (m == nullptr) return guest_err(EFAULT);
     Object* o = find(handle);
     if (o == nullptr) return guest_err(EBADF);
-    auto name = m->c_string(name_ptr, 4096);
+    auto name = m->c_string(name_ptr, kMaxNameLength);
     if (!name) return guest_err(EFAULT);
-    std::string target;
+    std::string_view target;
     if (target_ptr && *target_ptr != 0) {
-      auto t = m->c_string(*target_ptr, 4096);
+      auto t = m->c_string(*target_ptr, kMaxNameLength);
       if (!t) return guest_err(EFAULT);
-      target = std::string(*t);
+      target = *t;
     }
     bpf_program* prog = bpf_object__find_program_by_name(o->obj, std::string(*name).c_str());
     if (prog == nullptr) return guest_err(ENOENT);
     Attachment a;
-    bpf_prog_type type = bpf_program__type(prog);
-    int prog_fd = bpf_program__fd(prog);
-    bool cgroup_type = type == BPF_PROG_TYPE_CGROUP_SKB || type == BPF_PROG_TYPE_CGROUP_SOCK ||
-                       type == BPF_PROG_TYPE_SOCK_OPS || type == BPF_PROG_TYPE_CGROUP_DEVICE ||
-                       type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || type == BPF_PROG_TYPE_CGROUP_SYSCTL ||
-                       type == BPF_PROG_TYPE_CGROUP_SOCKOPT;
+    int32_t r;
     if (target_fd && *target_fd >= 0) {
-      if (!cgroup_type) return guest_err(EINVAL);
       std::optional<int> host = opts.host_fd_of_guest_fd ? opts.host_fd_of_guest_fd(*target_fd) : std::nullopt;
-      if (!host) return guest_err(EBADF);
-      a.link = bpf_program__attach_cgroup(prog, *host);
-      if (a.link == nullptr) return guest_err(errno);
-    } else if (target.empty()) {
-      a.link = bpf_program__attach(prog);
-      if (a.link == nullptr) return guest_err(errno);
-    } else if (type == BPF_PROG_TYPE_XDP) {
-      int ifindex = program_attach_ifindex(target.c_str());
-      if (ifindex < 0) return guest_err(-ifindex);
-      a.link = bpf_program__attach_xdp(prog, ifindex);
-      if (a.link == nullptr) return guest_err(errno);
-    } else if (cgroup_type) {
-      int cg = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (cg < 0) return guest_err(errno);
-      a.link = bpf_program__attach_cgroup(prog, cg);
-      int saved = errno;
-      ::close(cg);
-      if (a.link == nullptr) return guest_err(saved);
-    } else if (type == BPF_PROG_TYPE_SCHED_CLS) {
-      int ifindex = program_attach_ifindex(target.c_str());
-      if (ifindex < 0) return guest_err(-ifindex);
-      bool egress = target.size() > 7 && target.compare(target.size() - 7, 7, ":egress") == 0;
-      const char* sec = bpf_program__section_name(prog);
-      if (sec && std::strstr(sec, "egress")) egress = true;
-      a.tc = true;
-      a.tc_hook.sz = sizeof(a.tc_hook);
-      a.tc_hook.ifindex = ifindex;
-      a.tc_hook.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-      int err = bpf_tc_hook_create(&a.tc_hook);
-      if (err && err != -EEXIST) return guest_err(-err);
-      a.tc_hook_created = err == 0;
-      a.tc_opts.sz = sizeof(a.tc_opts);
-      a.tc_opts.prog_fd = prog_fd;
-      err = bpf_tc_attach(&a.tc_hook, &a.tc_opts);
-      if (err) {
-        if (a.tc_hook_created) {
-          a.tc_hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
-          bpf_tc_hook_destroy(&a.tc_hook);
-        }
-        return guest_err(-err);
-      }
-    } else if (type == BPF_PROG_TYPE_SOCKET_FILTER) {
-      int ifindex = program_attach_ifindex(target.c_str());
-      if (ifindex < 0) return guest_err(-ifindex);
-      int s = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
-      if (s < 0) return guest_err(errno);
-      sockaddr_ll sll{};
-      sll.sll_family = AF_PACKET;
-      sll.sll_ifindex = ifindex;
-      sll.sll_protocol = htons(ETH_P_ALL);
-      if (::bind(s, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0 ||
-          ::setsockopt(s, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd, sizeof prog_fd) != 0) {
-        int saved = errno;
-        ::close(s);
-        return guest_err(saved);
-      }
-      a.socket_fd = s;
+      r = host ? attach_program_to_cgroup_fd(prog, *host, a) : guest_err(EBADF);
     } else {
-      a.link = bpf_program__attach(prog);  // other types: the section name decides
-      if (a.link == nullptr) return guest_err(errno);
+      r = attach_program(prog, target, opts.open_guest_dir, a);
     }
-    o->attachments.push_back(a);
+    if (r < 0) return r;
+    o->attachments.push_back(std::move(a));
     return 0;
   }
 
   int32_t map_fd_by_name(HostContext& ctx, uint64_t handle, uint32_t name_ptr) {
-    Memory* m = memory(ctx);
+    Memory* m = ctx.memory();
     if (m == nullptr) return guest_err(EFAULT);
     Object* o = find(handle);
     if (o == nullptr) return guest_err(EBADF);
-    auto name = m->c_string(name_ptr, 4096);
+    auto name = m->c_string(name_ptr, kMaxNameLength);
     if (!name) return guest_err(EFAULT);
     int fd = bpf_object__find_map_fd_by_name(o->obj, std::string(*name).c_str());
     return fd < 0 ? guest_err(ENOENT) : fd;
@@ -312,110 +190,95 @@ struct BpfHost::Impl {
 
   HostResult<int32_t> poll(HostContext& ctx, uint64_t handle, int32_t map_fd, Function* callback, uint32_t cb_ctx,
                            uint32_t data, uint32_t max_size, int32_t timeout_ms) {
-    Memory* m = memory(ctx);
+    Memory* m = ctx.memory();
     if (m == nullptr) return guest_err(EFAULT);
     Object* o = find(handle);
     if (o == nullptr) return guest_err(EBADF);
-    if (!o->map_fds.count(map_fd)) return guest_err(EBADF);
-    if (callback == nullptr) return guest_err(EINVAL);
-    const wasm::FuncType& ct = callback->type();
-    if (ct.params.size() != 3 || ct.results.size() != 1 || ct.params[0] != wasm::ValType::I32 ||
-        ct.params[1] != wasm::ValType::I32 || ct.params[2] != wasm::ValType::I32 || ct.results[0] != wasm::ValType::I32)
-      return guest_err(EINVAL);
-    if (max_size == 0 || !m->in_bounds(data, max_size)) return guest_err(EFAULT);
-    auto& slot = o->pollers[map_fd];
-    if (!slot) {
-      auto p = std::make_unique<Poller>();
-      bpf_map_info info{};
-      __u32 len = sizeof info;
-      if (bpf_obj_get_info_by_fd(map_fd, &info, &len) != 0) {
-        o->pollers.erase(map_fd);
-        return guest_err(errno);
+    auto it = o->pollers.find(map_fd);
+    if (it == o->pollers.end()) return guest_err(o->maps.count(map_fd) ? EINVAL : EBADF);
+    if (callback == nullptr || !is_callback_type(callback->type())) return guest_err(EINVAL);
+    uint8_t* data_host = max_size == 0 ? nullptr : m->span(data, max_size);
+    if (data_host == nullptr) return guest_err(EFAULT);
+
+    Poller::Call call;
+    call.ctx = &ctx;
+    call.callback = callback;
+    call.cb_ctx = cb_ctx;
+    call.data = data;
+    call.data_host = data_host;
+    call.max_size = max_size;
+    call.timeout_ms = timeout_ms;
+    // The object must outlive this poll even if a callback closes it.
+    struct Depth {
+      Impl& impl;
+      Object* o;
+      ~Depth() {
+        if (--o->poll_depth == 0 && o->closing) impl.release_closed(o);
       }
-      if (info.type == BPF_MAP_TYPE_RINGBUF) {
-        p->rb = ring_buffer__new(map_fd, &Poller::on_ring_record, p.get(), nullptr);
-      } else if (info.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
-        p->pb = perf_buffer__new(map_fd, 64, &Poller::on_perf_record, &Poller::on_perf_lost, p.get(), nullptr);
-      } else {
-        o->pollers.erase(map_fd);
-        return guest_err(EINVAL);
-      }
-      if (!p->rb && !p->pb) {
-        int saved = errno;
-        o->pollers.erase(map_fd);
-        return guest_err(saved);
-      }
-      slot = std::move(p);
+    } depth{*this, o};
+    ++o->poll_depth;
+    return it->second->poll(call, opts.interrupt, o->closing);
+  }
+
+  int32_t close(uint64_t handle) {
+    auto it = objects.find(handle);
+    if (it == objects.end()) return guest_err(EBADF);
+    std::unique_ptr<Object> o = std::move(it->second);
+    objects.erase(it);  // the handle and the object's maps are dead to the guest from now on
+    if (o->poll_depth > 0) {
+      // Called from a poll callback of this object: its buffer is being consumed right now.
+      // Detach at once (the contract), free the rest when the outermost poll returns.
+      for (auto& a : o->attachments) a.detach();
+      o->closing = true;
+      closed_while_polling.push_back(std::move(o));
     }
-    Poller& p = *slot;
-    p.ctx = &ctx;
-    p.mem = m;
-    p.callback = callback;
-    p.cb_ctx = cb_ctx;
-    p.data = data;
-    p.max_size = max_size;
-    p.trap.reset();
-    p.guest_status = 0;
-    p.delivered = 0;
-    int epfd = p.rb ? ring_buffer__epoll_fd(p.rb) : perf_buffer__epoll_fd(p.pb);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
-    for (;;) {
-      int r = p.rb ? ring_buffer__consume(p.rb) : perf_buffer__consume(p.pb);
-      if (p.trap) return std::move(*p.trap);
-      if (p.guest_status < 0) return p.guest_status;
-      if (r < 0 && p.delivered == 0) return guest_err(-r);
-      if (p.delivered > 0) return p.delivered;
-      if (opts.interrupt.stop_requested()) return Trap{TrapKind::Interrupted, "interrupted", "", 0};
-      int wait = kPollSliceMs;
-      if (timeout_ms >= 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-        if (left <= 0) return 0;
-        wait = static_cast<int>(std::min<int64_t>(left, kPollSliceMs));
+    return 0;
+  }
+
+  void release_closed(Object* o) {
+    for (auto it = closed_while_polling.begin(); it != closed_while_polling.end(); ++it) {
+      if (it->get() == o) {
+        closed_while_polling.erase(it);
+        return;
       }
-      pollfd pfd{epfd, POLLIN, 0};
-      ::poll(&pfd, 1, wait);
     }
   }
 
   int32_t map_operate(HostContext& ctx, int32_t fd, int32_t cmd, uint32_t key, uint32_t value, uint32_t next_key,
                       uint64_t flags) {
-    Memory* m = memory(ctx);
+    Memory* m = ctx.memory();
     if (m == nullptr) return guest_err(EFAULT);
-    if (!owns_map_fd(fd)) return guest_err(EBADF);
-    bpf_map_info info{};
-    __u32 len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return guest_err(errno);
-    size_t value_size = info.value_size;
-    if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH ||
-        info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH || info.type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE) {
-      int ncpu = libbpf_num_possible_cpus();
-      if (ncpu <= 0) return guest_err(EIO);
-      value_size = ((value_size + 7) / 8 * 8) * static_cast<size_t>(ncpu);
+    const MapInfo* mi = map_info(fd);
+    if (mi == nullptr) return guest_err(EBADF);
+    // Maps without keys (queue, stack, bloom filter: key_size 0) take a null key: the
+    // kernel refuses any other. The guest's key pointer is then ignored.
+    uint8_t* k = nullptr;
+    if (mi->key_size && cmd != kMapGetNextKey) {
+      k = m->span(key, mi->key_size);
+      if (k == nullptr) return guest_err(EFAULT);
     }
-    auto ptr = [&](uint32_t off, size_t size) -> uint8_t* { return m->span(off, size); };
+    auto value_ptr = [&](uint8_t*& v) {
+      v = mi->value_size ? m->span(value, mi->value_size) : nullptr;
+      return mi->value_size == 0 || v != nullptr;
+    };
+    uint8_t* v = nullptr;
     switch (cmd) {
-      case 1: {  // lookup
-        uint8_t* k = ptr(key, info.key_size);
-        uint8_t* v = ptr(value, value_size);
-        if ((info.key_size && !k) || !v) return guest_err(EFAULT);
+      case kMapLookup:  // queue / stack: peek (the kernel's BPF_MAP_LOOKUP_ELEM)
+        if (!value_ptr(v)) return guest_err(EFAULT);
         return bpf_map_lookup_elem_flags(fd, k, v, flags) == 0 ? 0 : guest_err(errno);
-      }
-      case 2: {  // update
-        uint8_t* k = ptr(key, info.key_size);
-        uint8_t* v = ptr(value, value_size);
-        if ((info.key_size && !k) || !v) return guest_err(EFAULT);
+      case kMapUpdate:  // queue / stack: push (BPF_EXIST replaces the oldest when full)
+        if (!value_ptr(v)) return guest_err(EFAULT);
         return bpf_map_update_elem(fd, k, v, flags) == 0 ? 0 : guest_err(errno);
-      }
-      case 3: {  // delete
-        uint8_t* k = ptr(key, info.key_size);
-        if (info.key_size && !k) return guest_err(EFAULT);
+      case kMapDelete: {
         int r = flags ? bpf_map_delete_elem_flags(fd, k, flags) : bpf_map_delete_elem(fd, k);
         return r == 0 ? 0 : guest_err(errno);
       }
-      case 4: {  // get next key; key 0 means "the first key"
-        uint8_t* k = key == 0 ? nullptr : ptr(key, info.key_size);
-        uint8_t* nk = ptr(next_key, info.key_size);
-        if ((key != 0 && !k) || !nk) return guest_err(EFAULT);
+      case kMapGetNextKey: {  // key 0 means "the first key"
+        uint8_t* nk = nullptr;
+        if (mi->key_size) {
+          if (key != 0 && (k = m->span(key, mi->key_size)) == nullptr) return guest_err(EFAULT);
+          if ((nk = m->span(next_key, mi->key_size)) == nullptr) return guest_err(EFAULT);
+        }
         return bpf_map_get_next_key(fd, k, nk) == 0 ? 0 : guest_err(errno);
       }
     }
@@ -462,13 +325,7 @@ void BpfHost::define(wasm::Store& store, wasm::Imports& imports) {
                                           uint32_t next_key, uint64_t flags) -> int32_t {
     return self->map_operate(ctx, fd, cmd, key, value, next_key, flags);
   });
-  def(mod, "wasm_close_bpf_object", [self](HostContext&, uint64_t obj) -> int32_t {
-    auto it = self->objects.find(obj);
-    if (it == self->objects.end()) return guest_err(EBADF);
-    self->close_object(it->second);
-    self->objects.erase(it);
-    return 0;
-  });
+  def(mod, "wasm_close_bpf_object", [self](HostContext&, uint64_t obj) -> int32_t { return self->close(obj); });
   // Go / TinyGo: the callback is an export of the guest instead of a table entry.
   def(self->opts.go_callback_module, "wasm_bpf_buffer_poll",
       [self](HostContext& ctx, uint64_t obj, int32_t map_fd, uint32_t cb_ctx, uint32_t data, uint32_t max_size,

@@ -1,14 +1,16 @@
-// The `wasm_bpf` host module over libbpf (the binary contract is
-// ../shared/docs/wasm-bpf-abi.md): BPF objects loaded from guest memory behind opaque
-// handles, attachment by section name or target, ring-buffer and perf-buffer polling with
-// guest callbacks, checked map operations. Everything the guest created is detached and
-// closed when the host is destroyed, however the guest ended.
+// The `wasm_bpf` host module over libbpf (the binary contract is the shared
+// wasm-bpf-abi.md; what this host decides beyond it is in docs/bpf-host.md): BPF objects
+// loaded from guest memory behind opaque handles, attachment by section name or target,
+// ring-buffer and perf-buffer polling with guest callbacks, checked map operations.
+// Everything the guest created is detached and closed when the host is destroyed, however
+// the guest ended.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "wasm/engine.h"
 
@@ -23,6 +25,10 @@ struct BpfHostOptions {
   // Maps a guest fd (e.g. a preopened cgroup directory) to a host fd, for
   // wasm_attach_bpf_program_fd.
   std::function<std::optional<int>(int guest_fd)> host_fd_of_guest_fd;
+  // Opens a directory named by a guest path (the cgroup target of wasm_attach_bpf_program)
+  // inside the guest's preopened directories: a host fd the caller closes, or -errno
+  // (-EXDEV: not inside any of them). Unset: every such path is refused (ENOTCAPABLE).
+  std::function<int(std::string_view guest_path)> open_guest_dir;
   // Blocking polls give up when this fires (SIGINT, timeout, stop).
   wasm::InterruptHandle interrupt;
 };

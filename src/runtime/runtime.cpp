@@ -2,6 +2,8 @@
 
 #include "common/files.h"
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -102,6 +104,7 @@ RunResult Runner::run() {
       if (fd < 0) return std::nullopt;
       return w->host_fd(static_cast<uint32_t>(fd));
     };
+    bo.open_guest_dir = [w](std::string_view path) { return w->open_guest_path(path, O_RDONLY | O_DIRECTORY); };
     bpf_host = std::make_unique<bpf::BpfHost>(std::move(bo));
     bpf_host->define(*st.store, imports);
   }

@@ -177,4 +177,37 @@ int FdTable::open_parent(int dir_fd, std::string_view path, ParentPath& out) {
   return 0;
 }
 
+namespace {
+// A path without its leading "/" and "./" parts, as wasi-libc compares preopen names.
+std::string_view strip_leading(std::string_view p) {
+  for (;;) {
+    if (!p.empty() && p.front() == '/') p.remove_prefix(1);
+    else if (p.size() >= 2 && p.substr(0, 2) == "./") p.remove_prefix(2);
+    else if (p == ".") p = {};
+    else return p;
+  }
+}
+}  // namespace
+
+FdEntry* FdTable::preopen_for(std::string_view path, std::string& rest) {
+  const std::string_view want = strip_leading(path);
+  FdEntry* best = nullptr;
+  size_t best_len = 0;
+  for (auto& [n, e] : fds_) {
+    if (e.preopen_name.empty()) continue;
+    std::string_view name = strip_leading(e.preopen_name);
+    while (!name.empty() && name.back() == '/') name.remove_suffix(1);
+    if (want.substr(0, name.size()) != name) continue;
+    if (!name.empty() && want.size() > name.size() && want[name.size()] != '/') continue;  // "/ab" is not under "/a"
+    if (best != nullptr && name.size() <= best_len) continue;
+    best = &e;
+    best_len = name.size();
+  }
+  if (best == nullptr) return nullptr;
+  std::string_view below = want.substr(best_len);
+  while (!below.empty() && below.front() == '/') below.remove_prefix(1);
+  rest = below.empty() ? "." : std::string(below);
+  return best;
+}
+
 }  // namespace wb::wasi

@@ -112,6 +112,13 @@ class FdTable {
   // "." and ".." as the last component, first checks that the whole path stays beneath.
   static int open_parent(int dir_fd, std::string_view path, ParentPath& out);
 
+  // The preopened directory that a guest path names, chosen the way wasi-libc chooses it
+  // for the guest's own calls (the working directory being "/"): the preopen whose name is
+  // the longest prefix of `path` on a component boundary, leading "/" and "./" ignored on
+  // both sides, "." matching every path. `rest` receives the path below that directory
+  // ("." for the directory itself). nullptr when no preopen covers the path.
+  FdEntry* preopen_for(std::string_view path, std::string& rest);
+
  private:
   std::map<uint32_t, FdEntry> fds_;
 };

@@ -186,6 +186,15 @@ std::optional<int> WasiContext::host_fd(uint32_t fd) {
   return e->host_fd;
 }
 
+int WasiContext::open_guest_path(std::string_view path, int flags) {
+  if (path.find('\0') != std::string_view::npos) return -EINVAL;
+  std::string rest;
+  FdEntry* dir = impl_->fds.preopen_for(path, rest);
+  if (dir == nullptr) return -EXDEV;
+  int fd = FdTable::open_beneath(dir->host_fd, rest, flags, 0);
+  return fd == -kEscapeErrno ? -EXDEV : fd;
+}
+
 // ---- args, environment, clocks, random, process, sockets -----------------------------------
 
 namespace {

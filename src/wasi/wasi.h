@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -53,6 +54,13 @@ class WasiContext {
   void define(wasm::Store& store, wasm::Imports& imports);
   // The host fd behind guest fd `fd` (e.g. a preopened directory), if open.
   std::optional<int> host_fd(uint32_t fd);
+  // Opens `path` as the guest would name it in its own path calls (absolute, or relative to
+  // the working directory "/"): beneath the preopened directory that covers it, with the
+  // same confinement (openat2 RESOLVE_BENEATH). Returns a new host fd, which the caller
+  // closes, or -errno: -EXDEV when no preopen covers the path or it resolves outside one
+  // (the guest's ENOTCAPABLE). For host services that take guest paths (e.g. a cgroup to
+  // attach a BPF program to).
+  int open_guest_path(std::string_view path, int flags);
 
   struct Impl;
 

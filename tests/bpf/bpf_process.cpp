@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -144,6 +146,109 @@ std::set<uint32_t> progs_named(const std::string& prefix) {
     close(fd);
   }
   return ids;
+}
+
+// ---- bpftool -------------------------------------------------------------------------------
+
+namespace {
+
+// The top-level objects of a JSON array, with their top-level scalar fields (numbers and
+// strings; nested values are skipped). Enough for bpftool's -j output.
+std::vector<std::map<std::string, std::string>> json_objects(const std::string& text) {
+  std::vector<std::map<std::string, std::string>> out;
+  int depth = 0;
+  std::string key, scalar;
+  bool in_string = false, escape = false, want_value = false;
+  std::string str;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escape) {
+        str += c;
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 2) {
+          if (want_value) {
+            out.back()[key] = str;
+            want_value = false;
+          } else {
+            key = str;
+          }
+        }
+      } else {
+        str += c;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        str.clear();
+        break;
+      case '{':
+      case '[':
+        if (depth == 1 && c == '{') out.emplace_back();
+        if (depth == 2) want_value = false;  // a nested value: skipped
+        ++depth;
+        break;
+      case '}':
+      case ']': --depth; break;
+      case ':':
+        if (depth == 2) want_value = true;
+        break;
+      case ',': break;
+      default:
+        if (depth == 2 && want_value && (std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+          size_t j = i;
+          while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '-' || text[j] == '.')) ++j;
+          out.back()[key] = text.substr(i, j - i);
+          want_value = false;
+          i = j - 1;
+        } else if (depth == 2 && want_value && std::isalpha(static_cast<unsigned char>(c))) {
+          want_value = false;  // true / false / null
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<BpftoolEntry> bpftool_show(const std::string& kind, std::string& error) {
+  const std::string bpftool = find_tool("bpftool");
+  if (bpftool.empty()) {
+    error = "bpftool is not installed";
+    return {};
+  }
+  auto r = run(bpftool, {"-j", kind, "show"});
+  if (r.exit_code != 0) {
+    error = "bpftool " + kind + " show: " + r.err;
+    return {};
+  }
+  std::vector<BpftoolEntry> entries;
+  for (auto& fields : json_objects(r.out)) {
+    BpftoolEntry e;
+    e.id = static_cast<uint32_t>(std::strtoul(fields["id"].c_str(), nullptr, 10));
+    e.name = fields["name"];
+    e.prog_id = static_cast<uint32_t>(std::strtoul(fields["prog_id"].c_str(), nullptr, 10));
+    if (e.id) entries.push_back(e);
+  }
+  return entries;
+}
+
+std::string left_in_kernel(const BpfIds& ids) {
+  std::string left, error;
+  for (const auto& e : bpftool_show("prog", error))
+    if (ids.progs.count(e.id)) left += " prog " + std::to_string(e.id) + " (" + e.name + ")";
+  for (const auto& e : bpftool_show("link", error))
+    if (ids.links.count(e.id) || ids.progs.count(e.prog_id))
+      left += " link " + std::to_string(e.id) + " (prog " + std::to_string(e.prog_id) + ")";
+  for (const auto& e : bpftool_show("map", error))
+    if (ids.maps.count(e.id)) left += " map " + std::to_string(e.id) + " (" + e.name + ")";
+  return error.empty() ? left : left + " [" + error + "]";
 }
 
 // ---- network -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "process.h"
+#include "tc_links.h"
 
 namespace wb::bpftest {
 
@@ -61,6 +62,19 @@ bool prog_exists(uint32_t id);
 bool link_exists(uint32_t id);
 // Ids of the loaded programs whose name starts with `prefix`.
 std::set<uint32_t> progs_named(const std::string& prefix);
+
+// One entry of `bpftool -j {prog|link|map} show`.
+struct BpftoolEntry {
+  uint32_t id = 0;
+  std::string name;      // programs and maps
+  uint32_t prog_id = 0;  // links
+};
+// What bpftool lists for `kind` ("prog", "link" or "map"); sets `error` if it fails.
+std::vector<BpftoolEntry> bpftool_show(const std::string& kind, std::string& error);
+// Which of `ids` (programs, links, maps of one test's guest) `bpftool prog/link/map show`
+// still lists, plus links of any process that hold one of those programs; "" when none.
+// Only the test's own objects are looked at: other tests may load programs meanwhile.
+std::string left_in_kernel(const BpfIds& ids);
 
 // ---- network and cgroups -------------------------------------------------------------------
 

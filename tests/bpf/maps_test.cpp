@@ -1,5 +1,6 @@
 // Map operations from the guest: lookup / update / delete / get-next-key on hash and array
-// maps, update flags, and the errors the kernel reports, in the guest's errno numbering.
+// maps and on maps without keys (queue, stack, bloom filter), update flags, and the errors
+// the kernel reports, in the guest's errno numbering.
 #include <gtest/gtest.h>
 
 #include "bpf_process.h"
@@ -19,7 +20,9 @@ TEST(Maps, RoundTripsFlagsAndIteration) {
   for (const char* check : {"ok hash update noexist on existing key\n", "ok hash update exist on missing key\n",
                             "ok hash lookup missing key\n", "ok hash iteration keys\n",
                             "ok hash iteration ends with -ENOENT\n", "ok array value a (64-bit)\n",
-                            "ok array iteration count\n", "ok map fd unusable after close\n"}) {
+                            "ok array iteration count\n", "ok map fd unusable after close\n",
+                            "ok queue peek gives the oldest\n", "ok queue push BPF_EXIST replaced the oldest\n",
+                            "ok stack peek gives the newest\n", "ok bloom filter lookup of a non-member\n"}) {
     EXPECT_NE(r.out.find(check), std::string::npos) << check << diag;
   }
 }

@@ -1,4 +1,4 @@
-// kprobe and uprobe programs attached from their section names.
+// kprobe, kretprobe, uprobe and raw tracepoint programs attached from their section names.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -41,6 +41,46 @@ TEST(Probes, KprobeEventsArrive) {
       << diag(*g);
   auto r = g->wait(5000);
   EXPECT_EQ(r.exit_code, 0) << diag(r);
+}
+
+// kretprobe: the return value of do_unlinkat (-ENOENT for a missing file).
+TEST(Probes, KretprobeEventsArrive) {
+  WBT_REQUIRE_ROOT();
+  if (!kernel_has_kprobes()) {
+    auto r = start_guest(guest("probes"), {"kretprobe", std::to_string(getpid()), "1", "1000"})->wait(5000);
+    EXPECT_EQ(r.term_signal, 0) << diag(r);
+    EXPECT_EQ(r.exit_code, 11) << diag(r);
+    EXPECT_NE(r.out.find("attach wbt_kretprobe: -"), std::string::npos) << diag(r);
+    GTEST_SKIP() << "this kernel has no kprobes (CONFIG_KPROBES=n); checked that attaching a kretprobe fails "
+                    "cleanly: "
+                 << r.out;
+  }
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto g = start_guest(guest("probes"), {"kretprobe", std::to_string(getpid()), "1", "5000"});
+  ASSERT_TRUE(g->wait_for_output("attached\n", 5000)) << diag(*g);
+  unlink((dir.path() + "/missing").c_str());
+  ASSERT_TRUE(g->wait_for_output("KRETPROBE pid=" + std::to_string(getpid()) + " ret=-2\n", 3000)) << diag(*g);
+  auto r = g->wait(5000);
+  EXPECT_EQ(r.exit_code, 0) << diag(r);
+}
+
+// raw_tp/sched_process_exec, for children of this process: the helper binary started here.
+TEST(Probes, RawTracepointEventsArrive) {
+  WBT_REQUIRE_ROOT();
+  auto g = start_guest(guest("probes"), {"rawtp", std::to_string(getpid()), "1", "5000"});
+  ASSERT_TRUE(g->wait_for_output("attached\n", 5000)) << diag(*g);
+  ASSERT_EQ(spawn_and_wait(uprobe_target_binary(), {"1"}), 0);
+  ASSERT_TRUE(g->wait_for_output(" comm=wb_uprobe_targe\n", 3000)) << diag(*g);
+  auto r = g->wait(5000);
+  EXPECT_EQ(r.exit_code, 0) << diag(r);
+  auto lines = lines_starting_with(r.out, "RAWTP ");
+  ASSERT_EQ(lines.size(), 1u) << diag(r);
+  // pid and the pid before exec agree (a single-threaded exec)
+  const std::string prefix = "RAWTP pid=";
+  const std::string pid = lines[0].substr(prefix.size(), lines[0].find(' ', prefix.size()) - prefix.size());
+  ASSERT_FALSE(pid.empty()) << lines[0];
+  EXPECT_NE(lines[0].find(" old_pid=" + pid + " "), std::string::npos) << lines[0];
 }
 
 TEST(Probes, UprobeEventsArrive) {

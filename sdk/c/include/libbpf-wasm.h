@@ -61,7 +61,8 @@ bpf_object_skel wasm_load_bpf_object(const void *obj_buf, int obj_len);
 
 /* Attaches the program whose function is `name`. `attach_target` NULL or "" attaches by the
  * section name; otherwise an interface (xdp, tc "IFNAME[:egress]", socket filter) or a cgroup
- * path (cgroup programs). */
+ * path (cgroup programs) as the guest sees it: inside a directory preopened with
+ * `wasm-bpf run --dir`, else -ENOTCAPABLE. */
 LIBBPF_WASM_IMPORT("wasm_attach_bpf_program")
 int wasm_attach_bpf_program(bpf_object_skel obj, const char *name, const char *attach_target);
 
@@ -484,7 +485,8 @@ static inline bool bpf_program__autoattach(const struct bpf_program *prog)
 }
 
 /* Where the skeleton's attach step attaches `prog`: an interface name for xdp, tc
- * ("IFNAME" ingress, "IFNAME:egress") and socket filters, a cgroup path for cgroup programs.
+ * ("IFNAME" ingress, "IFNAME:egress") and socket filters, a cgroup path for cgroup programs
+ * (a guest path, inside a directory preopened with `wasm-bpf run --dir`).
  * The name of the first wasm-bpf SDK. */
 static inline void bpf_set_prog_attach_target(struct bpf_program *prog, const char *target)
 {
@@ -569,7 +571,9 @@ static inline struct bpf_link *bpf_program__attach_cgroup(struct bpf_program *pr
 	                                                          cgroup_fd));
 }
 
-/* A cgroup program on the host cgroup directory `path`. */
+/* A cgroup program on the cgroup directory `path`, named as the guest sees it: it must lie
+ * inside a directory preopened with `wasm-bpf run --dir` (e.g. `--dir /sys/fs/cgroup`),
+ * otherwise the attach fails with ENOTCAPABLE. */
 static inline struct bpf_link *bpf_program__attach_cgroup_path(struct bpf_program *prog,
                                                                const char *path)
 {

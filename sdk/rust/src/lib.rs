@@ -213,7 +213,8 @@ impl BpfObject {
     }
 
     /// Attaches program `program` to `target`: an interface for xdp, tc ("IFNAME" or
-    /// "IFNAME:egress") and socket filters, a cgroup path for cgroup programs.
+    /// "IFNAME:egress") and socket filters, a cgroup path for cgroup programs (a guest path,
+    /// inside a directory preopened with `wasm-bpf run --dir`, else ENOTCAPABLE).
     pub fn attach_to(&self, program: &str, target: &str) -> Result<()> {
         let name = c_string(program)?;
         let target = c_string(target)?;

@@ -17,7 +17,8 @@ extern "C" {
     /// Opens and loads the BPF ELF object at `obj_buf[0..obj_len]`; a handle, 0 on failure.
     pub fn wasm_load_bpf_object(obj_buf: u32, obj_len: i32) -> u64;
     /// Attaches the program named `name` (a C string); `attach_target` 0 or "" attaches by
-    /// section name, otherwise it names an interface or a cgroup path.
+    /// section name, otherwise it names an interface or a cgroup path (a guest path inside a
+    /// preopened directory).
     pub fn wasm_attach_bpf_program(obj: u64, name: u32, attach_target: u32) -> i32;
     /// Attaches a cgroup program to the cgroup directory open as guest fd `target_fd`.
     pub fn wasm_attach_bpf_program_fd(obj: u64, name: u32, target_fd: i32) -> i32;

@@ -32,9 +32,11 @@ struct wbt_open_event {
 };
 #define WBT_OPEN_EVENT_SIZE 136
 
-/* kprobe / uprobe hits */
+/* kprobe / kretprobe / uprobe / raw tracepoint hits */
 #define WBT_KIND_KPROBE 1
 #define WBT_KIND_UPROBE 2
+#define WBT_KIND_KRETPROBE 3
+#define WBT_KIND_RAWTP 4
 struct wbt_probe_event {
   unsigned int kind;
   unsigned int pid;
@@ -74,6 +76,7 @@ struct wbt_pair {
 #define WBT_COUNT_XDP 0
 #define WBT_COUNT_TC 1
 #define WBT_COUNT_CGROUP 2
+#define WBT_COUNT_SOCKET 3
 /* The EtherType of the frames the tests send (IEEE local experimental). */
 #define WBT_ETHERTYPE 0x88b5
 

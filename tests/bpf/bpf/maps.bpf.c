@@ -30,3 +30,25 @@ int wbt_maps_noop(void *ctx)
     __sync_fetch_and_add(&p->b, 1);
   return 0;
 }
+
+// Maps without keys (key_size 0): the guest pushes with update, peeks with lookup.
+struct {
+  __uint(type, BPF_MAP_TYPE_QUEUE);
+  __uint(max_entries, 3);
+  __type(value, u32);
+} wbt_queue SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_STACK);
+  __uint(max_entries, 3);
+  __type(value, u32);
+} wbt_stack SEC(".maps");
+
+// 5 hash functions over a bit array sized for 1000 values: with one value in it, a false
+// positive for another value is practically impossible.
+struct {
+  __uint(type, BPF_MAP_TYPE_BLOOM_FILTER);
+  __uint(max_entries, 1000);
+  __uint(map_extra, 5);
+  __type(value, u32);
+} wbt_bloom SEC(".maps");

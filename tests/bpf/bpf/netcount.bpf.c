@@ -1,5 +1,5 @@
-// Counts the test's frames (EtherType WBT_ETHERTYPE) seen by XDP and tc, and every packet a
-// cgroup sends, in the array map `counts`.
+// Counts the test's frames (EtherType WBT_ETHERTYPE) seen by XDP, tc and a socket filter,
+// and every packet a cgroup sends, in the array map `counts`.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -49,4 +49,12 @@ int wbt_cg_egress(struct __sk_buff *skb)
 {
   bump(WBT_COUNT_CGROUP);
   return 1; /* allow */
+}
+
+SEC("socket")
+int wbt_sock(struct __sk_buff *skb)
+{
+  if (skb->protocol == bpf_htons(WBT_ETHERTYPE))
+    bump(WBT_COUNT_SOCKET);
+  return 0; /* keep nothing: nobody reads the socket */
 }

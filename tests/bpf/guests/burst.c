@@ -75,8 +75,7 @@ int main(int argc, char **argv) {
   }
   wbt_attach_or_die(obj, "wbt_burst", NULL);
   int buffer = wbt_map_fd_or_die(obj, perf ? "events" : "rb");
-  /* The host opens a perf buffer at the first poll (records sent before it are lost): poll
-   * once before triggering. */
+  /* Nothing has been triggered yet: a first poll finds nothing. */
   int first = wasm_bpf_buffer_poll(obj, buffer, on_record, &s, buf, sizeof buf, 0);
   if (first != 0) {
     WBT_SAY("first poll: %d\n", first);

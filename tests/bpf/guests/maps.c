@@ -1,5 +1,5 @@
-/* Map round trips through wasm_bpf_map_operate on a hash map (u32 -> u64) and an array map
- * (u32 -> struct wbt_pair). Prints "ok NAME" or "FAIL NAME: got X want Y" per check and
+/* Map round trips through wasm_bpf_map_operate on a hash map (u32 -> u64), an array map
+ * (u32 -> struct wbt_pair) and maps without keys (queue, stack, bloom filter). Prints "ok NAME" or "FAIL NAME: got X want Y" per check and
  * "checks=N failed=M"; the exit status is the number of failures. */
 #include <errno.h>
 
@@ -108,6 +108,49 @@ int main(void) {
   }
   expect("array iteration count", n, 4);
   expect("array iteration ends with -ENOENT", r, -ENOENT);
+
+  /* ---- maps without keys (key_size 0): the host passes a null key, as the kernel wants,
+   * and ignores the guest's key pointer. Update pushes; lookup peeks (the kernel's
+   * BPF_MAP_LOOKUP_ELEM on a queue or stack); delete and get-next-key are refused by the
+   * kernel (popping needs BPF_MAP_LOOKUP_AND_DELETE_ELEM, which the contract does not have) ---- */
+  int qf = wbt_map_fd_or_die(obj, "wbt_queue");
+  int sf = wbt_map_fd_or_die(obj, "wbt_stack");
+  int bf = wbt_map_fd_or_die(obj, "wbt_bloom");
+  void *ignored_key = (void *)(uintptr_t)0xFFFFFFF0u;
+  unsigned int val = 0;
+  expect("queue peek when empty", wasm_bpf_map_operate(qf, WB_MAP_LOOKUP, NULL, &val, NULL, 0), -ENOENT);
+  for (val = 1; val <= 3; ++val)
+    expect("queue push", wasm_bpf_map_operate(qf, WB_MAP_UPDATE, NULL, &val, NULL, WB_BPF_ANY), 0);
+  val = 4;
+  expect("queue push when full", wasm_bpf_map_operate(qf, WB_MAP_UPDATE, NULL, &val, NULL, WB_BPF_ANY), -E2BIG);
+  val = 0;
+  expect("queue peek", wasm_bpf_map_operate(qf, WB_MAP_LOOKUP, NULL, &val, NULL, 0), 0);
+  expect("queue peek gives the oldest", val, 1);
+  val = 0;
+  expect("queue peek with a key pointer (ignored)", wasm_bpf_map_operate(qf, WB_MAP_LOOKUP, ignored_key, &val, NULL, 0),
+         0);
+  expect("queue peek does not pop", val, 1);
+  val = 4;
+  expect("queue push BPF_EXIST when full", wasm_bpf_map_operate(qf, WB_MAP_UPDATE, NULL, &val, NULL, WB_BPF_EXIST), 0);
+  val = 0;
+  wasm_bpf_map_operate(qf, WB_MAP_LOOKUP, NULL, &val, NULL, 0);
+  expect("queue push BPF_EXIST replaced the oldest", val, 2);
+  expect("queue delete is refused by the kernel", wasm_bpf_map_operate(qf, WB_MAP_DELETE, NULL, NULL, NULL, 0), -EINVAL);
+  expect("queue get_next_key is refused by the kernel",
+         wasm_bpf_map_operate(qf, WB_MAP_GET_NEXT_KEY, NULL, NULL, &next, 0), -EINVAL);
+  expect("queue value beyond memory", wasm_bpf_map_operate(qf, WB_MAP_LOOKUP, NULL, ignored_key, NULL, 0), -EFAULT);
+  for (val = 1; val <= 2; ++val)
+    expect("stack push", wasm_bpf_map_operate(sf, WB_MAP_UPDATE, NULL, &val, NULL, WB_BPF_ANY), 0);
+  val = 0;
+  expect("stack peek", wasm_bpf_map_operate(sf, WB_MAP_LOOKUP, NULL, &val, NULL, 0), 0);
+  expect("stack peek gives the newest", val, 2);
+  val = 5;
+  expect("bloom filter add", wasm_bpf_map_operate(bf, WB_MAP_UPDATE, NULL, &val, NULL, WB_BPF_ANY), 0);
+  expect("bloom filter lookup of a member", wasm_bpf_map_operate(bf, WB_MAP_LOOKUP, NULL, &val, NULL, 0), 0);
+  val = 6;
+  expect("bloom filter lookup of a non-member", wasm_bpf_map_operate(bf, WB_MAP_LOOKUP, NULL, &val, NULL, 0), -ENOENT);
+  expect("bloom filter delete is refused by the kernel", wasm_bpf_map_operate(bf, WB_MAP_DELETE, NULL, NULL, NULL, 0),
+         -EOPNOTSUPP);
 
   /* ---- attach_fd with fd < 0 auto-attaches (the tracepoint of wbt_maps_noop) ---- */
   expect("attach_fd -1 auto-attaches", wasm_attach_bpf_program_fd(obj, "wbt_maps_noop", -1), 0);

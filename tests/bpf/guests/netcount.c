@@ -2,7 +2,7 @@
  *
  *   netcount PROG TARGET INDEX WANT DEADLINE_MS
  *
- * PROG is wbt_xdp, wbt_tc or wbt_cg_egress; TARGET is passed to wasm_attach_bpf_program
+ * PROG is wbt_xdp, wbt_tc, wbt_sock or wbt_cg_egress; TARGET is passed to wasm_attach_bpf_program
  * ("-" passes 0), or "fd:GUEST_DIR" opens that (preopened) directory and attaches with
  * wasm_attach_bpf_program_fd. Prints "attached", then "count N" whenever counts[INDEX] changes;
  * exits 0 once it reaches WANT ("final N"), 2 at the deadline ("deadline N"). */

@@ -1,9 +1,12 @@
-/* kprobe (do_unlinkat of process TGID) and uprobe (the test's helper binary) events.
+/* kprobe / kretprobe (do_unlinkat of process TGID), uprobe (the test's helper binary) and
+ * raw tracepoint (sched_process_exec of children of TGID) events.
  *
  *   probes WHICH TGID COUNT DEADLINE_MS
  *
- * WHICH is "kprobe", "uprobe" or "both": the programs to attach. Prints "attached", then "KPROBE pid=.. path=.." / "UPROBE pid=.. arg=.. comm=.."; exits 0
- * after COUNT events, 2 at the deadline. */
+ * WHICH is "kprobe", "kretprobe", "uprobe", "rawtp" or "both" (kprobe and uprobe): the
+ * programs to attach. Prints "attached", then "KPROBE pid=.. path=..",
+ * "KRETPROBE pid=.. ret=..", "UPROBE pid=.. arg=.. comm=.." or "RAWTP pid=.. old_pid=.. comm=..";
+ * exits 0 after COUNT events, 2 at the deadline. */
 #include <errno.h>
 
 #include "probes.embed.h"
@@ -25,6 +28,10 @@ static int on_probe(void *ctx, void *data, unsigned int size) {
   e->path[sizeof e->path - 1] = 0;
   if (e->kind == WBT_KIND_KPROBE)
     WBT_SAY("KPROBE pid=%u path=%s\n", e->pid, e->path);
+  else if (e->kind == WBT_KIND_KRETPROBE)
+    WBT_SAY("KRETPROBE pid=%u ret=%lld\n", e->pid, (long long)e->arg);
+  else if (e->kind == WBT_KIND_RAWTP)
+    WBT_SAY("RAWTP pid=%u old_pid=%llu comm=%s\n", e->pid, e->arg, e->comm);
   else
     WBT_SAY("UPROBE pid=%u arg=%llu comm=%s\n", e->pid, e->arg, e->comm);
   ++seen;
@@ -33,7 +40,7 @@ static int on_probe(void *ctx, void *data, unsigned int size) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: probes kprobe|uprobe|both TGID COUNT DEADLINE_MS\n");
+    fprintf(stderr, "usage: probes kprobe|kretprobe|uprobe|rawtp|both TGID COUNT DEADLINE_MS\n");
     return 64;
   }
   const char *which = argv[1];
@@ -49,8 +56,11 @@ int main(int argc, char **argv) {
     WBT_SAY("cfg update failed\n");
     return 6;
   }
-  if (strcmp(which, "uprobe") != 0) wbt_attach_or_die(obj, "wbt_kprobe", NULL);
-  if (strcmp(which, "kprobe") != 0) wbt_attach_or_die(obj, "wbt_uprobe", ""); /* "" also auto-attaches */
+  int both = strcmp(which, "both") == 0;
+  if (both || strcmp(which, "kprobe") == 0) wbt_attach_or_die(obj, "wbt_kprobe", NULL);
+  if (both || strcmp(which, "uprobe") == 0) wbt_attach_or_die(obj, "wbt_uprobe", ""); /* "" also auto-attaches */
+  if (strcmp(which, "kretprobe") == 0) wbt_attach_or_die(obj, "wbt_kretprobe", NULL);
+  if (strcmp(which, "rawtp") == 0) wbt_attach_or_die(obj, "wbt_rawtp", NULL);
   int rb = wbt_map_fd_or_die(obj, "rb");
   WBT_SAY("attached\n");
   while (wbt_now_ms() < deadline) {

@@ -1,0 +1,138 @@
+#include "bpf/poller.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "bpf/guest_errno.h"
+
+namespace wb::bpf {
+
+namespace {
+// Blocking polls wait in slices this long, checking for SIGINT / timeout / stop in between.
+constexpr int kPollSliceMs = 20;
+// Pages per CPU of a perf event array's buffer (libbpf's perf_buffer__new).
+constexpr size_t kPerfPagesPerCpu = 64;
+}  // namespace
+
+Poller::Poller(int map_fd, bpf_map_type type, bool verbose) : verbose_(verbose) {
+  if (type == BPF_MAP_TYPE_RINGBUF) {
+    rb_ = ring_buffer__new(map_fd, &Poller::on_ring_record, this, nullptr);
+    if (rb_) epoll_fd_ = ring_buffer__epoll_fd(rb_);
+  } else if (type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+    pb_ = perf_buffer__new(map_fd, kPerfPagesPerCpu, &Poller::on_perf_record, &Poller::on_perf_lost, this, nullptr);
+    if (pb_) epoll_fd_ = perf_buffer__epoll_fd(pb_);
+  } else {
+    open_error_ = EINVAL;
+    return;
+  }
+  if (!rb_ && !pb_) {
+    open_error_ = errno ? errno : EINVAL;
+    if (verbose_) std::fprintf(stderr, "wasm-bpf: cannot open the buffer of map fd %d: %s\n", map_fd, std::strerror(open_error_));
+  }
+}
+
+Poller::~Poller() {
+  if (rb_) ring_buffer__free(rb_);
+  if (pb_) perf_buffer__free(pb_);
+}
+
+// The per-record path: no allocation, no bounds checks (done once per poll), one call.
+inline bool Poller::deliver(const void* record, size_t size) {
+  const Call& c = *call_;
+  const uint32_t n = size < c.max_size ? static_cast<uint32_t>(size) : c.max_size;
+  std::memcpy(c.data_host, record, n);
+  uint64_t args[3] = {c.cb_ctx, c.data, n};
+  uint64_t result = 0;
+  if (auto t = c.ctx->call_raw(c.callback, args, &result)) {
+    trap_ = std::move(*t);
+    return false;
+  }
+  ++delivered_;
+  const auto status = static_cast<int32_t>(static_cast<uint32_t>(result));
+  if (status < 0) {
+    status_ = status;
+    return false;
+  }
+  return !*closing_;
+}
+
+wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHandle& interrupt, const bool& closing) {
+  if (open_error_) return guest_err(open_error_);
+  // A callback polling the buffer it is called from: libbpf's consumers are not re-entrant,
+  // and the outer poll's call state would be overwritten.
+  if (call_ != nullptr) return guest_err(EBUSY);
+  call_ = &call;
+  closing_ = &closing;
+  trap_.reset();
+  status_ = 0;
+  delivered_ = 0;
+  struct Unbind {
+    Poller& p;
+    ~Unbind() {
+      p.call_ = nullptr;
+      p.closing_ = nullptr;
+    }
+  } unbind{*this};
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(call.timeout_ms, 0));
+  for (;;) {
+    int r = 0;
+    if (!pending_.empty()) drain_pending();
+    if (!stopped()) r = rb_ ? ring_buffer__consume(rb_) : perf_buffer__consume(pb_);
+    if (trap_) return std::move(*trap_);
+    if (status_ < 0) return status_;
+    if (delivered_ > 0 || closing) return delivered_;
+    if (r < 0) return guest_err(-r);
+    if (interrupt.stop_requested()) return wasm::Trap{wasm::TrapKind::Interrupted, "interrupted", "", 0};
+    int wait = kPollSliceMs;
+    if (call.timeout_ms >= 0) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return 0;
+      wait = static_cast<int>(std::min<int64_t>(left, kPollSliceMs));
+    }
+    pollfd pfd{epoll_fd_, POLLIN, 0};
+    ::poll(&pfd, 1, wait);
+  }
+}
+
+void Poller::drain_pending() {
+  while (!pending_.empty() && !stopped()) {
+    std::vector<uint8_t> record = std::move(pending_.front());
+    pending_.pop_front();
+    deliver(record.data(), record.size());
+  }
+  if (trap_ || *closing_) pending_.clear();  // the guest ends / the object goes: nobody will read them
+}
+
+int Poller::on_ring_record(void* self, void* data, size_t size) {
+  // A negative return stops ring_buffer__consume; the records after this one stay in the
+  // ring for the next poll.
+  return static_cast<Poller*>(self)->deliver(data, size) ? 0 : -1;
+}
+
+void Poller::on_perf_record(void* self, int, void* data, __u32 size) {
+  auto* p = static_cast<Poller*>(self);
+  if (p->stopped()) {
+    // perf_buffer__consume goes on through the whole buffer: keep what the guest has not
+    // seen (after a negative status) for the next poll, in order.
+    if (!p->trap_ && !*p->closing_) {
+      const auto* bytes = static_cast<const uint8_t*>(data);
+      p->pending_.emplace_back(bytes, bytes + size);
+    }
+    return;
+  }
+  p->deliver(data, size);
+}
+
+void Poller::on_perf_lost(void* self, int cpu, __u64 count) {
+  if (static_cast<Poller*>(self)->verbose_)
+    std::fprintf(stderr, "wasm-bpf: lost %llu perf events on CPU %d\n", static_cast<unsigned long long>(count), cpu);
+}
+
+}  // namespace wb::bpf

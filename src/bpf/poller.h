@@ -1,0 +1,75 @@
+// One ring buffer or perf event array of a BPF object, consumed for the guest: every record
+// is copied into guest memory and handed to the guest's callback, synchronously, in order,
+// one callback call per record.
+#pragma once
+
+#include <bpf/libbpf.h>
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "wasm/engine.h"
+#include "wasm/host.h"
+
+namespace wb::bpf {
+
+class Poller {
+ public:
+  // Opens the consumer of `map_fd` now (at load), not at the first poll: a perf event array
+  // receives nothing until its per-CPU perf events are open, so records emitted between
+  // attach and the first poll would be lost. A failure is remembered and returned by every
+  // poll (the object stays usable otherwise).
+  Poller(int map_fd, bpf_map_type type, bool verbose);
+  ~Poller();
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+
+  // What one wasm_bpf_buffer_poll call binds: callback, its context, the record buffer.
+  struct Call {
+    wasm::HostContext* ctx = nullptr;
+    wasm::Function* callback = nullptr;  // (i32, i32, i32) -> i32, checked by the caller
+    uint32_t cb_ctx = 0;
+    uint32_t data = 0;            // guest offset of the record buffer
+    uint8_t* data_host = nullptr;  // that buffer, bounds-checked once per poll (guest memory
+                                   // never moves or shrinks, so it stays valid)
+    uint32_t max_size = 0;
+    int32_t timeout_ms = 0;
+  };
+
+  // Delivers what is there, else waits up to timeout_ms (< 0: forever) for records. Returns
+  // the number delivered, 0 on timeout, a callback's negative status (the records after it
+  // stay queued for the next poll), a negative guest errno (-EBUSY when called from one of
+  // its own callbacks), or a Trap (the callback trapped, or `interrupt` fired).
+  // `closing` is the owning object's flag: once a callback sets it (the guest closed the
+  // object), the poll returns after that record and the rest are dropped.
+  wasm::HostResult<int32_t> poll(const Call& call, const wasm::InterruptHandle& interrupt, const bool& closing);
+
+ private:
+  bool stopped() const { return trap_.has_value() || status_ < 0 || *closing_; }
+  // One record to the guest; false when delivery must stop (trap, negative status, close).
+  // Inlined into the libbpf callbacks: it runs once per record.
+  [[gnu::always_inline]] inline bool deliver(const void* record, size_t size);
+  void drain_pending();
+  static int on_ring_record(void* self, void* data, size_t size);
+  static void on_perf_record(void* self, int cpu, void* data, __u32 size);
+  static void on_perf_lost(void* self, int cpu, __u64 count);
+
+  ring_buffer* rb_ = nullptr;
+  perf_buffer* pb_ = nullptr;
+  int epoll_fd_ = -1;
+  int open_error_ = 0;  // errno of a failed open
+  bool verbose_ = false;
+  // Perf buffers are consumed a whole CPU buffer at a time, with no way to stop in the
+  // middle: records that arrive after a negative callback status wait here for the next poll.
+  std::deque<std::vector<uint8_t>> pending_;
+  // Set for the duration of one poll.
+  const Call* call_ = nullptr;
+  const bool* closing_ = nullptr;
+  std::optional<wasm::Trap> trap_;
+  int32_t status_ = 0;
+  int32_t delivered_ = 0;
+};
+
+}  // namespace wb::bpf
