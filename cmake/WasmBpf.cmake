@@ -158,6 +158,14 @@ function(_wasm_bpf_types_of_header header out_var)
     string(STRIP "${f}" f)
     list(APPEND types "${f}")
   endforeach()
+  # Aliases of named types ("typedef struct inner inner_t;"), under their own name. The ';'
+  # is spelled '@' here: in CMake it would split the list of matches.
+  string(REPLACE ";" "@" text "${text}")
+  string(REGEX MATCHALL "typedef[ \t\r\n]+(struct|union|enum)[ \t\r\n]+[A-Za-z_][A-Za-z0-9_]*[ \t\r\n]+[A-Za-z_][A-Za-z0-9_]*[ \t\r\n]*@" found "${text}")
+  foreach(f IN LISTS found)
+    string(REGEX MATCH "([A-Za-z_][A-Za-z0-9_]*)[ \t\r\n]*@$" unused "${f}")
+    list(APPEND types "${CMAKE_MATCH_1}")
+  endforeach()
   set(${out_var} ${types} PARENT_SCOPE)
 endfunction()
 

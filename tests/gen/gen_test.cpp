@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string>
+#include <type_traits>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -96,13 +97,53 @@ TEST(LayoutHeader, EnumsKeepTheirValues) {
 TEST(LayoutHeader, EachStructHasASizeAssertion) {
   auto text = layout_header(WB_GEN_TYPES_OBJECT, {});
   ASSERT_TRUE(text) << text.error().message;
-  EXPECT_THAT(*text, HasSubstr("_Static_assert(sizeof(struct gen_outer) == " + std::to_string(sizeof(::gen_outer))));
-  EXPECT_THAT(*text, HasSubstr("_Static_assert(sizeof(union gen_u) == 8"));
-  EXPECT_THAT(*text, HasSubstr("_Static_assert(sizeof(gen_anon_t) == 8"));
+  EXPECT_THAT(*text, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(struct gen_outer) == " + std::to_string(sizeof(::gen_outer))));
+  EXPECT_THAT(*text, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(union gen_u) == 8"));
+  EXPECT_THAT(*text, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(gen_anon_t) == 8"));
+  // C++ has static_assert, C11 _Static_assert: each is an extension in the other language
+  EXPECT_THAT(*text, HasSubstr("#ifdef __cplusplus\n#define WASM_BPF_STATIC_ASSERT(cond, msg) static_assert(cond, msg)\n"));
+  EXPECT_THAT(*text, Not(HasSubstr("\n_Static_assert")));
   EXPECT_THAT(*text, HasSubstr("typedef struct {"));
   EXPECT_THAT(*text, HasSubstr("\tuint64_t ptr;\n"));
   EXPECT_THAT(*text, HasSubstr("\tint16_t arr[3][2];\n"));
   EXPECT_THAT(*text, HasSubstr("} __attribute__((packed));"));
+}
+
+// The typedef of a named struct is kept, under its own name, as WIT keeps it.
+static_assert(std::is_same_v<::gen::gen_inner_t, ::gen::gen_inner>);
+
+TEST(LayoutHeader, TypedefsOfNamedTypesAreKept) {
+  auto all = layout_header(WB_GEN_TYPES_OBJECT, {});
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_THAT(*all, HasSubstr("\ntypedef struct gen_inner gen_inner_t;\n"));
+  EXPECT_THAT(*all, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(gen_inner_t) == 16"));
+
+  HeaderOptions o;
+  o.types = {"gen_inner_t"};
+  auto text = layout_header(WB_GEN_TYPES_OBJECT, o);
+  ASSERT_TRUE(text) << text.error().message;
+  const size_t type = text->find("struct gen_inner {"), alias = text->find("typedef struct gen_inner gen_inner_t;");
+  ASSERT_NE(type, std::string::npos) << *text;
+  ASSERT_NE(alias, std::string::npos) << *text;
+  EXPECT_LT(type, alias);
+  EXPECT_THAT(*text, Not(HasSubstr("gen_outer")));
+}
+
+TEST(LayoutHeader, EnumeratorsAreInts) {
+  // clang 14 records -1 as 4294967295; ISO C wants enumerators in the range of int.
+  auto text = layout_header(WB_GEN_TYPES_OBJECT, {});
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("\tGEN_BLUE = -1,\n"));
+  EXPECT_THAT(*text, Not(HasSubstr("4294967295")));
+}
+
+TEST(LayoutHeader, DefinitionsAreGuarded) {
+  auto text = layout_header(WB_GEN_TYPES_OBJECT, {});
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("#ifndef WASM_BPF_DEFINED_struct_gen_outer\n#define WASM_BPF_DEFINED_struct_gen_outer\nstruct gen_outer {"));
+  EXPECT_THAT(*text, HasSubstr("#ifndef WASM_BPF_DEFINED_enum_gen_color\n"));
+  EXPECT_THAT(*text, HasSubstr("#ifndef WASM_BPF_DEFINED_typedef_gen_anon_t\n"));
+  EXPECT_THAT(*text, HasSubstr("#ifndef WASM_BPF_DEFINED_typedef_gen_inner_t\n"));
 }
 
 TEST(LayoutHeader, TypeSelectionKeepsDependencies) {
@@ -215,6 +256,13 @@ TEST(Skeleton, DescribesMapsProgramsAndGlobalData) {
   EXPECT_THAT(s, HasSubstr("s->rodata_offset = " + std::to_string(*elf->file_offset(".rodata")) + ";"));
   EXPECT_THAT(s, HasSubstr("s->data_offset = " + std::to_string(*elf->file_offset(".data")) + ";"));
   EXPECT_THAT(s, HasSubstr("\tuint32_t ro_magic;\n"));
+  // a global of a named struct type has that type, defined (guarded, as in gen header) first
+  EXPECT_THAT(s, HasSubstr("\tstruct check_config ro_config;\n"));
+  const size_t def = s.find("#ifndef WASM_BPF_DEFINED_struct_check_config\n#define WASM_BPF_DEFINED_struct_check_config\n"
+                            "struct check_config {\n");
+  ASSERT_NE(def, std::string::npos);
+  EXPECT_LT(def, s.find("struct check_bpf__rodata {"));
+  EXPECT_THAT(s, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(struct check_bpf__rodata) == "));
   EXPECT_THAT(s, HasSubstr("\tuint64_t data_counter;\n"));
   EXPECT_THAT(s, HasSubstr(".autoattach = true;"));
   EXPECT_THAT(s, HasSubstr("static inline struct check_bpf *check_bpf__open_and_load(void)"));
@@ -256,8 +304,12 @@ TEST(GuestBuild, FindsTheTypesAHeaderDefines) {
       "union u{ int a; };\n"
       "enum kind { A };\n"
       "struct declared_only;\n"
-      "typedef struct named_too { int x; } named_t;\n");
-  EXPECT_EQ(types, (std::vector<std::string>{"struct event", "union u", "enum kind", "struct named_too"}));
+      "typedef struct named_too { int x; } named_t;\n"
+      "typedef struct event event_t;\n"
+      "typedef enum kind\n  kind_t ;\n"
+      "typedef struct event *event_ptr;\n");
+  EXPECT_EQ(types, (std::vector<std::string>{"struct event", "union u", "enum kind", "struct named_too", "event_t",
+                                             "kind_t"}));
   EXPECT_THAT(std::string(libbpf_wasm_header()), HasSubstr("#ifndef LIBBPF_WASM_H"));
 }
 

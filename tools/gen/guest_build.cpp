@@ -116,6 +116,10 @@ std::vector<std::string> types_defined_in(const std::string& header_text) {
   static const std::regex def(R"(\b(struct|union|enum)\s+([A-Za-z_]\w*)\s*\{)");
   for (auto it = std::sregex_iterator(text.begin(), text.end(), def); it != std::sregex_iterator(); ++it)
     out.push_back((*it)[1].str() + " " + (*it)[2].str());
+  // Aliases of named types ("typedef struct inner inner_t;"), under their own name.
+  static const std::regex alias(R"(\btypedef\s+(struct|union|enum)\s+[A-Za-z_]\w*\s+([A-Za-z_]\w*)\s*;)");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), alias); it != std::sregex_iterator(); ++it)
+    out.push_back((*it)[2].str());
   return out;
 }
 

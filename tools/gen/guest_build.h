@@ -33,8 +33,9 @@ Result<std::string> build_guest(const GuestBuild& build, std::ostream& log);
 // The SDK header every guest compiles against (sdk/c/include/libbpf-wasm.h, embedded).
 std::string_view libbpf_wasm_header();
 
-// "struct NAME", "union NAME", "enum NAME" for each definition in C header text (what the
-// types of X.wasm.h are taken from).
+// "struct NAME", "union NAME", "enum NAME" for each definition in C header text, then the
+// name of each typedef of a named type ("typedef struct x x_t;" gives "x_t"): what the types
+// of X.wasm.h are taken from.
 std::vector<std::string> types_defined_in(const std::string& header_text);
 
 }  // namespace wb::gen

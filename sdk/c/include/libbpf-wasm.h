@@ -33,10 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__cplusplus) && !defined(__clang__) && !defined(_Static_assert)
-#define _Static_assert static_assert /* what generated skeletons use; clang knows both */
-#endif
-
 #ifdef __cplusplus
 extern "C" {
 #endif
