@@ -10,6 +10,7 @@
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,7 +46,11 @@ const std::string kWasmBpf = WB_CLI_BINARY;
 const std::string kExamples = WB_EXAMPLES_DIR;
 const std::string kSdkChecks = WB_SDK_CHECK_DIR;
 
-std::string example_wasm(const std::string& name) { return kExamples + "/" + name + "/" + name + ".wasm"; }
+// An example's module; "upstream_X" names the guest in the first SDK's style (sdk/c/tests/upstream).
+std::string example_wasm(const std::string& name) {
+  if (name.rfind("upstream_", 0) == 0) return kSdkChecks + "/" + name + ".wasm";
+  return kExamples + "/" + name + "/" + name + ".wasm";
+}
 
 // `wasm-bpf run --timeout TIMEOUT MODULE ARGS...`, started.
 std::unique_ptr<Process> start_example(const std::string& wasm, const std::vector<std::string>& args,
@@ -125,6 +130,22 @@ TEST_F(Examples, SdkCheckGuestsPass) {
   }
 }
 
+TEST_F(Examples, RecordsWaitingAtBufferOpenComeAtTheFirstPoll) {
+  SpawnOptions o;
+  o.stdin_mode = SpawnOptions::Stdin::pipe;
+  auto p = Process::start(kWasmBpf, {"run", "--timeout", "20s", kSdkChecks + "/sdk_buffer_order.wasm", "3"}, o);
+  ASSERT_TRUE(p->wait_for_output("attached\n", 15000)) << p->out() << p->err();
+  for (int i = 0; i < 3; ++i) ::syscall(SYS_getppid);  // three records wait in the ring buffer
+  p->write_stdin("go\n");
+  const ProcessResult r = p->wait(15000);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const size_t header = r.out.find("HEADER\n"), first = r.out.find("EVENT ");
+  ASSERT_NE(header, std::string::npos) << r.out;
+  ASSERT_NE(first, std::string::npos) << r.out;
+  EXPECT_LT(header, first) << "a record reached the callback before bpf_buffer__open returned:\n" << r.out;
+  EXPECT_THAT(r.out, HasSubstr("EVENT 3 (40 bytes)\n"));
+}
+
 // --- bootstrap, in C and in Rust --------------------------------------------------------
 
 class Bootstrap : public Examples, public ::testing::WithParamInterface<std::string> {};
@@ -168,15 +189,17 @@ TEST_P(Bootstrap, MinimumDurationFiltersInTheKernel) {
 }
 
 std::vector<std::string> bootstrap_variants() {
-  std::vector<std::string> v = {"bootstrap"};
+  std::vector<std::string> v = {"bootstrap", "upstream_bootstrap"};
 #ifdef WB_HAVE_RUST_EXAMPLE
   v.push_back("bootstrap-rs");
 #endif
   return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(Languages, Bootstrap, ::testing::ValuesIn(bootstrap_variants()),
-                         [](const auto& test) { return test.param == "bootstrap" ? std::string("C") : std::string("Rust"); });
+INSTANTIATE_TEST_SUITE_P(Languages, Bootstrap, ::testing::ValuesIn(bootstrap_variants()), [](const auto& test) {
+  return test.param == "bootstrap" ? std::string("C") : test.param == "bootstrap-rs" ? std::string("Rust")
+                                                                                       : std::string("UpstreamStyleC");
+});
 
 // --- execve ------------------------------------------------------------------------------
 
@@ -240,6 +263,20 @@ TEST_F(Examples, RunqlatPrintsHistogramsAndExits) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("Tracing run queue latency"));
   EXPECT_THAT(r.out, HasSubstr("usecs               : count    distribution"));
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("-> [0-9]+ +: [1-9][0-9]* +\\|\\*"))) << r.out;
+}
+
+TEST_F(Examples, UpstreamStyleRunqlatPrintsHistograms) {
+  std::atomic<bool> busy{true};
+  std::thread load([&] {
+    while (busy) run_and_wait({"/bin/true"});
+  });
+  auto p = start_example(example_wasm("upstream_runqlat"), {"1", "2"});
+  const ProcessResult r = p->wait(30000);
+  busy = false;
+  load.join();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Tracing run queue latency"));
   EXPECT_TRUE(std::regex_search(r.out, std::regex("-> [0-9]+ +: [1-9][0-9]* +\\|\\*"))) << r.out;
 }
 
@@ -345,6 +382,16 @@ TEST_F(VethExamples, XdpPrintsPacketsAndCounts) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr(rx_ + ": UDP 10.11.12.1:4242 -> 10.11.12.2:5353 ttl 64 length 50"));
   EXPECT_THAT(r.out, HasSubstr(rx_ + " total: UDP    (17) 3 packets, 150 bytes"));
+  EXPECT_THAT(link_state(), Not(HasSubstr("xdp"))) << "the XDP program is still attached";
+}
+
+// The first SDK's way: bpf_set_prog_attach_target(prog, argv[1]) after open_and_load.
+TEST_F(VethExamples, UpstreamStyleXdpAttachesToTheTargetGiven) {
+  auto p = start_example(example_wasm("upstream_xdp"), {rx_});
+  ASSERT_TRUE(p->wait_for_output("Load and attach BPF xdp successfully", 15000)) << p->out() << p->err();
+  EXPECT_THAT(link_state(), HasSubstr("xdp"));
+  const ProcessResult r = stop(*p);
+  EXPECT_THAT(r.err, Not(HasSubstr("trap"))) << r.err;
   EXPECT_THAT(link_state(), Not(HasSubstr("xdp"))) << "the XDP program is still attached";
 }
 

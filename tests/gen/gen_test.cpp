@@ -310,7 +310,15 @@ TEST(GuestBuild, FindsTheTypesAHeaderDefines) {
       "typedef struct event *event_ptr;\n");
   EXPECT_EQ(types, (std::vector<std::string>{"struct event", "union u", "enum kind", "struct named_too", "event_t",
                                              "kind_t"}));
-  EXPECT_THAT(std::string(libbpf_wasm_header()), HasSubstr("#ifndef LIBBPF_WASM_H"));
+}
+
+TEST(GuestBuild, CarriesTheSdkHeaders) {
+  ASSERT_EQ(sdk_headers().size(), 2u);
+  EXPECT_EQ(sdk_headers()[0].name, "libbpf-wasm.h");
+  EXPECT_THAT(std::string(sdk_headers()[0].text), HasSubstr("#ifndef LIBBPF_WASM_H"));
+  EXPECT_THAT(std::string(sdk_headers()[0].text), HasSubstr("#include \"libbpf-wasm-uapi.h\""));
+  EXPECT_EQ(sdk_headers()[1].name, "libbpf-wasm-uapi.h");
+  EXPECT_THAT(std::string(sdk_headers()[1].text), HasSubstr("BPF_MAP_TYPE_RINGBUF = 27,"));
 }
 
 }  // namespace

@@ -227,7 +227,8 @@ Result<std::string> build_guest(const GuestBuild& b, std::ostream& log) {
   }
 
   // 5. The guest, against the SDK header (embedded in wasm-bpf).
-  if (auto w = write_text(work / "include" / "libbpf-wasm.h", std::string(libbpf_wasm_header())); !w) return w.error();
+  for (const SdkHeader& h : sdk_headers())
+    if (auto w = write_text(work / "include" / std::string(h.name), std::string(h.text)); !w) return w.error();
   bool any_cxx = false;
   for (const std::string& s : b.guest_sources) any_cxx = any_cxx || is_cxx(s);
   std::vector<std::string> objects;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +31,13 @@ struct GuestBuild {
 // Builds the module; progress (with verbose) and tool output go to `log`.
 Result<std::string> build_guest(const GuestBuild& build, std::ostream& log);
 
-// The SDK header every guest compiles against (sdk/c/include/libbpf-wasm.h, embedded).
-std::string_view libbpf_wasm_header();
+// The SDK headers every guest compiles against (sdk/c/include, embedded): libbpf-wasm.h
+// and the headers it includes.
+struct SdkHeader {
+  std::string_view name;
+  std::string_view text;
+};
+std::span<const SdkHeader> sdk_headers();
 
 // "struct NAME", "union NAME", "enum NAME" for each definition in C header text, then the
 // name of each typedef of a named type ("typedef struct x x_t;" gives "x_t"): what the types
