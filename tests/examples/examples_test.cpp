@@ -432,19 +432,29 @@ TEST(ModuleSize, BootstrapStaysSmall) {
 
 // --- wasm-bpf build: the same module from the command line --------------------------------
 
+// Without --vmlinux: vmlinux.h comes from the running kernel's BTF (a few seconds, done once
+// here; the other builds reuse the build tree's).
 TEST(BuildCommand, BuildsAGuestFromItsSources) {
   const fs::path out = fs::temp_directory_path() / ("wasm-bpf-build-test-" + std::to_string(getpid()));
   fs::remove_all(out);
   const std::string src = WB_SOURCE_DIR "/examples/bootstrap/";
   const ProcessResult r = run_process(
       kWasmBpf, {"build", src + "bootstrap.bpf.c", src + "bootstrap.c", "--headers-from-btf", src + "bootstrap.h",
-                 "--vmlinux", WB_VMLINUX_H, "-o", (out / "bootstrap.wasm").string()},
+                 "-o", (out / "bootstrap.wasm").string()},
       120000);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out, (out / "bootstrap.wasm").string() + "\n");
   for (const char* f : {"bootstrap.wasm.d/bootstrap.bpf.o", "bootstrap.wasm.d/bootstrap.skel.h",
-                        "bootstrap.wasm.d/bootstrap.wasm.h", "bootstrap.wasm.d/include/libbpf-wasm.h"})
+                        "bootstrap.wasm.d/bootstrap.wasm.h", "bootstrap.wasm.d/include/libbpf-wasm.h",
+                        "bootstrap.wasm.d/include/libbpf-wasm-uapi.h"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
+  // the kernel's types, as `wasm-bpf gen vmlinux` prints them
+  const ProcessResult gen = run_process(kWasmBpf, {"gen", "vmlinux", "/sys/kernel/btf/vmlinux"}, 60000);
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  std::ifstream made(out / "bootstrap.wasm.d/vmlinux.h", std::ios::binary);
+  const std::string vmlinux((std::istreambuf_iterator<char>(made)), std::istreambuf_iterator<char>());
+  EXPECT_GT(vmlinux.size(), 100000u);
+  EXPECT_TRUE(vmlinux == gen.out) << "vmlinux.h differs from `wasm-bpf gen vmlinux` output";
   const auto size = fs::file_size(out / "bootstrap.wasm");
   EXPECT_GT(size, 30000u);
   EXPECT_LE(size, 80u * 1024u) << "the C bootstrap module should stay under 80 KiB";
@@ -453,6 +463,49 @@ TEST(BuildCommand, BuildsAGuestFromItsSources) {
     EXPECT_THAT(run.out, HasSubstr("FILENAME/EXIT CODE")) << run.err;
   }
   fs::remove_all(out);
+}
+
+// A BPF program and a Rust crate to a module in one command (cargo, with WASM_BPF_OBJECT
+// naming the object the crate embeds).
+TEST(BuildCommand, BuildsARustGuestFromItsCrate) {
+  if (::access("/usr/bin/cargo", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/cargo";
+  const fs::path out = fs::temp_directory_path() / ("wasm-bpf-build-rs-test-" + std::to_string(getpid()));
+  fs::remove_all(out);
+  const ProcessResult r = run_process(
+      kWasmBpf, {"build", WB_SOURCE_DIR "/examples/bootstrap/bootstrap.bpf.c", "--cargo", WB_SOURCE_DIR "/examples/bootstrap-rs",
+                 "--vmlinux", WB_VMLINUX_H, "-o", (out / "bootstrap-rs.wasm").string()},
+      180000);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, (out / "bootstrap-rs.wasm").string() + "\n");
+  EXPECT_TRUE(fs::exists(out / "bootstrap-rs.wasm.d/bootstrap.bpf.o"));
+  EXPECT_FALSE(fs::exists(out / "bootstrap-rs.wasm.d/bootstrap.skel.h")) << "a Rust guest needs no skeleton";
+  const auto size = fs::file_size(out / "bootstrap-rs.wasm");
+  EXPECT_GT(size, 30000u);
+  EXPECT_LE(size, 200u * 1024u) << "the Rust bootstrap module should stay under 200 KiB";
+  if (geteuid() == 0) {
+    const std::string name = "wbr" + std::to_string(getpid() % 100000) + "sh";
+    NamedProgram sh("/bin/sh", name);
+    auto p = start_example((out / "bootstrap-rs.wasm").string(), {});
+    ASSERT_TRUE(p->wait_for_output("FILENAME/EXIT CODE", 15000)) << p->out() << p->err();
+    run_and_wait({sh.path(), "-c", "exit 3"});
+    EXPECT_TRUE(p->wait_for_output(" EXIT  " + name, 10000)) << p->out() << p->err();
+    stop(*p);
+  }
+  fs::remove_all(out);
+}
+
+TEST(BuildCommand, NeedsGuestSourcesOrACrate) {
+  const std::string bpf = WB_SOURCE_DIR "/examples/bootstrap/bootstrap.bpf.c";
+  ProcessResult r = run_process(kWasmBpf, {"build", bpf});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("give the guest's SOURCES or --cargo DIR"));
+  r = run_process(kWasmBpf, {"build", bpf, WB_SOURCE_DIR "/examples/bootstrap/bootstrap.c", "--cargo",
+                             WB_SOURCE_DIR "/examples/bootstrap-rs"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("SOURCES and --cargo exclude each other"));
+  r = run_process(kWasmBpf, {"build", bpf, "--cargo", "/nonexistent-crate-dir", "-o", "/tmp/wasm-bpf-never.wasm"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no Cargo.toml in /nonexistent-crate-dir"));
 }
 
 // --- lsm: this kernel refuses BPF LSM programs; the guest must say so -------------------

@@ -1,6 +1,7 @@
-// `wasm-bpf build`: a BPF program and its guest sources to one .wasm module, with the same
-// steps as cmake/WasmBpf.cmake's wasm_bpf_add_example (vmlinux.h, the BPF object, its
-// skeleton, optional layout header, the guest compiled for wasm32-wasi against the SDK).
+// `wasm-bpf build`: a BPF program and its guest (C/C++ sources or a Rust crate) to one .wasm
+// module, with the same steps as cmake/WasmBpf.cmake's wasm_bpf_add_example (vmlinux.h, the
+// BPF object, its skeleton, optional layout header, the guest compiled for wasm32-wasi
+// against the SDK; for a crate, cargo with WASM_BPF_OBJECT naming the object).
 #pragma once
 
 #include <iosfwd>
@@ -15,7 +16,9 @@ namespace wb::gen {
 
 struct GuestBuild {
   std::string bpf_source;                  // X.bpf.c
-  std::vector<std::string> guest_sources;  // .c, .cc/.cpp/.cxx
+  std::vector<std::string> guest_sources;  // .c, .cc/.cpp/.cxx; or else:
+  std::string cargo_dir;                   // a Rust crate (Cargo.toml) that embeds the object
+  std::string cargo_target = "wasm32-wasi";
   std::string output;                      // the module; default: X.wasm in the current directory
   std::string work_dir;                    // intermediate files; default: OUTPUT.d/
   std::vector<std::string> include_dirs;   // for the BPF program and the guest
