@@ -408,17 +408,48 @@ TEST_F(VethExamples, TcClassifierSeesPacketsAndIsRemoved) {
 
 // --- uprobe ------------------------------------------------------------------------------
 
-TEST_F(Examples, UprobeTracesCallsAndReturns) {
-  auto p = start_example(example_wasm("uprobe"), {"-c", "4"});
-  ASSERT_TRUE(p->wait_for_output("Tracing uprobed_add()", 15000)) << p->out() << p->err();
-  const pid_t pid = run_and_wait({WB_UPROBE_TARGET, "5", "3"});
-  const ProcessResult r = p->wait(15000);
+void expect_traced(const ProcessResult& r, pid_t pid) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string who = "[" + std::to_string(pid) + "] ";
   EXPECT_THAT(r.out, HasSubstr(who + "uprobed_add(5, 3) called"));
   EXPECT_THAT(r.out, HasSubstr(who + "uprobed_add returned 8"));
   EXPECT_THAT(r.out, HasSubstr(who + "uprobed_sub(5, 3) called"));
   EXPECT_THAT(r.out, HasSubstr(who + "uprobed_sub returned 2"));
+}
+
+// The module and uprobe-target copied elsewhere: it traces the uprobe-target beside it.
+TEST_F(Examples, UprobeTracesTheTargetNextToTheModule) {
+  const fs::path dir = fs::temp_directory_path() / ("wasm-bpf-uprobe-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(example_wasm("uprobe"), dir / "uprobe.wasm", fs::copy_options::overwrite_existing);
+  fs::copy_file(WB_UPROBE_TARGET, dir / "uprobe-target", fs::copy_options::overwrite_existing);
+  auto p = start_example((dir / "uprobe.wasm").string(), {"-c", "4"});
+  ASSERT_TRUE(p->wait_for_output("Tracing uprobed_add()", 15000)) << p->out() << p->err();
+  EXPECT_THAT(p->out(), HasSubstr(" in " + (dir / "uprobe-target").string() + "..."));
+  const pid_t pid = run_and_wait({(dir / "uprobe-target").string(), "5", "3"});
+  expect_traced(p->wait(15000), pid);
+  fs::remove_all(dir);
+}
+
+TEST_F(Examples, UprobeTracesTheBinaryGiven) {
+  auto p = start_example(example_wasm("uprobe"), {"-c", "4", WB_UPROBE_TARGET});
+  ASSERT_TRUE(p->wait_for_output("Tracing uprobed_add()", 15000)) << p->out() << p->err();
+  const pid_t pid = run_and_wait({WB_UPROBE_TARGET, "5", "3"});
+  expect_traced(p->wait(15000), pid);
+}
+
+TEST_F(Examples, UprobeReportsABinaryItCannotTrace) {
+  const ProcessResult r = run_process(kWasmBpf, {"run", "--timeout", "20s", example_wasm("uprobe"), "/nonexistent/uprobe-target"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("uprobe: cannot attach to /nonexistent/uprobe-target: No such file or directory"));
+}
+
+// No path of the build tree is compiled into the module: it names its binary at run time.
+TEST(UprobeModule, HoldsNoBuildTreePath) {
+  std::ifstream in(example_wasm("uprobe"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000u);
+  EXPECT_EQ(bytes.find(fs::path(WB_UPROBE_TARGET).parent_path().string()), std::string::npos);
 }
 
 // --- module sizes ----------------------------------------------------------------------------

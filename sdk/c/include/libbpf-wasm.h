@@ -592,6 +592,12 @@ static inline int bpf_link__destroy(struct bpf_link *link)
 /* Receives one record; a negative return stops the poll and is returned by it. */
 typedef int (*bpf_buffer_sample_fn)(void *ctx, void *data, size_t size);
 
+/* A record kept by bpf_buffer__open (its bytes follow; 8-aligned). */
+struct libbpf_wasm_record {
+	struct libbpf_wasm_record *next;
+	size_t size;
+};
+
 struct bpf_buffer {
 	struct bpf_map *events;
 	int fd;
@@ -599,12 +605,9 @@ struct bpf_buffer {
 	bpf_buffer_sample_fn sample_fn;
 	char *data;       /* where the host copies each record */
 	size_t data_sz;
-	/* Records read by bpf_buffer__open, kept for the first poll: each is a uint32_t size
-	 * and the bytes, padded to 8 (so that every record starts 8-aligned). */
-	char *pending;
-	size_t pending_len;   /* bytes in use */
-	size_t pending_cap;
-	size_t pending_pos;   /* where the next record to deliver starts */
+	/* Records read by bpf_buffer__open, kept for the first poll, oldest first. */
+	struct libbpf_wasm_record *pending;
+	struct libbpf_wasm_record *pending_tail;
 };
 
 /* A buffer over `events` (a BPF_MAP_TYPE_RINGBUF or BPF_MAP_TYPE_PERF_EVENT_ARRAY map)
@@ -647,55 +650,54 @@ static inline int libbpf_wasm__host_poll(struct bpf_buffer *buffer, bpf_buffer_s
 	                                             buffer->data, (int)buffer->data_sz, timeout_ms));
 }
 
-#define LIBBPF_WASM_PENDING_ALIGN 8
-
 /* The callback of the poll in bpf_buffer__open: keeps each record for the first poll. */
 static inline int libbpf_wasm__stash_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_buffer *b = (struct bpf_buffer *)ctx;
-	size_t need = LIBBPF_WASM_PENDING_ALIGN +
-	              (size + LIBBPF_WASM_PENDING_ALIGN - 1) / LIBBPF_WASM_PENDING_ALIGN *
-	                  LIBBPF_WASM_PENDING_ALIGN;
-	uint32_t size32 = (uint32_t)size;
-	if (b->pending_cap - b->pending_len < need) {
-		size_t cap = b->pending_cap ? b->pending_cap : 4096;
-		char *grown;
-		while (cap - b->pending_len < need)
-			cap *= 2;
-		grown = (char *)realloc(b->pending, cap);
-		if (!grown)
-			return -ENOMEM;
-		b->pending = grown;
-		b->pending_cap = cap;
-	}
-	memcpy(b->pending + b->pending_len, &size32, sizeof(size32));
-	memcpy(b->pending + b->pending_len + LIBBPF_WASM_PENDING_ALIGN, data, size);
-	b->pending_len += need;
+	/* the bytes start 8-aligned after the header, as the host's copies do */
+	size_t head = (sizeof(struct libbpf_wasm_record) + 7) & ~(size_t)7;
+	struct libbpf_wasm_record *r = (struct libbpf_wasm_record *)malloc(head + size);
+	if (!r)
+		return -ENOMEM;
+	r->next = NULL;
+	r->size = size;
+	memcpy((char *)r + head, data, size);
+	if (b->pending_tail)
+		b->pending_tail->next = r;
+	else
+		b->pending = r;
+	b->pending_tail = r;
 	return 0;
 }
 
-/* Delivers the records kept by bpf_buffer__open, then forgets them. Returns how many were
- * delivered, or what the callback returned (the records after that one stay kept). */
+/* Delivers the records kept by bpf_buffer__open, and forgets each once delivered. Returns how
+ * many there were, or what the callback returned (the records after that one stay kept). */
 static inline int libbpf_wasm__deliver_pending(struct bpf_buffer *b)
 {
+	size_t head = (sizeof(struct libbpf_wasm_record) + 7) & ~(size_t)7;
 	int delivered = 0;
-	while (b->pending_pos < b->pending_len) {
-		uint32_t size;
-		char *record = b->pending + b->pending_pos;
-		int status;
-		memcpy(&size, record, sizeof(size));
-		b->pending_pos += LIBBPF_WASM_PENDING_ALIGN +
-		                  (size + LIBBPF_WASM_PENDING_ALIGN - 1) / LIBBPF_WASM_PENDING_ALIGN *
-		                      LIBBPF_WASM_PENDING_ALIGN;
-		status = b->sample_fn(b->ctx, record + LIBBPF_WASM_PENDING_ALIGN, size);
+	while (b->pending) {
+		struct libbpf_wasm_record *r = b->pending;
+		int status = b->sample_fn(b->ctx, (char *)r + head, r->size);
+		b->pending = r->next;
+		if (!b->pending)
+			b->pending_tail = NULL;
+		free(r);
 		if (status < 0)
 			return libbpf_wasm__err(status);
 		delivered++;
 	}
-	free(b->pending);
-	b->pending = NULL;
-	b->pending_len = b->pending_cap = b->pending_pos = 0;
 	return delivered;
+}
+
+static inline void libbpf_wasm__drop_pending(struct bpf_buffer *b)
+{
+	while (b->pending) {
+		struct libbpf_wasm_record *r = b->pending;
+		b->pending = r->next;
+		free(r);
+	}
+	b->pending_tail = NULL;
 }
 
 /* A buffer over `events` delivering each record to `sample_cb(ctx, data, size)`. The map's
@@ -721,7 +723,7 @@ static inline struct bpf_buffer *bpf_buffer__open(struct bpf_map *events,
 	if (sample_cb) {
 		err = libbpf_wasm__host_poll(b, libbpf_wasm__stash_record, b, 0);
 		if (err < 0 && err != -EINTR) { /* not a buffer map, or out of memory */
-			free(b->pending);
+			libbpf_wasm__drop_pending(b);
 			free(b->data);
 			free(b);
 			errno = -err;
@@ -743,7 +745,7 @@ static inline int libbpf_wasm__poll(struct bpf_buffer *buffer, int timeout_ms)
 			return fd;
 		buffer->fd = fd;
 	}
-	if (buffer->pending_pos < buffer->pending_len)
+	if (buffer->pending)
 		return libbpf_wasm__deliver_pending(buffer);
 	return libbpf_wasm__host_poll(buffer, buffer->sample_fn, buffer->ctx, timeout_ms);
 }
@@ -764,7 +766,7 @@ static inline void bpf_buffer__free(struct bpf_buffer *buffer)
 {
 	if (!buffer)
 		return;
-	free(buffer->pending);
+	libbpf_wasm__drop_pending(buffer);
 	free(buffer->data);
 	free(buffer);
 }
