@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -137,6 +138,40 @@ TEST(LayoutHeader, EnumeratorsAreInts) {
   ASSERT_TRUE(text) << text.error().message;
   EXPECT_THAT(*text, HasSubstr("\tGEN_BLUE = -1,\n"));
   EXPECT_THAT(*text, Not(HasSubstr("4294967295")));
+}
+
+// Enumerators beyond int (ENUM64, from newer compilers than clang 14) are an extension in
+// C11: the definition is wrapped so that -Wpedantic stays quiet, and C++ takes it as is.
+TEST(LayoutHeader, SixtyFourBitEnumsCompileCleanly) {
+  btf* b = btf__new_empty();
+  ASSERT_NE(b, nullptr);
+  ASSERT_GT(btf__add_enum64(b, "wide", 8, false), 0);
+  ASSERT_EQ(btf__add_enum64_value(b, "WIDE_BIG", 0x100000001ull), 0);
+  ASSERT_EQ(btf__add_enum64_value(b, "WIDE_SMALL", 3), 0);
+  ASSERT_GT(btf__add_enum(b, "narrow", 4), 0);
+  ASSERT_EQ(btf__add_enum_value(b, "NARROW_TOP", 0xfffffffeu), 0);
+  __u32 size = 0;
+  const void* raw = btf__raw_data(b, &size);
+  const std::string dir = testing::TempDir();
+  const std::string btf_path = dir + "/gen-enum64-" + std::to_string(getpid()) + ".btf";
+  ASSERT_TRUE(write_file_if_changed(btf_path, std::string(static_cast<const char*>(raw), size)));
+  btf__free(b);
+
+  auto text = layout_header(btf_path, {});
+  std::remove(btf_path.c_str());
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("\tWIDE_BIG = 4294967297ull,\n"));
+  EXPECT_THAT(*text, HasSubstr("\tWIDE_SMALL = 3,\n"));
+  EXPECT_THAT(*text, HasSubstr("\tNARROW_TOP = -2,\n"));
+  EXPECT_THAT(*text, HasSubstr("#pragma GCC diagnostic ignored \"-Wpedantic\"\n"));
+  const std::string header = dir + "/gen-enum64-" + std::to_string(getpid()) + ".h";
+  ASSERT_TRUE(write_file_if_changed(header, *text));
+  for (const std::string& cc : {std::string(WB_CLANG) + " -std=c11 -x c", std::string(WB_CLANGXX) + " -std=c++17 -x c++"}) {
+    const std::string cmd = cc + " --target=wasm32-wasi -fsyntax-only -Wall -Wextra -Wpedantic -Werror -include " +
+                            header + " /dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  std::remove(header.c_str());
 }
 
 TEST(LayoutHeader, DefinitionsAreGuarded) {
