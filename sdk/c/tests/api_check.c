@@ -179,6 +179,12 @@ int main(int argc, char **argv)
 	if (buf) {
 		err = bpf_buffer__poll(buf, 10);
 		CHECK(err >= 0);
+		/* As in the first SDK, a timeout <= 0 means 100 ms: these return (a guest waiting
+		 * forever would be stopped by the test's --timeout). libbpf's names take libbpf's
+		 * timeouts: 0 does not wait. */
+		CHECK(bpf_buffer__poll(buf, -1) >= 0);
+		CHECK(bpf_buffer__poll(buf, 0) >= 0);
+		CHECK(ring_buffer__poll(buf, 0) >= 0);
 		bpf_buffer__free(buf);
 	}
 
