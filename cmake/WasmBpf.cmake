@@ -4,7 +4,8 @@
 #   include(WasmBpf)
 #   wasm_bpf_add_example(bootstrap
 #     BPF bootstrap.bpf.c                 # the BPF program (CO-RE, includes "vmlinux.h")
-#     SOURCES bootstrap.c                 # the guest: C or C++ (.cc/.cpp/.cxx)
+#     SOURCES bootstrap.c                 # the guest: C or C++ (.cc/.cpp/.cxx), or instead
+#     [RUST_CRATE dir]                    # a Rust crate (see below)
 #     [HEADERS_FROM_BTF bootstrap.h ...]  # headers whose structs/unions/enums the guest reads
 #     [BTF_TYPES "struct event" ...]      # or name the types (also typedef names)
 #     [INCLUDE_DIRS dir ...]              # for both the BPF program and the guest
@@ -21,6 +22,10 @@
 #   NAME.wasm      the guest, compiled for wasm32-wasi against sdk/c/include/libbpf-wasm.h and
 #                  linked with -Wl,--export-table -Wl,--strip-all
 # The target's properties WASM_FILE and BPF_OBJECT hold the paths of NAME.wasm and X.bpf.o.
+#
+# With RUST_CRATE, the guest is that cargo package, built for wasm32-wasi (offline, release;
+# see wasm_bpf_add_rust_guest) with the environment variable WASM_BPF_OBJECT naming X.bpf.o:
+# the crate embeds it with include_bytes!(env!("WASM_BPF_OBJECT")). No skeleton or X.wasm.h.
 #
 # wasm_bpf_toolchain_usable(OK_VAR WHY_VAR) tells whether this machine can build guests.
 #
@@ -158,15 +163,26 @@ function(_wasm_bpf_types_of_header header out_var)
     string(STRIP "${f}" f)
     list(APPEND types "${f}")
   endforeach()
+  # Aliases of named types ("typedef struct inner inner_t;"), under their own name. The ';'
+  # is spelled '@' here: in CMake it would split the list of matches.
+  string(REPLACE ";" "@" text "${text}")
+  string(REGEX MATCHALL "typedef[ \t\r\n]+(struct|union|enum)[ \t\r\n]+[A-Za-z_][A-Za-z0-9_]*[ \t\r\n]+[A-Za-z_][A-Za-z0-9_]*[ \t\r\n]*@" found "${text}")
+  foreach(f IN LISTS found)
+    string(REGEX MATCH "([A-Za-z_][A-Za-z0-9_]*)[ \t\r\n]*@$" unused "${f}")
+    list(APPEND types "${CMAKE_MATCH_1}")
+  endforeach()
   set(${out_var} ${types} PARENT_SCOPE)
 endfunction()
 
 function(wasm_bpf_add_example name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG ""
-    "BPF;OUTPUT_NAME"
+    "BPF;OUTPUT_NAME;RUST_CRATE"
     "SOURCES;HEADERS_FROM_BTF;BTF_TYPES;INCLUDE_DIRS;BPF_DEFINES;COMPILE_OPTIONS")
-  if(NOT ARG_BPF OR NOT ARG_SOURCES)
-    message(FATAL_ERROR "wasm_bpf_add_example(${name}): BPF and SOURCES are required")
+  if(NOT ARG_BPF OR (NOT ARG_SOURCES AND NOT ARG_RUST_CRATE))
+    message(FATAL_ERROR "wasm_bpf_add_example(${name}): BPF and SOURCES (or RUST_CRATE) are required")
+  endif()
+  if(ARG_RUST_CRATE AND (ARG_SOURCES OR ARG_HEADERS_FROM_BTF OR ARG_BTF_TYPES))
+    message(FATAL_ERROR "wasm_bpf_add_example(${name}): RUST_CRATE takes no SOURCES, HEADERS_FROM_BTF or BTF_TYPES")
   endif()
   if(NOT ARG_OUTPUT_NAME)
     set(ARG_OUTPUT_NAME ${name})
@@ -203,6 +219,14 @@ function(wasm_bpf_add_example name)
     DEPFILE "${bpf_obj}.d"
     COMMENT "Building BPF object ${bpf_stem}.o"
     VERBATIM)
+
+  if(ARG_RUST_CRATE)
+    _wasm_bpf_cargo_build(${name} "${ARG_RUST_CRATE}" "${ARG_OUTPUT_NAME}"
+      ENV "WASM_BPF_OBJECT=${bpf_obj}"
+      DEPENDS "${bpf_obj}")
+    set_target_properties(${name} PROPERTIES BPF_OBJECT "${bpf_obj}")
+    return()
+  endif()
 
   add_custom_command(OUTPUT "${skel_h}"
     COMMAND ${gen} gen skeleton "${bpf_obj}" -o "${skel_h}"
@@ -302,7 +326,8 @@ endfunction()
 
 # wasm_bpf_add_rust_guest(NAME MANIFEST_DIR dir [ENV K=V ...] [DEPENDS ...] [OUTPUT_NAME name])
 # builds the cargo package in MANIFEST_DIR for wasm32-wasi (release profile, offline) into
-# NAME.wasm in the current binary directory. Uses WASM_BPF_CARGO and WASM_BPF_RUSTC (Debian's
+# NAME.wasm in the current binary directory (for a guest that gets its BPF object some other
+# way; wasm_bpf_add_example(... RUST_CRATE dir) builds the object too). Uses WASM_BPF_CARGO and WASM_BPF_RUSTC (Debian's
 # /usr/bin/cargo and /usr/bin/rustc by default, which have the wasm32-wasi standard library).
 # The crate's .cargo/config.toml is honoured (cargo runs in MANIFEST_DIR).
 find_program(WASM_BPF_CARGO NAMES cargo PATHS /usr/bin NO_DEFAULT_PATH DOC "cargo with the wasm32-wasi target")
@@ -324,25 +349,51 @@ function(wasm_bpf_rust_usable ok_var why_var)
   set(${why_var} "" PARENT_SCOPE)
 endfunction()
 
-function(wasm_bpf_add_rust_guest name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "MANIFEST_DIR;OUTPUT_NAME" "ENV;DEPENDS;SOURCES")
-  if(NOT ARG_OUTPUT_NAME)
-    set(ARG_OUTPUT_NAME ${name})
+# The cargo build behind wasm_bpf_add_rust_guest and RUST_CRATE: target NAME making
+# OUTPUT_NAME.wasm in the current binary directory from the package in `dir`.
+function(_wasm_bpf_cargo_build name dir output_name)
+  cmake_parse_arguments(PARSE_ARGV 3 ARG "" "" "ENV;DEPENDS;SOURCES")
+  if(NOT WASM_BPF_CARGO OR NOT WASM_BPF_RUSTC)
+    message(FATAL_ERROR "${name}: no cargo/rustc for Rust guests (set WASM_BPF_CARGO and WASM_BPF_RUSTC)")
   endif()
-  get_filename_component(dir "${ARG_MANIFEST_DIR}" ABSOLUTE)
+  get_filename_component(dir "${dir}" ABSOLUTE)
+  if(NOT EXISTS "${dir}/Cargo.toml")
+    message(FATAL_ERROR "${name}: no Cargo.toml in ${dir}")
+  endif()
+  # The module cargo makes is named after the package.
+  file(READ "${dir}/Cargo.toml" manifest)
+  if(NOT manifest MATCHES "\\[package\\][^[]*\n[ \t]*name[ \t]*=[ \t]*\"([^\"]+)\"")
+    message(FATAL_ERROR "${name}: no [package] name in ${dir}/Cargo.toml")
+  endif()
+  set(package "${CMAKE_MATCH_1}")
   set(target_dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.cargo")
-  set(wasm "${CMAKE_CURRENT_BINARY_DIR}/${ARG_OUTPUT_NAME}.wasm")
+  set(wasm "${CMAKE_CURRENT_BINARY_DIR}/${output_name}.wasm")
   file(GLOB_RECURSE crate_sources "${dir}/src/*.rs" "${_WASM_BPF_ROOT}/sdk/rust/src/*.rs")
+  set(extra_inputs)
+  foreach(f IN ITEMS "${dir}/.cargo/config.toml" "${dir}/Cargo.lock")
+    if(EXISTS "${f}")
+      list(APPEND extra_inputs "${f}")
+    endif()
+  endforeach()
   add_custom_command(OUTPUT "${wasm}"
     COMMAND "${CMAKE_COMMAND}" -E env RUSTC=${WASM_BPF_RUSTC} CARGO_TARGET_DIR=${target_dir} ${ARG_ENV}
             "${WASM_BPF_CARGO}" build --offline --release --target wasm32-wasi
             --manifest-path "${dir}/Cargo.toml"
     COMMAND "${CMAKE_COMMAND}" -E copy_if_different
-            "${target_dir}/wasm32-wasi/release/${ARG_OUTPUT_NAME}.wasm" "${wasm}"
-    DEPENDS "${dir}/Cargo.toml" ${crate_sources} ${ARG_SOURCES} ${ARG_DEPENDS}
+            "${target_dir}/wasm32-wasi/release/${package}.wasm" "${wasm}"
+    DEPENDS "${dir}/Cargo.toml" ${crate_sources} ${extra_inputs} ${ARG_SOURCES} ${ARG_DEPENDS}
     WORKING_DIRECTORY "${dir}"
-    COMMENT "Building Rust guest ${ARG_OUTPUT_NAME}.wasm (cargo, wasm32-wasi)"
+    COMMENT "Building Rust guest ${output_name}.wasm (cargo, wasm32-wasi)"
     VERBATIM)
   add_custom_target(${name} ALL DEPENDS "${wasm}")
   set_target_properties(${name} PROPERTIES WASM_FILE "${wasm}")
+endfunction()
+
+function(wasm_bpf_add_rust_guest name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "MANIFEST_DIR;OUTPUT_NAME" "ENV;DEPENDS;SOURCES")
+  if(NOT ARG_OUTPUT_NAME)
+    set(ARG_OUTPUT_NAME ${name})
+  endif()
+  _wasm_bpf_cargo_build(${name} "${ARG_MANIFEST_DIR}" "${ARG_OUTPUT_NAME}"
+    ENV ${ARG_ENV} DEPENDS ${ARG_DEPENDS} SOURCES ${ARG_SOURCES})
 endfunction()

@@ -1,16 +1,12 @@
 // uprobe: traces calls of uprobed_add and uprobed_sub in uprobe-target and their results.
-// UPROBE_TARGET, the absolute path of the traced binary, is set by the build: uprobes that
-// name their binary in the section are attached by libbpf without further help.
+// Uprobes that name their binary in the section are attached by libbpf without further help;
+// the binary is a placeholder here that the guest replaces before load (see uprobe.h).
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "uprobe.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-#ifndef UPROBE_TARGET
-#error "UPROBE_TARGET must name the traced binary"
-#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -32,25 +28,25 @@ static __always_inline int report(enum uprobe_kind kind, int a, int b, int ret)
 	return 0;
 }
 
-SEC("uprobe/" UPROBE_TARGET ":uprobed_add")
+SEC("uprobe/" UPROBE_PATH_PLACEHOLDER ":uprobed_add")
 int BPF_KPROBE(uprobe_add, int a, int b)
 {
 	return report(UPROBE_ADD_CALL, a, b, 0);
 }
 
-SEC("uretprobe/" UPROBE_TARGET ":uprobed_add")
+SEC("uretprobe/" UPROBE_PATH_PLACEHOLDER ":uprobed_add")
 int BPF_KRETPROBE(uretprobe_add, int ret)
 {
 	return report(UPROBE_ADD_RETURN, 0, 0, ret);
 }
 
-SEC("uprobe/" UPROBE_TARGET ":uprobed_sub")
+SEC("uprobe/" UPROBE_PATH_PLACEHOLDER ":uprobed_sub")
 int BPF_KPROBE(uprobe_sub, int a, int b)
 {
 	return report(UPROBE_SUB_CALL, a, b, 0);
 }
 
-SEC("uretprobe/" UPROBE_TARGET ":uprobed_sub")
+SEC("uretprobe/" UPROBE_PATH_PLACEHOLDER ":uprobed_sub")
 int BPF_KRETPROBE(uretprobe_sub, int ret)
 {
 	return report(UPROBE_SUB_RETURN, 0, 0, ret);

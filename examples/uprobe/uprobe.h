@@ -16,4 +16,11 @@ struct uprobe_event {
 	int ret;         /* the result (returns) */
 };
 
+/* The traced binary's path in the programs' section names ("uprobe/PATH:uprobed_add") is
+ * this placeholder of 256 slashes: uprobe.c writes the real path over it in the embedded
+ * object before loading it, padded to the same length ("////usr/bin/x" and ".////bin/x" name
+ * the same files as "/usr/bin/x" and "bin/x"). */
+#define UPROBE_SLASHES_64 "////////////////////////////////////////////////////////////////"
+#define UPROBE_PATH_PLACEHOLDER UPROBE_SLASHES_64 UPROBE_SLASHES_64 UPROBE_SLASHES_64 UPROBE_SLASHES_64
+
 #endif

@@ -10,6 +10,7 @@
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,7 +47,11 @@ const std::string kWasmBpf = WB_CLI_BINARY;
 const std::string kExamples = WB_EXAMPLES_DIR;
 const std::string kSdkChecks = WB_SDK_CHECK_DIR;
 
-std::string example_wasm(const std::string& name) { return kExamples + "/" + name + "/" + name + ".wasm"; }
+// An example's module; "upstream_X" names the guest in the first SDK's style (sdk/c/tests/upstream).
+std::string example_wasm(const std::string& name) {
+  if (name.rfind("upstream_", 0) == 0) return kSdkChecks + "/" + name + ".wasm";
+  return kExamples + "/" + name + "/" + name + ".wasm";
+}
 
 // `wasm-bpf run --timeout TIMEOUT MODULE ARGS...`, started.
 std::unique_ptr<Process> start_example(const std::string& wasm, const std::vector<std::string>& args,
@@ -126,6 +131,22 @@ TEST_F(Examples, SdkCheckGuestsPass) {
   }
 }
 
+TEST_F(Examples, RecordsWaitingAtBufferOpenComeAtTheFirstPoll) {
+  SpawnOptions o;
+  o.stdin_mode = SpawnOptions::Stdin::pipe;
+  auto p = Process::start(kWasmBpf, {"run", "--timeout", "20s", kSdkChecks + "/sdk_buffer_order.wasm", "3"}, o);
+  ASSERT_TRUE(p->wait_for_output("attached\n", 15000)) << p->out() << p->err();
+  for (int i = 0; i < 3; ++i) ::syscall(SYS_getppid);  // three records wait in the ring buffer
+  p->write_stdin("go\n");
+  const ProcessResult r = p->wait(15000);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const size_t header = r.out.find("HEADER\n"), first = r.out.find("EVENT ");
+  ASSERT_NE(header, std::string::npos) << r.out;
+  ASSERT_NE(first, std::string::npos) << r.out;
+  EXPECT_LT(header, first) << "a record reached the callback before bpf_buffer__open returned:\n" << r.out;
+  EXPECT_THAT(r.out, HasSubstr("EVENT 3 (40 bytes)\n"));
+}
+
 // --- bootstrap, in C and in Rust --------------------------------------------------------
 
 class Bootstrap : public Examples, public ::testing::WithParamInterface<std::string> {};
@@ -169,15 +190,17 @@ TEST_P(Bootstrap, MinimumDurationFiltersInTheKernel) {
 }
 
 std::vector<std::string> bootstrap_variants() {
-  std::vector<std::string> v = {"bootstrap"};
+  std::vector<std::string> v = {"bootstrap", "upstream_bootstrap"};
 #ifdef WB_HAVE_RUST_EXAMPLE
   v.push_back("bootstrap-rs");
 #endif
   return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(Languages, Bootstrap, ::testing::ValuesIn(bootstrap_variants()),
-                         [](const auto& test) { return test.param == "bootstrap" ? std::string("C") : std::string("Rust"); });
+INSTANTIATE_TEST_SUITE_P(Languages, Bootstrap, ::testing::ValuesIn(bootstrap_variants()), [](const auto& test) {
+  return test.param == "bootstrap" ? std::string("C") : test.param == "bootstrap-rs" ? std::string("Rust")
+                                                                                       : std::string("UpstreamStyleC");
+});
 
 // --- execve ------------------------------------------------------------------------------
 
@@ -244,6 +267,20 @@ TEST_F(Examples, RunqlatPrintsHistogramsAndExits) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("Tracing run queue latency"));
   EXPECT_THAT(r.out, HasSubstr("usecs               : count    distribution"));
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("-> [0-9]+ +: [1-9][0-9]* +\\|\\*"))) << r.out;
+}
+
+TEST_F(Examples, UpstreamStyleRunqlatPrintsHistograms) {
+  std::atomic<bool> busy{true};
+  std::thread load([&] {
+    while (busy) run_and_wait({"/bin/true"});
+  });
+  auto p = start_example(example_wasm("upstream_runqlat"), {"1", "2"});
+  const ProcessResult r = p->wait(30000);
+  busy = false;
+  load.join();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Tracing run queue latency"));
   EXPECT_TRUE(std::regex_search(r.out, std::regex("-> [0-9]+ +: [1-9][0-9]* +\\|\\*"))) << r.out;
 }
 
@@ -352,6 +389,16 @@ TEST_F(VethExamples, XdpPrintsPacketsAndCounts) {
   EXPECT_THAT(link_state(), Not(HasSubstr("xdp"))) << "the XDP program is still attached";
 }
 
+// The first SDK's way: bpf_set_prog_attach_target(prog, argv[1]) after open_and_load.
+TEST_F(VethExamples, UpstreamStyleXdpAttachesToTheTargetGiven) {
+  auto p = start_example(example_wasm("upstream_xdp"), {rx_});
+  ASSERT_TRUE(p->wait_for_output("Load and attach BPF xdp successfully", 15000)) << p->out() << p->err();
+  EXPECT_THAT(link_state(), HasSubstr("xdp"));
+  const ProcessResult r = stop(*p);
+  EXPECT_THAT(r.err, Not(HasSubstr("trap"))) << r.err;
+  EXPECT_THAT(link_state(), Not(HasSubstr("xdp"))) << "the XDP program is still attached";
+}
+
 TEST_F(VethExamples, TcClassifierSeesPacketsAndIsRemoved) {
   auto p = start_example(example_wasm("tc"), {rx_, "-d", "3"});
   ASSERT_TRUE(p->wait_for_output("tc classifier attached to " + rx_, 15000)) << p->out() << p->err();
@@ -367,17 +414,48 @@ TEST_F(VethExamples, TcClassifierSeesPacketsAndIsRemoved) {
 
 // --- uprobe ------------------------------------------------------------------------------
 
-TEST_F(Examples, UprobeTracesCallsAndReturns) {
-  auto p = start_example(example_wasm("uprobe"), {"-c", "4"});
-  ASSERT_TRUE(p->wait_for_output("Tracing uprobed_add()", 15000)) << p->out() << p->err();
-  const pid_t pid = run_and_wait({WB_UPROBE_TARGET, "5", "3"});
-  const ProcessResult r = p->wait(15000);
+void expect_traced(const ProcessResult& r, pid_t pid) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string who = "[" + std::to_string(pid) + "] ";
   EXPECT_THAT(r.out, HasSubstr(who + "uprobed_add(5, 3) called"));
   EXPECT_THAT(r.out, HasSubstr(who + "uprobed_add returned 8"));
   EXPECT_THAT(r.out, HasSubstr(who + "uprobed_sub(5, 3) called"));
   EXPECT_THAT(r.out, HasSubstr(who + "uprobed_sub returned 2"));
+}
+
+// The module and uprobe-target copied elsewhere: it traces the uprobe-target beside it.
+TEST_F(Examples, UprobeTracesTheTargetNextToTheModule) {
+  const fs::path dir = fs::temp_directory_path() / ("wasm-bpf-uprobe-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(example_wasm("uprobe"), dir / "uprobe.wasm", fs::copy_options::overwrite_existing);
+  fs::copy_file(WB_UPROBE_TARGET, dir / "uprobe-target", fs::copy_options::overwrite_existing);
+  auto p = start_example((dir / "uprobe.wasm").string(), {"-c", "4"});
+  ASSERT_TRUE(p->wait_for_output("Tracing uprobed_add()", 15000)) << p->out() << p->err();
+  EXPECT_THAT(p->out(), HasSubstr(" in " + (dir / "uprobe-target").string() + "..."));
+  const pid_t pid = run_and_wait({(dir / "uprobe-target").string(), "5", "3"});
+  expect_traced(p->wait(15000), pid);
+  fs::remove_all(dir);
+}
+
+TEST_F(Examples, UprobeTracesTheBinaryGiven) {
+  auto p = start_example(example_wasm("uprobe"), {"-c", "4", WB_UPROBE_TARGET});
+  ASSERT_TRUE(p->wait_for_output("Tracing uprobed_add()", 15000)) << p->out() << p->err();
+  const pid_t pid = run_and_wait({WB_UPROBE_TARGET, "5", "3"});
+  expect_traced(p->wait(15000), pid);
+}
+
+TEST_F(Examples, UprobeReportsABinaryItCannotTrace) {
+  const ProcessResult r = run_process(kWasmBpf, {"run", "--timeout", "20s", example_wasm("uprobe"), "/nonexistent/uprobe-target"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("uprobe: cannot attach to /nonexistent/uprobe-target: No such file or directory"));
+}
+
+// No path of the build tree is compiled into the module: it names its binary at run time.
+TEST(UprobeModule, HoldsNoBuildTreePath) {
+  std::ifstream in(example_wasm("uprobe"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000u);
+  EXPECT_EQ(bytes.find(fs::path(WB_UPROBE_TARGET).parent_path().string()), std::string::npos);
 }
 
 // --- module sizes ----------------------------------------------------------------------------
@@ -391,19 +469,29 @@ TEST(ModuleSize, BootstrapStaysSmall) {
 
 // --- wasm-bpf build: the same module from the command line --------------------------------
 
+// Without --vmlinux: vmlinux.h comes from the running kernel's BTF (a few seconds, done once
+// here; the other builds reuse the build tree's).
 TEST(BuildCommand, BuildsAGuestFromItsSources) {
   const fs::path out = fs::temp_directory_path() / ("wasm-bpf-build-test-" + std::to_string(getpid()));
   fs::remove_all(out);
   const std::string src = WB_SOURCE_DIR "/examples/bootstrap/";
   const ProcessResult r = run_process(
       kWasmBpf, {"build", src + "bootstrap.bpf.c", src + "bootstrap.c", "--headers-from-btf", src + "bootstrap.h",
-                 "--vmlinux", WB_VMLINUX_H, "-o", (out / "bootstrap.wasm").string()},
+                 "-o", (out / "bootstrap.wasm").string()},
       120000);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out, (out / "bootstrap.wasm").string() + "\n");
   for (const char* f : {"bootstrap.wasm.d/bootstrap.bpf.o", "bootstrap.wasm.d/bootstrap.skel.h",
-                        "bootstrap.wasm.d/bootstrap.wasm.h", "bootstrap.wasm.d/include/libbpf-wasm.h"})
+                        "bootstrap.wasm.d/bootstrap.wasm.h", "bootstrap.wasm.d/include/libbpf-wasm.h",
+                        "bootstrap.wasm.d/include/libbpf-wasm-uapi.h"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
+  // the kernel's types, as `wasm-bpf gen vmlinux` prints them
+  const ProcessResult gen = run_process(kWasmBpf, {"gen", "vmlinux", "/sys/kernel/btf/vmlinux"}, 60000);
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  std::ifstream made(out / "bootstrap.wasm.d/vmlinux.h", std::ios::binary);
+  const std::string vmlinux((std::istreambuf_iterator<char>(made)), std::istreambuf_iterator<char>());
+  EXPECT_GT(vmlinux.size(), 100000u);
+  EXPECT_TRUE(vmlinux == gen.out) << "vmlinux.h differs from `wasm-bpf gen vmlinux` output";
   const auto size = fs::file_size(out / "bootstrap.wasm");
   EXPECT_GT(size, 30000u);
   EXPECT_LE(size, 80u * 1024u) << "the C bootstrap module should stay under 80 KiB";
@@ -412,6 +500,49 @@ TEST(BuildCommand, BuildsAGuestFromItsSources) {
     EXPECT_THAT(run.out, HasSubstr("FILENAME/EXIT CODE")) << run.err;
   }
   fs::remove_all(out);
+}
+
+// A BPF program and a Rust crate to a module in one command (cargo, with WASM_BPF_OBJECT
+// naming the object the crate embeds).
+TEST(BuildCommand, BuildsARustGuestFromItsCrate) {
+  if (::access("/usr/bin/cargo", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/cargo";
+  const fs::path out = fs::temp_directory_path() / ("wasm-bpf-build-rs-test-" + std::to_string(getpid()));
+  fs::remove_all(out);
+  const ProcessResult r = run_process(
+      kWasmBpf, {"build", WB_SOURCE_DIR "/examples/bootstrap/bootstrap.bpf.c", "--cargo", WB_SOURCE_DIR "/examples/bootstrap-rs",
+                 "--vmlinux", WB_VMLINUX_H, "-o", (out / "bootstrap-rs.wasm").string()},
+      180000);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, (out / "bootstrap-rs.wasm").string() + "\n");
+  EXPECT_TRUE(fs::exists(out / "bootstrap-rs.wasm.d/bootstrap.bpf.o"));
+  EXPECT_FALSE(fs::exists(out / "bootstrap-rs.wasm.d/bootstrap.skel.h")) << "a Rust guest needs no skeleton";
+  const auto size = fs::file_size(out / "bootstrap-rs.wasm");
+  EXPECT_GT(size, 30000u);
+  EXPECT_LE(size, 200u * 1024u) << "the Rust bootstrap module should stay under 200 KiB";
+  if (geteuid() == 0) {
+    const std::string name = "wbr" + std::to_string(getpid() % 100000) + "sh";
+    NamedProgram sh("/bin/sh", name);
+    auto p = start_example((out / "bootstrap-rs.wasm").string(), {});
+    ASSERT_TRUE(p->wait_for_output("FILENAME/EXIT CODE", 15000)) << p->out() << p->err();
+    run_and_wait({sh.path(), "-c", "exit 3"});
+    EXPECT_TRUE(p->wait_for_output(" EXIT  " + name, 10000)) << p->out() << p->err();
+    stop(*p);
+  }
+  fs::remove_all(out);
+}
+
+TEST(BuildCommand, NeedsGuestSourcesOrACrate) {
+  const std::string bpf = WB_SOURCE_DIR "/examples/bootstrap/bootstrap.bpf.c";
+  ProcessResult r = run_process(kWasmBpf, {"build", bpf});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("give the guest's SOURCES or --cargo DIR"));
+  r = run_process(kWasmBpf, {"build", bpf, WB_SOURCE_DIR "/examples/bootstrap/bootstrap.c", "--cargo",
+                             WB_SOURCE_DIR "/examples/bootstrap-rs"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("SOURCES and --cargo exclude each other"));
+  r = run_process(kWasmBpf, {"build", bpf, "--cargo", "/nonexistent-crate-dir", "-o", "/tmp/wasm-bpf-never.wasm"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no Cargo.toml in /nonexistent-crate-dir"));
 }
 
 // --- lsm: this kernel refuses BPF LSM programs; the guest must say so -------------------

@@ -7,8 +7,12 @@
 #include <cstring>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sstream>
 #include <string>
+#include <type_traits>
+#include <unistd.h>
 
+#include <bpf/btf.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -96,13 +100,87 @@ TEST(LayoutHeader, EnumsKeepTheirValues) {
 TEST(LayoutHeader, EachStructHasASizeAssertion) {
   auto text = layout_header(WB_GEN_TYPES_OBJECT, {});
   ASSERT_TRUE(text) << text.error().message;
-  EXPECT_THAT(*text, HasSubstr("_Static_assert(sizeof(struct gen_outer) == " + std::to_string(sizeof(::gen_outer))));
-  EXPECT_THAT(*text, HasSubstr("_Static_assert(sizeof(union gen_u) == 8"));
-  EXPECT_THAT(*text, HasSubstr("_Static_assert(sizeof(gen_anon_t) == 8"));
+  EXPECT_THAT(*text, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(struct gen_outer) == " + std::to_string(sizeof(::gen_outer))));
+  EXPECT_THAT(*text, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(union gen_u) == 8"));
+  EXPECT_THAT(*text, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(gen_anon_t) == 8"));
+  // C++ has static_assert, C11 _Static_assert: each is an extension in the other language
+  EXPECT_THAT(*text, HasSubstr("#ifdef __cplusplus\n#define WASM_BPF_STATIC_ASSERT(cond, msg) static_assert(cond, msg)\n"));
+  EXPECT_THAT(*text, Not(HasSubstr("\n_Static_assert")));
   EXPECT_THAT(*text, HasSubstr("typedef struct {"));
   EXPECT_THAT(*text, HasSubstr("\tuint64_t ptr;\n"));
   EXPECT_THAT(*text, HasSubstr("\tint16_t arr[3][2];\n"));
   EXPECT_THAT(*text, HasSubstr("} __attribute__((packed));"));
+}
+
+// The typedef of a named struct is kept, under its own name, as WIT keeps it.
+static_assert(std::is_same_v<::gen::gen_inner_t, ::gen::gen_inner>);
+
+TEST(LayoutHeader, TypedefsOfNamedTypesAreKept) {
+  auto all = layout_header(WB_GEN_TYPES_OBJECT, {});
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_THAT(*all, HasSubstr("\ntypedef struct gen_inner gen_inner_t;\n"));
+  EXPECT_THAT(*all, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(gen_inner_t) == 16"));
+
+  HeaderOptions o;
+  o.types = {"gen_inner_t"};
+  auto text = layout_header(WB_GEN_TYPES_OBJECT, o);
+  ASSERT_TRUE(text) << text.error().message;
+  const size_t type = text->find("struct gen_inner {"), alias = text->find("typedef struct gen_inner gen_inner_t;");
+  ASSERT_NE(type, std::string::npos) << *text;
+  ASSERT_NE(alias, std::string::npos) << *text;
+  EXPECT_LT(type, alias);
+  EXPECT_THAT(*text, Not(HasSubstr("gen_outer")));
+}
+
+TEST(LayoutHeader, EnumeratorsAreInts) {
+  // clang 14 records -1 as 4294967295; ISO C wants enumerators in the range of int.
+  auto text = layout_header(WB_GEN_TYPES_OBJECT, {});
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("\tGEN_BLUE = -1,\n"));
+  EXPECT_THAT(*text, Not(HasSubstr("4294967295")));
+}
+
+// Enumerators beyond int (ENUM64, from newer compilers than clang 14) are an extension in
+// C11: the definition is wrapped so that -Wpedantic stays quiet, and C++ takes it as is.
+TEST(LayoutHeader, SixtyFourBitEnumsCompileCleanly) {
+  btf* b = btf__new_empty();
+  ASSERT_NE(b, nullptr);
+  ASSERT_GT(btf__add_enum64(b, "wide", 8, false), 0);
+  ASSERT_EQ(btf__add_enum64_value(b, "WIDE_BIG", 0x100000001ull), 0);
+  ASSERT_EQ(btf__add_enum64_value(b, "WIDE_SMALL", 3), 0);
+  ASSERT_GT(btf__add_enum(b, "narrow", 4), 0);
+  ASSERT_EQ(btf__add_enum_value(b, "NARROW_TOP", 0xfffffffeu), 0);
+  __u32 size = 0;
+  const void* raw = btf__raw_data(b, &size);
+  const std::string dir = testing::TempDir();
+  const std::string btf_path = dir + "/gen-enum64-" + std::to_string(getpid()) + ".btf";
+  ASSERT_TRUE(write_file_if_changed(btf_path, std::string(static_cast<const char*>(raw), size)));
+  btf__free(b);
+
+  auto text = layout_header(btf_path, {});
+  std::remove(btf_path.c_str());
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("\tWIDE_BIG = 4294967297ull,\n"));
+  EXPECT_THAT(*text, HasSubstr("\tWIDE_SMALL = 3,\n"));
+  EXPECT_THAT(*text, HasSubstr("\tNARROW_TOP = -2,\n"));
+  EXPECT_THAT(*text, HasSubstr("#pragma GCC diagnostic ignored \"-Wpedantic\"\n"));
+  const std::string header = dir + "/gen-enum64-" + std::to_string(getpid()) + ".h";
+  ASSERT_TRUE(write_file_if_changed(header, *text));
+  for (const std::string& cc : {std::string(WB_CLANG) + " -std=c11 -x c", std::string(WB_CLANGXX) + " -std=c++17 -x c++"}) {
+    const std::string cmd = cc + " --target=wasm32-wasi -fsyntax-only -Wall -Wextra -Wpedantic -Werror -include " +
+                            header + " /dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  std::remove(header.c_str());
+}
+
+TEST(LayoutHeader, DefinitionsAreGuarded) {
+  auto text = layout_header(WB_GEN_TYPES_OBJECT, {});
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("#ifndef WASM_BPF_DEFINED_struct_gen_outer\n#define WASM_BPF_DEFINED_struct_gen_outer\nstruct gen_outer {"));
+  EXPECT_THAT(*text, HasSubstr("#ifndef WASM_BPF_DEFINED_enum_gen_color\n"));
+  EXPECT_THAT(*text, HasSubstr("#ifndef WASM_BPF_DEFINED_typedef_gen_anon_t\n"));
+  EXPECT_THAT(*text, HasSubstr("#ifndef WASM_BPF_DEFINED_typedef_gen_inner_t\n"));
 }
 
 TEST(LayoutHeader, TypeSelectionKeepsDependencies) {
@@ -215,6 +293,13 @@ TEST(Skeleton, DescribesMapsProgramsAndGlobalData) {
   EXPECT_THAT(s, HasSubstr("s->rodata_offset = " + std::to_string(*elf->file_offset(".rodata")) + ";"));
   EXPECT_THAT(s, HasSubstr("s->data_offset = " + std::to_string(*elf->file_offset(".data")) + ";"));
   EXPECT_THAT(s, HasSubstr("\tuint32_t ro_magic;\n"));
+  // a global of a named struct type has that type, defined (guarded, as in gen header) first
+  EXPECT_THAT(s, HasSubstr("\tstruct check_config ro_config;\n"));
+  const size_t def = s.find("#ifndef WASM_BPF_DEFINED_struct_check_config\n#define WASM_BPF_DEFINED_struct_check_config\n"
+                            "struct check_config {\n");
+  ASSERT_NE(def, std::string::npos);
+  EXPECT_LT(def, s.find("struct check_bpf__rodata {"));
+  EXPECT_THAT(s, HasSubstr("WASM_BPF_STATIC_ASSERT(sizeof(struct check_bpf__rodata) == "));
   EXPECT_THAT(s, HasSubstr("\tuint64_t data_counter;\n"));
   EXPECT_THAT(s, HasSubstr(".autoattach = true;"));
   EXPECT_THAT(s, HasSubstr("static inline struct check_bpf *check_bpf__open_and_load(void)"));
@@ -242,6 +327,44 @@ TEST(Skeleton, RejectsWhatIsNotABpfObject) {
   ASSERT_FALSE(not_bpf);
 }
 
+// --- vmlinux.h ------------------------------------------------------------------------------
+
+std::string command_output(const std::string& cmd) {
+  std::string out;
+  FILE* f = ::popen(cmd.c_str(), "r");
+  if (f == nullptr) return out;
+  char buf[65536];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  ::pclose(f);
+  return out;
+}
+
+// What bpftool prints, apart from our first line (a comment naming the source) and the sizes
+// of enums that are not 4 bytes: the libbpf wasm-bpf links writes them as
+// `__attribute__((mode(byte)))` (the kernel's layout), bpftool 7.1's does not.
+TEST(VmlinuxHeader, IsWhatBpftoolPrints) {
+  const char* kernel_btf = "/sys/kernel/btf/vmlinux";
+  if (::access(kernel_btf, R_OK) != 0) GTEST_SKIP() << "no readable " << kernel_btf;
+  if (std::system("bpftool version >/dev/null 2>&1") != 0) GTEST_SKIP() << "no bpftool";
+  auto ours = vmlinux_header(kernel_btf);
+  ASSERT_TRUE(ours) << ours.error().message;
+  const std::string theirs = command_output(std::string("bpftool btf dump file ") + kernel_btf + " format c");
+  ASSERT_GT(theirs.size(), 100000u);
+  ASSERT_EQ(ours->rfind("/* Generated by `wasm-bpf gen vmlinux` from /sys/kernel/btf/vmlinux. Do not edit. */\n", 0), 0u);
+  std::string normalized = ours->substr(ours->find('\n') + 1);
+  for (const char* mode : {" __attribute__((mode(byte)))", " __attribute__((mode(HI)))", " __attribute__((mode(word)))"})
+    for (size_t at; (at = normalized.find(mode)) != std::string::npos;) normalized.erase(at, std::strlen(mode));
+  EXPECT_EQ(normalized.find("()"), std::string::npos) << "a prototype without (void)";
+  if (normalized != theirs) {
+    // the first differing line, rather than two 3 MB strings
+    std::istringstream a(normalized), b(theirs);
+    std::string la, lb;
+    for (int line = 1; std::getline(a, la) && std::getline(b, lb); ++line)
+      ASSERT_EQ(la, lb) << "line " << line;
+    FAIL() << "one output is a prefix of the other (" << normalized.size() << " and " << theirs.size() << " bytes)";
+  }
+}
+
 TEST(Names, ObjectNamesAreCIdentifiers) {
   EXPECT_EQ(object_name_from_path("dir/bootstrap.bpf.o"), "bootstrap_bpf");
   EXPECT_EQ(object_name_from_path("my-tool.o"), "my_tool");
@@ -256,9 +379,21 @@ TEST(GuestBuild, FindsTheTypesAHeaderDefines) {
       "union u{ int a; };\n"
       "enum kind { A };\n"
       "struct declared_only;\n"
-      "typedef struct named_too { int x; } named_t;\n");
-  EXPECT_EQ(types, (std::vector<std::string>{"struct event", "union u", "enum kind", "struct named_too"}));
-  EXPECT_THAT(std::string(libbpf_wasm_header()), HasSubstr("#ifndef LIBBPF_WASM_H"));
+      "typedef struct named_too { int x; } named_t;\n"
+      "typedef struct event event_t;\n"
+      "typedef enum kind\n  kind_t ;\n"
+      "typedef struct event *event_ptr;\n");
+  EXPECT_EQ(types, (std::vector<std::string>{"struct event", "union u", "enum kind", "struct named_too", "event_t",
+                                             "kind_t"}));
+}
+
+TEST(GuestBuild, CarriesTheSdkHeaders) {
+  ASSERT_EQ(sdk_headers().size(), 2u);
+  EXPECT_EQ(sdk_headers()[0].name, "libbpf-wasm.h");
+  EXPECT_THAT(std::string(sdk_headers()[0].text), HasSubstr("#ifndef LIBBPF_WASM_H"));
+  EXPECT_THAT(std::string(sdk_headers()[0].text), HasSubstr("#include \"libbpf-wasm-uapi.h\""));
+  EXPECT_EQ(sdk_headers()[1].name, "libbpf-wasm-uapi.h");
+  EXPECT_THAT(std::string(sdk_headers()[1].text), HasSubstr("BPF_MAP_TYPE_RINGBUF = 27,"));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 /* Types whose BPF layout has every feature `wasm-bpf gen header` must reproduce: padding,
  * pointers, function pointers, bitfields (also across a 64-bit unit), unions, nested and
  * anonymous members, multi-dimensional arrays, enums (signed, bit flags), typedefs of
- * anonymous structs, packed and over-aligned members. Compiled for BPF (C) and, by
+ * anonymous structs and of named ones, packed and over-aligned members. Compiled for BPF (C) and, by
  * gen_test.cpp, natively (x86-64 and BPF lay out these types the same way). */
 #ifndef GEN_LAYOUT_TYPES_H
 #define GEN_LAYOUT_TYPES_H
@@ -25,6 +25,8 @@ struct gen_inner {
 	char c;
 	long l;
 };
+
+typedef struct gen_inner gen_inner_t; /* a typedef of a named type: kept under its name */
 
 union gen_u {
 	int i;

@@ -49,7 +49,8 @@ struct HeaderOptions : TypeSelection {
 
 // C definitions of the named structs, unions and enums in the BTF of `btf_path` (a BPF ELF
 // object or a raw BTF file), laid out for wasm32 exactly as on BPF, each struct and union
-// followed by a _Static_assert on its size.
+// followed by an assertion on its size, each definition guarded by a macro
+// (WASM_BPF_DEFINED_struct_NAME, ...) that skeletons defining the same type use too.
 Result<std::string> layout_header(const std::string& btf_path, const HeaderOptions& options);
 
 struct WitOptions : TypeSelection {

@@ -46,15 +46,42 @@ std::string quoted(const std::vector<std::string>& argv) {
   return s;
 }
 
+// Where and with what environment a command runs (default: here, with ours).
+struct RunIn {
+  std::string dir;               // working directory
+  std::vector<std::string> env;  // "K=V" added to (or replacing in) our environment
+};
+
 // Runs argv[0] (looked up in PATH) with the caller's stdout/stderr; fails unless it exits 0.
-Result<void> run(const std::vector<std::string>& argv, bool verbose, std::ostream& log) {
-  if (verbose) log << "+ " << quoted(argv) << std::endl;
+Result<void> run(const std::vector<std::string>& argv, bool verbose, std::ostream& log, const RunIn& in = {}) {
+  if (verbose) {
+    log << "+ ";
+    if (!in.dir.empty()) log << "(cd " << quoted({in.dir}) << ") ";
+    for (const std::string& e : in.env) log << quoted({e}) << " ";
+    log << quoted(argv) << std::endl;
+  }
   std::vector<char*> cargv;
   for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const std::string key = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const std::string& o : in.env) replaced = replaced || o.compare(0, key.size(), key) == 0;
+    if (!replaced) env_text.push_back(entry);
+  }
+  env_text.insert(env_text.end(), in.env.begin(), in.env.end());
+  std::vector<char*> envp;
+  for (const std::string& e : env_text) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!in.dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, in.dir.c_str());
   pid_t pid = -1;
-  if (int rc = posix_spawnp(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ); rc != 0)
-    return make_error("cannot run " + argv[0] + ": " + std::strerror(rc));
+  const int rc = posix_spawnp(&pid, cargv[0], &actions, nullptr, cargv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return make_error("cannot run " + argv[0] + ": " + std::strerror(rc));
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -107,6 +134,56 @@ std::string strip_tool_for(const std::string& clang) {
   return first_on_path({"llvm-strip", "llvm-strip-14"});
 }
 
+// The name of the package of a Cargo.toml ([package] name = "..."), or "".
+std::string cargo_package_name(const std::string& manifest) {
+  static const std::regex package(R"re(\[package\][^\[]*?\n\s*name\s*=\s*"([^"]+)")re");
+  std::smatch m;
+  return std::regex_search(manifest, m, package) ? m[1].str() : std::string();
+}
+
+// cargo build --release --target T of the crate, with WASM_BPF_OBJECT naming the BPF object
+// (the crate embeds it: include_bytes!(env!("WASM_BPF_OBJECT"))), then the module copied to
+// `output`. Debian's /usr/bin/cargo and /usr/bin/rustc have the wasm32-wasi standard library;
+// they are used unless CARGO or RUSTC say otherwise. cargo runs in the crate's directory, so
+// that its .cargo/config.toml (which must link with --export-table) applies.
+Result<void> build_rust_guest(const GuestBuild& b, const fs::path& bpf_obj, const fs::path& work,
+                              const fs::path& output, std::ostream& log) {
+  const fs::path crate = fs::absolute(b.cargo_dir);
+  const char* cargo_env = std::getenv("CARGO");
+  const bool debian = ::access("/usr/bin/cargo", X_OK) == 0;
+  const std::string cargo = cargo_env && *cargo_env ? cargo_env : debian ? "/usr/bin/cargo" : "cargo";
+  if (!executable_on_path(cargo)) return make_error("no cargo found (install cargo, or set CARGO)");
+  const fs::path target_dir = work / "cargo";
+  RunIn in;
+  in.dir = crate.string();
+  in.env = {"WASM_BPF_OBJECT=" + bpf_obj.string(), "CARGO_TARGET_DIR=" + target_dir.string()};
+  const char* rustc_env = std::getenv("RUSTC");
+  if ((!rustc_env || !*rustc_env) && cargo == "/usr/bin/cargo" && ::access("/usr/bin/rustc", X_OK) == 0)
+    in.env.push_back("RUSTC=/usr/bin/rustc");
+  if (auto r = run({cargo, "build", "--offline", "--release", "--target", b.cargo_target, "--manifest-path",
+                    (crate / "Cargo.toml").string()},
+                   b.verbose, log, in);
+      !r)
+    return r.error();
+
+  const fs::path release = target_dir / b.cargo_target / "release";
+  auto manifest = read_file((crate / "Cargo.toml").string());
+  if (!manifest) return manifest.error();
+  fs::path module = release / (cargo_package_name(std::string(manifest->begin(), manifest->end())) + ".wasm");
+  if (!fs::exists(module)) {  // e.g. a [[bin]] of another name: take the only module there
+    std::vector<fs::path> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(release, ec))
+      if (e.path().extension() == ".wasm") found.push_back(e.path());
+    if (found.size() != 1) return make_error("cannot tell which module cargo built in " + release.string());
+    module = found[0];
+  }
+  std::error_code ec;
+  fs::copy_file(module, output, fs::copy_options::overwrite_existing, ec);
+  if (ec) return make_error("cannot copy " + module.string() + " to " + output.string() + ": " + ec.message());
+  return {};
+}
+
 }  // namespace
 
 std::vector<std::string> types_defined_in(const std::string& header_text) {
@@ -116,14 +193,25 @@ std::vector<std::string> types_defined_in(const std::string& header_text) {
   static const std::regex def(R"(\b(struct|union|enum)\s+([A-Za-z_]\w*)\s*\{)");
   for (auto it = std::sregex_iterator(text.begin(), text.end(), def); it != std::sregex_iterator(); ++it)
     out.push_back((*it)[1].str() + " " + (*it)[2].str());
+  // Aliases of named types ("typedef struct inner inner_t;"), under their own name.
+  static const std::regex alias(R"(\btypedef\s+(struct|union|enum)\s+[A-Za-z_]\w*\s+([A-Za-z_]\w*)\s*;)");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), alias); it != std::sregex_iterator(); ++it)
+    out.push_back((*it)[2].str());
   return out;
 }
 
 Result<std::string> build_guest(const GuestBuild& b, std::ostream& log) {
-  if (b.bpf_source.empty() || b.guest_sources.empty()) return make_error("a BPF source and guest sources are needed");
+  if (b.bpf_source.empty()) return make_error("a BPF source is needed");
+  if (b.guest_sources.empty() == b.cargo_dir.empty())
+    return make_error(b.cargo_dir.empty() ? "guest sources (C, C++) or a Rust crate (--cargo DIR) are needed"
+                                          : "guest sources and --cargo exclude each other");
+  if (!b.cargo_dir.empty() && !b.headers_from_btf.empty())
+    return make_error("--headers-from-btf makes a C header: it is for C and C++ guests");
   for (const std::string& f : b.guest_sources)
     if (!fs::exists(f)) return make_error("no such file: " + f);
   if (!fs::exists(b.bpf_source)) return make_error("no such file: " + b.bpf_source);
+  if (!b.cargo_dir.empty() && !fs::exists(fs::path(b.cargo_dir) / "Cargo.toml"))
+    return make_error("no Cargo.toml in " + b.cargo_dir);
 
   const fs::path bpf_src = fs::absolute(b.bpf_source);
   std::string stem = bpf_src.filename().string();  // bootstrap.bpf.c
@@ -179,6 +267,12 @@ Result<std::string> build_guest(const GuestBuild& b, std::ostream& log) {
     if (auto r = run({strip, "-g", bpf_obj.string()}, b.verbose, log); !r) return r.error();
   }
 
+  // 3-5 for a Rust guest: the crate embeds the object itself.
+  if (!b.cargo_dir.empty()) {
+    if (auto r = build_rust_guest(b, bpf_obj, work, output, log); !r) return r.error();
+    return output.string();
+  }
+
   // 3. Its skeleton.
   {
     if (b.verbose) log << "+ wasm-bpf gen skeleton " << bpf_obj.string() << " -o " << (work / (base + ".skel.h")).string() << std::endl;
@@ -223,7 +317,8 @@ Result<std::string> build_guest(const GuestBuild& b, std::ostream& log) {
   }
 
   // 5. The guest, against the SDK header (embedded in wasm-bpf).
-  if (auto w = write_text(work / "include" / "libbpf-wasm.h", std::string(libbpf_wasm_header())); !w) return w.error();
+  for (const SdkHeader& h : sdk_headers())
+    if (auto w = write_text(work / "include" / std::string(h.name), std::string(h.text)); !w) return w.error();
   bool any_cxx = false;
   for (const std::string& s : b.guest_sources) any_cxx = any_cxx || is_cxx(s);
   std::vector<std::string> objects;

@@ -42,20 +42,11 @@ Result<std::string> layout_header(const std::string& btf_path, const HeaderOptio
     << " * bytes as the BPF program. */\n"
     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
     << "#include <stdbool.h>\n#include <stdint.h>\n\n"
-    << "#if defined(__cplusplus) && !defined(__clang__) && !defined(_Static_assert)\n"
-    << "#define _Static_assert static_assert\n#endif\n";
+    << WasmLayoutPrinter::static_assert_preamble();
   for (uint32_t id : order) {
-    auto def = printer.definition(id);
+    auto def = printer.guarded_definition(id);
     if (!def) return def.error();
     o << "\n" << *def;
-    const btf_type* t = btf__type_by_id(b, id);
-    uint32_t body = id;
-    if (btf_is_typedef(t)) body = btf__resolve_type(b, id) < 0 ? id : static_cast<uint32_t>(btf__resolve_type(b, id));
-    const btf_type* bt = btf__type_by_id(b, body);
-    if (btf_is_struct(bt) || btf_is_union(bt)) {
-      const std::string ref = printer.type_reference(id);
-      o << "_Static_assert(sizeof(" << ref << ") == " << bt->size << ", \"" << ref << " has the BPF layout\");\n";
-    }
   }
   o << "\n#endif /* " << guard << " */\n";
   return o.str();

@@ -110,10 +110,12 @@ Result<std::string> skeleton_header(std::span<const uint8_t> object, const Skele
   const btf* b = bpf_object__btf(obj.get());
 
   WasmLayoutPrinter::Options popts;
-  popts.self_contained = true;
   popts.indent = "\t";
   std::unique_ptr<WasmLayoutPrinter> printer;
   if (b != nullptr) printer = std::make_unique<WasmLayoutPrinter>(b, popts);
+  // Named types of global variables ("const volatile struct config cfg"), defined before the
+  // section structs so that the guest can name them: skel->rodata->cfg = (struct config){...}.
+  std::vector<uint32_t> named_types;
 
   std::vector<MapInfo> maps;
   std::set<std::string> idents;
@@ -146,6 +148,7 @@ Result<std::string> skeleton_header(std::span<const uint8_t> object, const Skele
         f.name = btf__name_by_offset(b, var->name_off);
         f.type_id = var->type;
         f.bit_offset = uint64_t{vs[i].offset} * 8;
+        printer->collect_used_definitions(var->type, named_types);
         fields.push_back(std::move(f));
       }
       std::stable_sort(fields.begin(), fields.end(),
@@ -182,10 +185,19 @@ Result<std::string> skeleton_header(std::span<const uint8_t> object, const Skele
     << " * libbpf-wasm.h. Global data structs have the BPF layout (packed, explicit padding). */\n"
     << "#ifndef " << guard << "\n#define " << guard << "\n\n#include \"libbpf-wasm.h\"\n\n";
 
+  bool any_data = false;
+  for (const MapInfo& mi : maps) any_data = any_data || (mi.global_data && !mi.body.empty());
+  if (any_data) o << WasmLayoutPrinter::static_assert_preamble() << "\n";
+  // Guarded like those of `gen header`: X.wasm.h may define the same types.
+  for (uint32_t id : named_types) {
+    auto def = printer->guarded_definition(id);
+    if (!def) return make_error("cannot lay out a type of the global data: " + def.error().message);
+    o << *def << "\n";
+  }
   for (const MapInfo& mi : maps) {
     if (!mi.global_data || mi.body.empty()) continue;
     o << "struct " << N << "__" << mi.ident << " {\n" << mi.body << "} __attribute__((packed));\n"
-      << "_Static_assert(sizeof(struct " << N << "__" << mi.ident << ") == " << mi.size << ", \"" << mi.name
+      << "WASM_BPF_STATIC_ASSERT(sizeof(struct " << N << "__" << mi.ident << ") == " << mi.size << ", \"" << mi.name
       << " has the BPF layout\");\n\n";
   }
 

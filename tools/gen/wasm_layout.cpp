@@ -3,6 +3,7 @@
 #include <bpf/btf.h>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace wb::gen {
 namespace {
@@ -69,13 +70,23 @@ std::string WasmLayoutPrinter::typedef_name_of(uint32_t anon_type_id) const {
   return it == anon_typedef_names_.end() ? std::string() : it->second;
 }
 
+bool WasmLayoutPrinter::is_alias_of_named(uint32_t type_id) const {
+  const btf_type* t = btf__type_by_id(btf_, type_id);
+  if (t == nullptr || !btf_is_typedef(t)) return false;
+  const std::string name = name_of(btf_, t);
+  if (name.empty() || name.rfind("__", 0) == 0) return false;
+  const uint32_t target = skip_modifiers(t->type);
+  const btf_type* tt = target == 0 ? nullptr : btf__type_by_id(btf_, target);
+  return tt != nullptr && (is_record(tt) || is_any_enum(tt)) && !name_of(btf_, tt).empty();
+}
+
 bool WasmLayoutPrinter::is_definable(uint32_t type_id) const {
   const btf_type* t = btf__type_by_id(btf_, type_id);
   if (t == nullptr) return false;
   if (is_record(t) || is_any_enum(t)) return !name_of(btf_, t).empty();
   if (btf_is_typedef(t)) {
     const uint32_t target = skip_modifiers(t->type);
-    return target != 0 && typedef_name_of(target) == name_of(btf_, t);
+    return (target != 0 && typedef_name_of(target) == name_of(btf_, t)) || is_alias_of_named(type_id);
   }
   return false;
 }
@@ -168,7 +179,7 @@ Result<std::string> WasmLayoutPrinter::declaration(uint32_t type_id, const std::
                                    : Result<std::string>(make_error("unsupported integer '" + name + "'"));
     case BTF_KIND_ENUM:
     case BTF_KIND_ENUM64: {
-      if (!opts_.self_contained && btf_is_enum(t) && t->size == 4) {
+      if (btf_is_enum(t) && t->size == 4) {
         if (!name.empty()) return join("enum " + name);
         if (!typedef_name_of(id).empty()) return join(typedef_name_of(id));
       }
@@ -189,15 +200,13 @@ Result<std::string> WasmLayoutPrinter::declaration(uint32_t type_id, const std::
     }
     case BTF_KIND_TYPEDEF: {
       const uint32_t target = skip_modifiers(t->type);
-      if (!opts_.self_contained && target != 0 && typedef_name_of(target) == name) return join(name);
+      if (target != 0 && typedef_name_of(target) == name) return join(name);
       return declaration(t->type, declarator, depth);
     }
     case BTF_KIND_STRUCT:
     case BTF_KIND_UNION: {
-      if (!opts_.self_contained) {
-        if (!name.empty()) return join((btf_is_struct(t) ? "struct " : "union ") + name);
-        if (!typedef_name_of(id).empty()) return join(typedef_name_of(id));
-      }
+      if (!name.empty()) return join((btf_is_struct(t) ? "struct " : "union ") + name);
+      if (!typedef_name_of(id).empty()) return join(typedef_name_of(id));
       auto body = record_body(id, depth + 1);
       if (!body) return body.error();
       return join(std::string(btf_is_struct(t) ? "struct" : "union") + " {\n" + *body + pad(depth) +
@@ -313,23 +322,48 @@ Result<std::string> WasmLayoutPrinter::union_body(const std::vector<LayoutField>
   return out;
 }
 
-std::string WasmLayoutPrinter::enum_body(uint32_t type_id) const {
+namespace {
+
+// A C literal for `v` of type int (INT32_MIN cannot be written as one negated literal).
+std::string int_literal(int64_t v) {
+  if (v == INT32_MIN) return "(-2147483647 - 1)";
+  return std::to_string(v);
+}
+
+}  // namespace
+
+std::string WasmLayoutPrinter::enum_body(uint32_t type_id, bool& beyond_int) const {
   const btf_type* t = btf__type_by_id(btf_, type_id);
   const bool is_signed = btf_kflag(t);
   std::string out;
+  beyond_int = false;
   for (uint16_t i = 0; i < btf_vlen(t); ++i) {
     std::string name;
     std::string value;
     if (btf_is_enum(t)) {
       const struct btf_enum* e = btf_enum(t) + i;
       name = btf__name_by_offset(btf_, e->name_off);
-      value = is_signed ? std::to_string(static_cast<int32_t>(e->val)) : std::to_string(static_cast<uint32_t>(e->val));
-      if (!is_signed && static_cast<uint32_t>(e->val) > 0x7fffffffu) value += "u";
+      // ISO C wants enumerators in the range of int. A 4-byte enum holds 32 bits either way,
+      // and clang 14 records no signedness (-1 arrives as 4294967295): printed as int, the
+      // value keeps its bits and the enum its size.
+      const uint32_t bits = static_cast<uint32_t>(e->val);
+      if (t->size == 4 || is_signed || bits <= 0x7fffffffu) {
+        value = int_literal(static_cast<int32_t>(bits));
+      } else {
+        value = std::to_string(bits) + "u";
+        beyond_int = true;
+      }
     } else {
       const struct btf_enum64* e = btf_enum64(t) + i;
       name = btf__name_by_offset(btf_, e->name_off);
       const uint64_t v = btf_enum64_value(e);
-      value = is_signed ? std::to_string(static_cast<int64_t>(v)) + "ll" : std::to_string(v) + "ull";
+      const int64_t sv = static_cast<int64_t>(v);
+      if (is_signed ? (sv >= INT32_MIN && sv <= INT32_MAX) : v <= 0x7fffffffu) {
+        value = int_literal(is_signed ? sv : static_cast<int64_t>(v));
+      } else {
+        value = is_signed ? std::to_string(sv) + "ll" : std::to_string(v) + "ull";
+        beyond_int = true;
+      }
     }
     out += pad(1) + name + " = " + value + ",\n";
   }
@@ -347,11 +381,15 @@ Result<std::string> WasmLayoutPrinter::definition(uint32_t type_id) const {
   }
   const btf_type* bt = btf__type_by_id(btf_, body_id);
   const std::string name = name_of(btf_, bt);
+  if (is_alias_of_named(type_id))
+    return "typedef " + std::string(btf_is_struct(bt) ? "struct " : btf_is_union(bt) ? "union " : "enum ") + name + " " +
+           typedef_name + ";\n";
   std::string head, tail;
   std::string body;
+  bool beyond_int = false;
   if (is_any_enum(bt)) {
     head = "enum" + (name.empty() ? std::string() : " " + name);
-    body = enum_body(body_id);
+    body = enum_body(body_id, beyond_int);
     tail = "}";
   } else {
     head = std::string(btf_is_struct(bt) ? "struct" : "union") + (name.empty() ? std::string() : " " + name);
@@ -361,8 +399,47 @@ Result<std::string> WasmLayoutPrinter::definition(uint32_t type_id) const {
     body = *b;
     tail = "} __attribute__((packed))";
   }
-  if (!typedef_name.empty()) return "typedef " + head + " {\n" + body + tail + " " + typedef_name + ";\n";
-  return head + " {\n" + body + tail + ";\n";
+  std::string text = typedef_name.empty() ? head + " {\n" + body + tail + ";\n"
+                                          : "typedef " + head + " {\n" + body + tail + " " + typedef_name + ";\n";
+  // Enumerators beyond int (64-bit enums) are valid C++ and C23 but an extension in C11.
+  if (beyond_int)
+    text = "#if !defined(__cplusplus)\n#pragma GCC diagnostic push\n#pragma GCC diagnostic ignored \"-Wpedantic\"\n#endif\n" +
+           text + "#if !defined(__cplusplus)\n#pragma GCC diagnostic pop\n#endif\n";
+  return text;
+}
+
+std::string WasmLayoutPrinter::static_assert_preamble() {
+  return "#ifndef WASM_BPF_STATIC_ASSERT\n"
+         "#ifdef __cplusplus\n"
+         "#define WASM_BPF_STATIC_ASSERT(cond, msg) static_assert(cond, msg)\n"
+         "#else\n"
+         "#define WASM_BPF_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)\n"
+         "#endif\n"
+         "#endif\n";
+}
+
+std::string WasmLayoutPrinter::definition_guard(uint32_t type_id) const {
+  const btf_type* t = btf__type_by_id(btf_, type_id);
+  if (t == nullptr) return "";
+  const char* kind = btf_is_typedef(t) ? "typedef" : btf_is_struct(t) ? "struct" : btf_is_union(t) ? "union" : "enum";
+  return std::string("WASM_BPF_DEFINED_") + kind + "_" + name_of(btf_, t);
+}
+
+Result<std::string> WasmLayoutPrinter::guarded_definition(uint32_t type_id) const {
+  auto def = definition(type_id);
+  if (!def) return def.error();
+  const std::string guard = definition_guard(type_id);
+  std::string out = "#ifndef " + guard + "\n#define " + guard + "\n" + *def;
+  const btf_type* t = btf__type_by_id(btf_, type_id);
+  uint32_t body = type_id;
+  if (btf_is_typedef(t)) body = skip_modifiers(t->type);
+  const btf_type* bt = btf__type_by_id(btf_, body);
+  if (bt != nullptr && is_record(bt)) {
+    const std::string ref = type_reference(type_id);
+    out += "WASM_BPF_STATIC_ASSERT(sizeof(" + ref + ") == " + std::to_string(bt->size) + ", \"" + ref +
+           " has the BPF layout\");\n";
+  }
+  return out + "#endif\n";
 }
 
 void WasmLayoutPrinter::dependencies(uint32_t type_id, bool top, std::vector<uint32_t>& out,
@@ -376,7 +453,25 @@ void WasmLayoutPrinter::dependencies(uint32_t type_id, bool top, std::vector<uin
       return;
     case BTF_KIND_TYPEDEF: {
       const uint32_t target = skip_modifiers(t->type);
-      if (!opts_.self_contained && is_definable(id)) {
+      if (is_alias_of_named(id)) {
+        // Uses print the named target ("struct inner"), so only the target must be defined;
+        // the alias itself is defined where it was asked for (top).
+        const btf_type* tt = btf__type_by_id(btf_, target);
+        if (is_any_enum(tt) && tt->size != 4) {
+          if (!seen.count(target)) {
+            seen.insert(target);
+            out.push_back(target);
+          }
+        } else {
+          dependencies(target, false, out, seen);
+        }
+        if (top && !seen.count(id)) {
+          seen.insert(id);
+          out.push_back(id);
+        }
+        return;
+      }
+      if (is_definable(id)) {
         if (seen.count(id)) return;
         seen.insert(id);
         dependencies(target, true, out, seen);  // its members, not the anonymous body itself
@@ -392,11 +487,11 @@ void WasmLayoutPrinter::dependencies(uint32_t type_id, bool top, std::vector<uin
     case BTF_KIND_ENUM64: {
       const bool named = !name_of(btf_, t).empty();
       // An anonymous type printed under a typedef's name needs that typedef defined first.
-      if (!named && !top && !opts_.self_contained) {
+      if (!named && !top) {
         auto it = anon_typedef_ids_.find(id);
         if (it != anon_typedef_ids_.end()) return dependencies(it->second, false, out, seen);
       }
-      const bool is_node = !opts_.self_contained && named && !top &&
+      const bool is_node = named && !top &&
                            (is_record(t) || (btf_is_enum(t) && t->size == 4));
       if (is_node) {
         if (seen.count(id)) return;
@@ -417,6 +512,11 @@ void WasmLayoutPrinter::dependencies(uint32_t type_id, bool top, std::vector<uin
 void WasmLayoutPrinter::collect_dependencies(uint32_t type_id, std::vector<uint32_t>& out) const {
   std::set<uint32_t> seen(out.begin(), out.end());
   dependencies(type_id, true, out, seen);
+}
+
+void WasmLayoutPrinter::collect_used_definitions(uint32_t type_id, std::vector<uint32_t>& out) const {
+  std::set<uint32_t> seen(out.begin(), out.end());
+  dependencies(type_id, false, out, seen);
 }
 
 }  // namespace wb::gen

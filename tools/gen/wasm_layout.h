@@ -28,10 +28,6 @@ struct LayoutField {
 class WasmLayoutPrinter {
  public:
   struct Options {
-    // Named structs and unions are printed inline (anonymous) and named enums as their
-    // integer type, so that the output needs no other definition (skeletons use this: their
-    // types must not clash with the guest's own headers).
-    bool self_contained = false;
     std::string indent = "\t";
   };
 
@@ -41,9 +37,27 @@ class WasmLayoutPrinter {
   // (types reached by value, not through pointers), in dependency order, not repeated.
   void collect_dependencies(uint32_t type_id, std::vector<uint32_t>& out) const;
 
+  // The named types that a declaration of a member or variable of type `type_id` needs
+  // defined first (the type itself included when it is named), in dependency order.
+  void collect_used_definitions(uint32_t type_id, std::vector<uint32_t>& out) const;
+
   // "struct NAME {...} __attribute__((packed));" (or an enum definition) for a named type,
-  // or "typedef struct {...} __attribute__((packed)) NAME;" for a typedef of an anonymous one.
+  // "typedef struct {...} __attribute__((packed)) NAME;" for a typedef of an anonymous one,
+  // "typedef struct NAME ALIAS;" for a typedef of a named one.
   Result<std::string> definition(uint32_t type_id) const;
+
+  // definition(), followed for structs and unions by a size assertion, inside
+  // `#ifndef GUARD / #define GUARD ... #endif` with GUARD = definition_guard(type_id): a
+  // skeleton and a layout header (`gen header`) that both define a type can be included in
+  // the same file. Uses WASM_BPF_STATIC_ASSERT (static_assert_preamble()).
+  Result<std::string> guarded_definition(uint32_t type_id) const;
+
+  // "WASM_BPF_DEFINED_struct_NAME", "WASM_BPF_DEFINED_typedef_NAME", ...
+  std::string definition_guard(uint32_t type_id) const;
+
+  // Defines WASM_BPF_STATIC_ASSERT(cond, msg) unless defined: static_assert in C++,
+  // _Static_assert in C (either one is an extension in the other language: -Wpedantic).
+  static std::string static_assert_preamble();
 
   // The members of a struct-like body: `fields` (sorted by offset) padded to `size` bytes,
   // one member per line at `depth` levels of indentation (a definition of its own).
@@ -55,7 +69,9 @@ class WasmLayoutPrinter {
   // The name under which an anonymous struct/union/enum is known through a typedef, if any.
   std::string typedef_name_of(uint32_t anon_type_id) const;
 
-  // Types `definition` can print: named struct/union/enum, typedef of an anonymous one.
+  // Types `definition` can print: named struct/union/enum, typedef of an anonymous one,
+  // typedef of a named struct/union/enum (unless its name starts with "__": reserved names
+  // that system headers of the guest may use).
   bool is_definable(uint32_t type_id) const;
 
   // Size in bytes of a type as BPF sees it.
@@ -63,12 +79,13 @@ class WasmLayoutPrinter {
 
  private:
   uint32_t skip_modifiers(uint32_t id) const;
+  bool is_alias_of_named(uint32_t type_id) const;
   Result<std::string> declaration(uint32_t type_id, const std::string& declarator, int depth) const;
   Result<std::string> integer_type(uint32_t type_id) const;
   Result<std::string> record_body(uint32_t type_id, int depth) const;
   Result<std::string> union_body(const std::vector<LayoutField>& fields, uint64_t size, int depth) const;
   Result<std::string> fields_body(const std::vector<LayoutField>& fields, uint64_t size, int depth) const;
-  std::string enum_body(uint32_t type_id) const;
+  std::string enum_body(uint32_t type_id, bool& beyond_int) const;
   std::vector<LayoutField> fields_of(uint32_t type_id) const;
   void dependencies(uint32_t type_id, bool top, std::vector<uint32_t>& out, std::set<uint32_t>& seen) const;
   std::string pad(int depth) const;

@@ -3,14 +3,15 @@
 //!
 //!   wasm-bpf run bootstrap-rs.wasm [-d MIN_DURATION_MS] [-v]
 //!
-//! The BPF object is examples/bootstrap/bootstrap.bpf.o, embedded at build time (its path
-//! comes from the BOOTSTRAP_BPF_OBJECT environment variable, set by the CMake build).
+//! The BPF object is examples/bootstrap/bootstrap.bpf.c compiled by the build, embedded at
+//! build time: `wasm_bpf_add_example(... RUST_CRATE ...)` and `wasm-bpf build X.bpf.c --cargo
+//! DIR` set WASM_BPF_OBJECT to its path.
 use std::process::exit;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use wasm_bpf_binding::{read_plain, ObjectBuilder, Plain};
 
-static BPF_OBJECT: &[u8] = include_bytes!(env!("BOOTSTRAP_BPF_OBJECT"));
+static BPF_OBJECT: &[u8] = include_bytes!(env!("WASM_BPF_OBJECT"));
 
 /// struct event of examples/bootstrap/bootstrap.h, with its BPF layout (168 bytes).
 #[repr(C, packed)]

@@ -33,9 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__cplusplus) && !defined(__clang__) && !defined(_Static_assert)
-#define _Static_assert static_assert /* what generated skeletons use; clang knows both */
-#endif
+#include "libbpf-wasm-uapi.h" /* enum bpf_map_type, bpf_prog_type, bpf_attach_type */
 
 #ifdef __cplusplus
 extern "C" {
@@ -106,15 +104,19 @@ enum {
 	BPF_F_LOCK = 4,  /* spin-locked lookup/update */
 };
 
-/* The map commands of wasm_bpf_map_operate. */
+/* The map commands of wasm_bpf_map_operate (the kernel's numbers; guarded like
+ * libbpf-wasm-uapi.h, for a layout header that defines the kernel's whole enum). */
+#ifndef WASM_BPF_DEFINED_enum_bpf_cmd
+#define WASM_BPF_DEFINED_enum_bpf_cmd
 enum bpf_cmd {
 	BPF_MAP_LOOKUP_ELEM = 1,
 	BPF_MAP_UPDATE_ELEM = 2,
 	BPF_MAP_DELETE_ELEM = 3,
 	BPF_MAP_GET_NEXT_KEY = 4,
 };
+#endif
 
-/* Default timeout of bpf_buffer__poll(buf, 0), as in the first wasm-bpf SDK. */
+/* The timeout of bpf_buffer__poll(buf, t) for t <= 0, as in the first wasm-bpf SDK. */
 #define POLL_TIMEOUT_MS 100
 /* The largest record bpf_buffer__poll passes on whole; longer ones are cut to this size. */
 #ifndef LIBBPF_WASM_MAX_RECORD_SIZE
@@ -594,6 +596,12 @@ static inline int bpf_link__destroy(struct bpf_link *link)
 /* Receives one record; a negative return stops the poll and is returned by it. */
 typedef int (*bpf_buffer_sample_fn)(void *ctx, void *data, size_t size);
 
+/* A record kept by bpf_buffer__open (its bytes follow; 8-aligned). */
+struct libbpf_wasm_record {
+	struct libbpf_wasm_record *next;
+	size_t size;
+};
+
 struct bpf_buffer {
 	struct bpf_map *events;
 	int fd;
@@ -601,6 +609,9 @@ struct bpf_buffer {
 	bpf_buffer_sample_fn sample_fn;
 	char *data;       /* where the host copies each record */
 	size_t data_sz;
+	/* Records read by bpf_buffer__open, kept for the first poll, oldest first. */
+	struct libbpf_wasm_record *pending;
+	struct libbpf_wasm_record *pending_tail;
 };
 
 /* A buffer over `events` (a BPF_MAP_TYPE_RINGBUF or BPF_MAP_TYPE_PERF_EVENT_ARRAY map)
@@ -627,7 +638,9 @@ static inline void bpf_buffer__set_sample_fn(struct bpf_buffer *buffer,
 	buffer->ctx = ctx;
 }
 
-static inline int libbpf_wasm__buffer_poll(struct bpf_buffer *buffer, int timeout_ms)
+/* One host poll delivering each record to fn(ctx, ...); timeout_ms as the host takes it. */
+static inline int libbpf_wasm__host_poll(struct bpf_buffer *buffer, bpf_buffer_sample_fn fn,
+                                         void *ctx, int timeout_ms)
 {
 	if (!buffer->data) {
 		buffer->data = (char *)malloc(LIBBPF_WASM_MAX_RECORD_SIZE);
@@ -636,15 +649,66 @@ static inline int libbpf_wasm__buffer_poll(struct bpf_buffer *buffer, int timeou
 		buffer->data_sz = LIBBPF_WASM_MAX_RECORD_SIZE;
 	}
 	/* On wasm32 a function pointer is its index in the module's function table. */
-	return libbpf_wasm__err(wasm_bpf_buffer_poll(
-	    buffer->events->obj->handle, buffer->fd, (int32_t)(uintptr_t)buffer->sample_fn,
-	    (uint32_t)(uintptr_t)buffer->ctx, buffer->data, (int)buffer->data_sz, timeout_ms));
+	return libbpf_wasm__err(wasm_bpf_buffer_poll(buffer->events->obj->handle, buffer->fd,
+	                                             (int32_t)(uintptr_t)fn, (uint32_t)(uintptr_t)ctx,
+	                                             buffer->data, (int)buffer->data_sz, timeout_ms));
+}
+
+/* The callback of the poll in bpf_buffer__open: keeps each record for the first poll. */
+static inline int libbpf_wasm__stash_record(void *ctx, void *data, size_t size)
+{
+	struct bpf_buffer *b = (struct bpf_buffer *)ctx;
+	/* the bytes start 8-aligned after the header, as the host's copies do */
+	size_t head = (sizeof(struct libbpf_wasm_record) + 7) & ~(size_t)7;
+	struct libbpf_wasm_record *r = (struct libbpf_wasm_record *)malloc(head + size);
+	if (!r)
+		return -ENOMEM;
+	r->next = NULL;
+	r->size = size;
+	memcpy((char *)r + head, data, size);
+	if (b->pending_tail)
+		b->pending_tail->next = r;
+	else
+		b->pending = r;
+	b->pending_tail = r;
+	return 0;
+}
+
+/* Delivers the records kept by bpf_buffer__open, and forgets each once delivered. Returns how
+ * many there were, or what the callback returned (the records after that one stay kept). */
+static inline int libbpf_wasm__deliver_pending(struct bpf_buffer *b)
+{
+	size_t head = (sizeof(struct libbpf_wasm_record) + 7) & ~(size_t)7;
+	int delivered = 0;
+	while (b->pending) {
+		struct libbpf_wasm_record *r = b->pending;
+		int status = b->sample_fn(b->ctx, (char *)r + head, r->size);
+		b->pending = r->next;
+		if (!b->pending)
+			b->pending_tail = NULL;
+		free(r);
+		if (status < 0)
+			return libbpf_wasm__err(status);
+		delivered++;
+	}
+	return delivered;
+}
+
+static inline void libbpf_wasm__drop_pending(struct bpf_buffer *b)
+{
+	while (b->pending) {
+		struct libbpf_wasm_record *r = b->pending;
+		b->pending = r->next;
+		free(r);
+	}
+	b->pending_tail = NULL;
 }
 
 /* A buffer over `events` delivering each record to `sample_cb(ctx, data, size)`. The map's
  * object must be loaded. The host starts reading the map at once (a poll that does not
- * wait): perf event records are only kept from then on, and ring buffer records already
- * waiting may reach the callback before this returns. */
+ * wait: perf event records are only kept while someone reads the map); records already
+ * waiting are kept here and reach the callback at the first poll, never before this
+ * returns (so a program can print its header line first). */
 static inline struct bpf_buffer *bpf_buffer__open(struct bpf_map *events,
                                                   bpf_buffer_sample_fn sample_cb, void *ctx)
 {
@@ -661,8 +725,9 @@ static inline struct bpf_buffer *bpf_buffer__open(struct bpf_map *events,
 	b->fd = fd;
 	bpf_buffer__set_sample_fn(b, sample_cb, ctx);
 	if (sample_cb) {
-		err = libbpf_wasm__buffer_poll(b, 0);
-		if (err == -EINVAL || err == -EBADF || err == -ENOMEM) { /* not a buffer map */
+		err = libbpf_wasm__host_poll(b, libbpf_wasm__stash_record, b, 0);
+		if (err < 0 && err != -EINTR) { /* not a buffer map, or out of memory */
+			libbpf_wasm__drop_pending(b);
 			free(b->data);
 			free(b);
 			errno = -err;
@@ -672,11 +737,9 @@ static inline struct bpf_buffer *bpf_buffer__open(struct bpf_map *events,
 	return b;
 }
 
-/* Waits up to `timeout_ms` for records and passes each one to the callback, in order.
- * timeout_ms 0 means POLL_TIMEOUT_MS (as in the first wasm-bpf SDK), negative waits until a
- * record arrives. Returns the number of records, 0 on timeout, or a negative errno (-EINTR
- * when interrupted, or what the callback returned). */
-static inline int bpf_buffer__poll(struct bpf_buffer *buffer, int timeout_ms)
+/* Records kept by bpf_buffer__open first (that call returns at once), else one host poll;
+ * timeout_ms as the host takes it (negative: until a record arrives, 0: no wait). */
+static inline int libbpf_wasm__poll(struct bpf_buffer *buffer, int timeout_ms)
 {
 	if (!buffer || !buffer->events || !buffer->sample_fn)
 		return libbpf_wasm__err(-EINVAL);
@@ -686,29 +749,43 @@ static inline int bpf_buffer__poll(struct bpf_buffer *buffer, int timeout_ms)
 			return fd;
 		buffer->fd = fd;
 	}
-	if (timeout_ms == 0)
+	if (buffer->pending)
+		return libbpf_wasm__deliver_pending(buffer);
+	return libbpf_wasm__host_poll(buffer, buffer->sample_fn, buffer->ctx, timeout_ms);
+}
+
+/* Waits up to `timeout_ms` for records and passes each one to the callback, in order.
+ * As in the first wasm-bpf SDK, a timeout of 0 or less means POLL_TIMEOUT_MS (100 ms), so
+ * loops such as `while (!exiting) bpf_buffer__poll(rb, 0);` keep checking their condition.
+ * Returns the number of records, 0 on timeout, or a negative errno (-EINTR when
+ * interrupted, or what the callback returned). */
+static inline int bpf_buffer__poll(struct bpf_buffer *buffer, int timeout_ms)
+{
+	if (timeout_ms <= 0)
 		timeout_ms = POLL_TIMEOUT_MS;
-	return libbpf_wasm__buffer_poll(buffer, timeout_ms);
+	return libbpf_wasm__poll(buffer, timeout_ms);
 }
 
 static inline void bpf_buffer__free(struct bpf_buffer *buffer)
 {
 	if (!buffer)
 		return;
+	libbpf_wasm__drop_pending(buffer);
 	free(buffer->data);
 	free(buffer);
 }
 
 /* In a guest, ring buffers and perf event arrays are both a struct bpf_buffer: these are
- * bpf_buffer__poll under libbpf's names, for sources that use them. */
+ * polls under libbpf's names, with libbpf's timeouts (0 returns at once, negative waits
+ * until a record arrives), for sources written against libbpf. */
 static inline int ring_buffer__poll(struct bpf_buffer *rb, int timeout_ms)
 {
-	return bpf_buffer__poll(rb, timeout_ms);
+	return libbpf_wasm__poll(rb, timeout_ms);
 }
 
 static inline int perf_buffer__poll(struct bpf_buffer *pb, int timeout_ms)
 {
-	return bpf_buffer__poll(pb, timeout_ms);
+	return libbpf_wasm__poll(pb, timeout_ms);
 }
 
 /* ---------------------------------------------------------------------------------------

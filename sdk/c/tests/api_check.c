@@ -30,7 +30,8 @@ static int on_event(void *ctx, void *data, size_t size)
 static void check_maps(struct check_bpf *skel)
 {
 	int fd = bpf_map__fd(skel->maps.values);
-	struct check_value v, out;
+	check_value_t v;
+	struct check_value out;
 	uint32_t key, next, count = 0;
 	int err;
 
@@ -142,9 +143,16 @@ int main(int argc, char **argv)
 	CHECK(skel->rodata != NULL && skel->data != NULL && skel->bss != NULL);
 	CHECK(skel->rodata->ro_magic == 1 && skel->data->data_counter == 5);
 	skel->rodata->ro_magic = 0x5eed;
-	skel->rodata->ro_config.verbose = 1;
-	skel->rodata->ro_config.limit = 1234567890123ULL;
-	skel->rodata->ro_config.levels[2] = -3;
+	{
+		/* A global of a named struct type has that type in the skeleton, the same one
+		 * check.wasm.h defines (both headers are included: their definitions are guarded). */
+		struct check_config cfg;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.verbose = 1;
+		cfg.limit = 1234567890123ULL;
+		cfg.levels[2] = -3;
+		skel->rodata->ro_config = cfg;
+	}
 	skel->data->data_counter = 42;
 	strcpy(skel->data->data_label, "moved");
 	skel->bss->bss_flag = 7;
@@ -171,6 +179,12 @@ int main(int argc, char **argv)
 	if (buf) {
 		err = bpf_buffer__poll(buf, 10);
 		CHECK(err >= 0);
+		/* As in the first SDK, a timeout <= 0 means 100 ms: these return (a guest waiting
+		 * forever would be stopped by the test's --timeout). libbpf's names take libbpf's
+		 * timeouts: 0 does not wait. */
+		CHECK(bpf_buffer__poll(buf, -1) >= 0);
+		CHECK(bpf_buffer__poll(buf, 0) >= 0);
+		CHECK(ring_buffer__poll(buf, 0) >= 0);
 		bpf_buffer__free(buf);
 	}
 

@@ -1,5 +1,5 @@
 // A BPF object with every kind of global data (.rodata, .data, .bss), a hash map with a
-// struct value and a ring buffer: what the SDK check guests exercise.
+// struct value and a ring buffer: what the SDK check guests exercise (and a few more maps).
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "check.h"
@@ -17,6 +17,28 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);
 } events SEC(".maps");
+
+/* Not used by the guests: map definitions the Rust SDK's unit tests read (a perf event array,
+ * a per-CPU map, sizes given as numbers). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, sizeof(u32));
+} perf_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, u32);
+	__type(value, u64);
+} per_cpu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8);
+	__uint(key_size, 6);
+	__uint(value_size, 12);
+} sized SEC(".maps");
 
 const volatile u32 ro_magic = 1;
 const volatile struct check_config ro_config = {};

@@ -22,6 +22,9 @@ struct check_value {
 	};
 };
 
+/* An alias of a named type: X.wasm.h keeps it (HEADERS_FROM_BTF finds it). */
+typedef struct check_value check_value_t;
+
 struct check_config {
 	unsigned char verbose;
 	unsigned long long limit;  /* at offset 8 on BPF */

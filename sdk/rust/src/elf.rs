@@ -1,6 +1,7 @@
-//! Patching global variables of a BPF ELF object before it is loaded: what C skeletons do
-//! with `skel->rodata->x = v`. The variable is found by name in the symbol table; its bytes
-//! are in `.rodata`, `.data` or a custom `.rodata.*`/`.data.*` section of the file.
+//! Reading a BPF ELF object: its sections (for `maps.rs`), and patching global variables before
+//! it is loaded, what C skeletons do with `skel->rodata->x = v`. The variable is found by
+//! name in the symbol table; its bytes are in `.rodata`, `.data` or a custom
+//! `.rodata.*`/`.data.*` section of the file.
 
 use crate::Error;
 
@@ -8,6 +9,7 @@ const SHT_SYMTAB: u32 = 2;
 const SHT_NOBITS: u32 = 8;
 
 struct Section {
+    name_off: u32,
     kind: u32,
     offset: u64,
     size: u64,
@@ -15,14 +17,21 @@ struct Section {
     entsize: u64,
 }
 
+/// A section with its name (see `named_sections`).
+pub(crate) struct NamedSection {
+    pub name: String,
+    pub offset: u64,
+    pub size: u64,
+}
+
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
 }
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+    Some(u64::from_le_bytes(b.get(at..at.checked_add(8)?)?.try_into().ok()?))
 }
 
 fn sections(elf: &[u8]) -> Option<Vec<Section>> {
@@ -40,12 +49,29 @@ fn sections(elf: &[u8]) -> Option<Vec<Section>> {
     for i in 0..shnum {
         let h = shoff.checked_add(i.checked_mul(64)?)?;
         out.push(Section {
+            name_off: u32_at(elf, h)?,
             kind: u32_at(elf, h + 4)?,
             offset: u64_at(elf, h + 24)?,
             size: u64_at(elf, h + 32)?,
             link: u32_at(elf, h + 40)?,
             entsize: u64_at(elf, h + 56)?,
         });
+    }
+    Some(out)
+}
+
+/// Every section of the ELF object with its name (from the section header string table).
+pub(crate) fn named_sections(elf: &[u8]) -> Option<Vec<NamedSection>> {
+    let secs = sections(elf)?;
+    let shstrndx = u16_at(elf, 0x3e)? as usize;
+    let names = secs.get(shstrndx)?;
+    let mut out = Vec::with_capacity(secs.len());
+    for s in &secs {
+        let start = (names.offset as usize).checked_add(s.name_off as usize)?;
+        let rest = elf.get(start..)?;
+        let end = rest.iter().position(|&c| c == 0)?;
+        let name = String::from_utf8_lossy(&rest[..end]).into_owned();
+        out.push(NamedSection { name, offset: s.offset, size: s.size });
     }
     Some(out)
 }

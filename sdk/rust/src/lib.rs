@@ -24,8 +24,12 @@
 use std::ffi::CString;
 use std::fmt;
 
+mod btf;
 mod elf;
+pub mod maps;
 pub mod sys;
+
+pub use maps::MapDef;
 
 /// Errno values in the guest's (WASI) numbering, as the host returns them (negated).
 pub mod errno {
@@ -184,6 +188,7 @@ impl ObjectBuilder {
 /// A BPF object loaded by the host. Dropping it detaches its programs and closes it.
 pub struct BpfObject {
     handle: u64,
+    maps: Vec<MapDef>, // what the object says about its maps: the sizes the host will copy
 }
 
 impl BpfObject {
@@ -195,8 +200,13 @@ impl BpfObject {
         if handle == 0 {
             Err(Error::new(-errno::EINVAL))
         } else {
-            Ok(BpfObject { handle })
+            Ok(BpfObject { handle, maps: maps::map_defs(bytes) })
         }
+    }
+
+    /// The maps the object defines, with their key and value sizes.
+    pub fn map_defs(&self) -> &[MapDef] {
+        &self.maps
     }
 
     /// The host's handle of this object.
@@ -239,7 +249,7 @@ impl BpfObject {
         let cname = c_string(name)?;
         // SAFETY: a NUL-terminated string that lives through the call.
         let fd = check(unsafe { sys::wasm_bpf_map_fd_by_name(self.handle, cname.as_ptr() as usize as u32) })?;
-        Ok(Map { _object: self, fd })
+        Ok(Map { _object: self, fd, def: self.maps.iter().find(|d| d.name == name).cloned() })
     }
 
     /// A poller of the ring buffer or perf event array called `map_name`. The host starts
@@ -247,8 +257,8 @@ impl BpfObject {
     /// already waiting are kept for the first [`Buffer::poll`].
     pub fn buffer(&self, map_name: &str) -> Result<Buffer<'_>> {
         let map = self.map(map_name)?;
-        let mut buffer =
-            Buffer { object: self, fd: map.fd, data: vec![0u8; Buffer::DEFAULT_MAX_RECORD], pending: Vec::new() };
+        let fd = map.fd;
+        let mut buffer = Buffer { object: self, fd, data: vec![0u8; Buffer::DEFAULT_MAX_RECORD], pending: Vec::new() };
         let mut early = Vec::new();
         buffer.poll_host(0, &mut |record: &[u8]| {
             early.push(record.to_vec());
@@ -269,9 +279,17 @@ impl Drop for BpfObject {
 }
 
 /// A map of a loaded object.
+///
+/// The host copies a whole key and a whole value of the map's sizes between the kernel and
+/// guest memory, so every key and value passed here must have exactly those sizes (read from
+/// the object: [`MapDef`]); others are refused with `-EINVAL` before the host is called.
+/// Maps whose sizes the object does not tell for sure are refused with `-ENOTSUP`, and so
+/// are lookups and updates of per-CPU maps: their values hold one entry per possible CPU of
+/// the host, a number the guest cannot know (use [`Map::lookup_bytes_unchecked`]).
 pub struct Map<'a> {
     _object: &'a BpfObject,
     fd: i32,
+    def: Option<MapDef>,
 }
 
 impl<'a> Map<'a> {
@@ -279,9 +297,15 @@ impl<'a> Map<'a> {
         self.fd
     }
 
+    /// What the object says about this map (None: not defined in the object's BTF or ELF
+    /// sections as this crate reads them).
+    pub fn def(&self) -> Option<&MapDef> {
+        self.def.as_ref()
+    }
+
     fn operate(&self, cmd: i32, key: *const u8, value: *mut u8, next_key: *mut u8, flags: u64) -> i32 {
-        // SAFETY: the callers pass buffers of the map's key and value sizes (checked by the
-        // host against guest memory), or null where the command takes none.
+        // SAFETY: the callers pass buffers of at least the map's key and value sizes, or null
+        // where the command takes none (the host checks them against guest memory too).
         unsafe {
             sys::wasm_bpf_map_operate(
                 self.fd,
@@ -294,42 +318,91 @@ impl<'a> Map<'a> {
         }
     }
 
-    /// Copies the value of `key` into `value` (both sized as the map's); Ok(false) if the
-    /// key is not there.
-    pub fn lookup_bytes(&self, key: &[u8], value: &mut [u8]) -> Result<bool> {
-        match check(self.operate(sys::BPF_MAP_LOOKUP_ELEM, key.as_ptr(), value.as_mut_ptr(), std::ptr::null_mut(), 0)) {
+    /// Ok if `key` has the map's key size.
+    fn check_key(&self, key: &[u8]) -> Result<()> {
+        match self.def.as_ref().and_then(|d| d.key_size) {
+            None => Err(Error::new(-errno::ENOTSUP)),
+            Some(size) if size == key.len() => Ok(()),
+            Some(_) => Err(Error::new(-errno::EINVAL)),
+        }
+    }
+
+    /// Ok if `key` and `value` have the map's sizes and the host copies exactly that much.
+    fn check_key_value(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.check_key(key)?;
+        let def = self.def.as_ref().ok_or(Error::new(-errno::ENOTSUP))?;
+        if def.is_per_cpu() {
+            return Err(Error::new(-errno::ENOTSUP));
+        }
+        match def.value_size {
+            None => Err(Error::new(-errno::ENOTSUP)),
+            Some(size) if size == value.len() => Ok(()),
+            Some(_) => Err(Error::new(-errno::EINVAL)),
+        }
+    }
+
+    fn found(ret: i32) -> Result<bool> {
+        match check(ret) {
             Ok(_) => Ok(true),
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(e),
         }
     }
 
-    /// Sets `key` to `value`; `flags` is BPF_ANY (0), BPF_NOEXIST (1) or BPF_EXIST (2).
+    /// Copies the value of `key` into `value` (both exactly the map's sizes); Ok(false) if
+    /// the key is not there.
+    pub fn lookup_bytes(&self, key: &[u8], value: &mut [u8]) -> Result<bool> {
+        self.check_key_value(key, value)?;
+        Self::found(self.operate(sys::BPF_MAP_LOOKUP_ELEM, key.as_ptr(), value.as_mut_ptr(), std::ptr::null_mut(), 0))
+    }
+
+    /// [`lookup_bytes`](Self::lookup_bytes) without the size checks, for per-CPU maps and
+    /// maps this crate cannot size.
+    ///
+    /// # Safety
+    /// `key` must hold at least the map's key size and `value` at least what the host writes:
+    /// the value size, or for per-CPU maps the value size rounded up to 8, times the number
+    /// of possible CPUs of the host.
+    pub unsafe fn lookup_bytes_unchecked(&self, key: &[u8], value: &mut [u8]) -> Result<bool> {
+        Self::found(self.operate(sys::BPF_MAP_LOOKUP_ELEM, key.as_ptr(), value.as_mut_ptr(), std::ptr::null_mut(), 0))
+    }
+
+    /// Sets `key` to `value` (both exactly the map's sizes); `flags` is BPF_ANY (0),
+    /// BPF_NOEXIST (1) or BPF_EXIST (2).
     pub fn update_bytes(&self, key: &[u8], value: &[u8], flags: u64) -> Result<()> {
+        self.check_key_value(key, value)?;
         check(self.operate(sys::BPF_MAP_UPDATE_ELEM, key.as_ptr(), value.as_ptr() as *mut u8, std::ptr::null_mut(), flags))
             .map(|_| ())
     }
 
-    /// Deletes `key`; Ok(false) if it was not there.
+    /// [`update_bytes`](Self::update_bytes) without the size checks.
+    ///
+    /// # Safety
+    /// `key` and `value` must hold at least what the host reads (see
+    /// [`lookup_bytes_unchecked`](Self::lookup_bytes_unchecked)).
+    pub unsafe fn update_bytes_unchecked(&self, key: &[u8], value: &[u8], flags: u64) -> Result<()> {
+        check(self.operate(sys::BPF_MAP_UPDATE_ELEM, key.as_ptr(), value.as_ptr() as *mut u8, std::ptr::null_mut(), flags))
+            .map(|_| ())
+    }
+
+    /// Deletes `key` (exactly the map's key size); Ok(false) if it was not there.
     pub fn delete_bytes(&self, key: &[u8]) -> Result<bool> {
-        match check(self.operate(sys::BPF_MAP_DELETE_ELEM, key.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), 0)) {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.check_key(key)?;
+        Self::found(self.operate(sys::BPF_MAP_DELETE_ELEM, key.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), 0))
     }
 
-    /// The key after `key` (None: the first key) into `next`; Ok(false) after the last one.
+    /// The key after `key` (None: the first key) into `next`, both exactly the map's key size;
+    /// Ok(false) after the last one.
     pub fn next_key_bytes(&self, key: Option<&[u8]>, next: &mut [u8]) -> Result<bool> {
-        let k = key.map_or(std::ptr::null(), |k| k.as_ptr());
-        match check(self.operate(sys::BPF_MAP_GET_NEXT_KEY, k, std::ptr::null_mut(), next.as_mut_ptr(), 0)) {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e),
+        self.check_key(next)?;
+        if let Some(k) = key {
+            self.check_key(k)?;
         }
+        let k = key.map_or(std::ptr::null(), |k| k.as_ptr());
+        Self::found(self.operate(sys::BPF_MAP_GET_NEXT_KEY, k, std::ptr::null_mut(), next.as_mut_ptr(), 0))
     }
 
-    /// The value of `key`, if any.
+    /// The value of `key`, if any. `K` and `V` must have the map's key and value sizes.
     pub fn lookup<K: Plain, V: Plain>(&self, key: &K) -> Result<Option<V>> {
         // SAFETY: V is Plain: all-zero bytes are a valid V until the host fills it in.
         let mut value: V = unsafe { std::mem::zeroed() };
@@ -345,7 +418,8 @@ impl<'a> Map<'a> {
     }
 
     /// Iterates over the keys (with the host's get-next-key); deleting the current key while
-    /// iterating restarts from the first key, as with libbpf.
+    /// iterating restarts from the first key, as with libbpf. `K` must have the map's key
+    /// size (else the first item is the error).
     pub fn keys<K: Plain>(&self) -> Keys<'_, 'a, K> {
         Keys { map: self, last: None, done: false }
     }
@@ -488,6 +562,141 @@ mod tests {
         assert_eq!(b.global("min_duration_ns").unwrap(), &0x0102_0304_0506_0708u64.to_ne_bytes());
         assert_eq!(b.set_global("min_duration_ns", &[1, 2]), Err(Error::new(-errno::EINVAL)));
         assert_eq!(b.set_global("no_such_global", &[0]), Err(Error::new(-errno::ENOENT)));
+    }
+
+    /// A loaded object as far as the safe API can tell (the host calls are stubs here: they
+    /// fail with -ENOSYS, which shows that a call got past the checks).
+    fn object_with(maps: Vec<MapDef>) -> BpfObject {
+        BpfObject { handle: 7, maps }
+    }
+
+    fn def(name: &str, map_type: u32, key: Option<usize>, value: Option<usize>) -> MapDef {
+        MapDef { name: name.to_string(), map_type, key_size: key, value_size: value }
+    }
+
+    fn map_of<'a>(object: &'a BpfObject, name: &str) -> Map<'a> {
+        Map { _object: object, fd: 3, def: object.maps.iter().find(|d| d.name == name).cloned() }
+    }
+
+    const EINVAL: Error = Error { code: -errno::EINVAL };
+    const ENOTSUP: Error = Error { code: -errno::ENOTSUP };
+    const ENOSYS: Error = Error { code: -errno::ENOSYS };
+
+    #[test]
+    fn typed_map_calls_need_the_map_sizes() {
+        let object = object_with(vec![def("h", maps::BPF_MAP_TYPE_HASH, Some(4), Some(8))]);
+        let map = map_of(&object, "h");
+        // an 8-byte value would be written into a 1-byte local
+        assert_eq!(map.lookup::<u32, u8>(&1), Err(EINVAL));
+        assert_eq!(map.lookup::<u16, u64>(&1), Err(EINVAL));
+        assert_eq!(map.update::<u32, [u8; 4]>(&1, &[0; 4], 0), Err(EINVAL));
+        assert_eq!(map.delete::<u64>(&1), Err(EINVAL));
+        assert_eq!(map.keys::<u8>().next(), Some(Err(EINVAL)));
+        // the right sizes reach the host
+        assert_eq!(map.lookup::<u32, u64>(&1), Err(ENOSYS));
+        assert_eq!(map.update::<u32, u64>(&1, &2, 0), Err(ENOSYS));
+        assert_eq!(map.delete::<u32>(&1), Err(ENOSYS));
+        assert_eq!(map.keys::<u32>().next(), Some(Err(ENOSYS)));
+    }
+
+    #[test]
+    fn byte_map_calls_need_the_map_sizes() {
+        let object = object_with(vec![def("h", maps::BPF_MAP_TYPE_HASH, Some(4), Some(8))]);
+        let map = map_of(&object, "h");
+        let mut small = [0u8; 1];
+        let mut value = [0u8; 8];
+        let mut next = [0u8; 4];
+        assert_eq!(map.lookup_bytes(&[0; 4], &mut small), Err(EINVAL));
+        assert_eq!(map.lookup_bytes(&[0; 3], &mut value), Err(EINVAL));
+        assert_eq!(map.lookup_bytes(&[0; 4], &mut [0u8; 16]), Err(EINVAL));
+        assert_eq!(map.next_key_bytes(None, &mut small), Err(EINVAL));
+        assert_eq!(map.next_key_bytes(Some(&[0; 2]), &mut next), Err(EINVAL));
+        assert_eq!(map.update_bytes(&[0; 4], &[0; 7], 0), Err(EINVAL));
+        assert_eq!(map.delete_bytes(&[0; 5]), Err(EINVAL));
+        assert_eq!(map.lookup_bytes(&[0; 4], &mut value), Err(ENOSYS));
+        assert_eq!(map.next_key_bytes(None, &mut next), Err(ENOSYS));
+        assert_eq!(map.next_key_bytes(Some(&[0; 4]), &mut next), Err(ENOSYS));
+    }
+
+    #[test]
+    fn per_cpu_and_unknown_maps_are_refused() {
+        let object = object_with(vec![
+            def("pc", maps::BPF_MAP_TYPE_PERCPU_ARRAY, Some(4), Some(8)),
+            def("unsized", maps::BPF_MAP_TYPE_HASH, Some(4), None),
+        ]);
+        let pc = map_of(&object, "pc");
+        // a per-CPU lookup writes one value per possible CPU of the host
+        assert_eq!(pc.lookup::<u32, u64>(&0), Err(ENOTSUP));
+        assert_eq!(pc.update::<u32, u64>(&0, &1, 0), Err(ENOTSUP));
+        assert_eq!(pc.keys::<u32>().next(), Some(Err(ENOSYS))); // keys are plain
+        let mut many = [0u8; 8 * 64];
+        // SAFETY: the stub host writes nothing.
+        assert_eq!(unsafe { pc.lookup_bytes_unchecked(&[0; 4], &mut many) }, Err(ENOSYS));
+        let unsized_map = map_of(&object, "unsized");
+        assert_eq!(unsized_map.lookup::<u32, u64>(&0), Err(ENOTSUP));
+        assert_eq!(unsized_map.delete::<u32>(&0), Err(ENOSYS));
+        let unknown = map_of(&object, "not_in_the_object");
+        assert_eq!(unknown.delete::<u32>(&0), Err(ENOTSUP));
+        assert_eq!(unknown.lookup::<u32, u32>(&0), Err(ENOTSUP));
+    }
+
+    fn find<'d>(defs: &'d [MapDef], name: &str) -> &'d MapDef {
+        defs.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("no map {} in {:?}", name, defs))
+    }
+
+    /// examples/bootstrap's object (WASM_BPF_TEST_OBJECT, set by the ctest run).
+    #[test]
+    fn map_sizes_of_the_bootstrap_object() {
+        let path = match std::env::var("WASM_BPF_TEST_OBJECT") {
+            Ok(p) => p,
+            Err(_) => return,
+        };
+        let defs = maps::map_defs(&std::fs::read(path).expect("the test object"));
+        assert_eq!(find(&defs, "exec_start"), &def("exec_start", maps::BPF_MAP_TYPE_HASH, Some(4), Some(8)));
+        assert_eq!(find(&defs, "rb"), &def("rb", maps::BPF_MAP_TYPE_RINGBUF, Some(0), Some(0)));
+        assert_eq!(find(&defs, ".rodata"), &def(".rodata", maps::BPF_MAP_TYPE_ARRAY, Some(4), Some(8)));
+    }
+
+    /// sdk/c/tests/check.bpf.o (WASM_BPF_TEST_CHECK_OBJECT): struct values, global data of
+    /// every kind, sizes left out or given as numbers, a per-CPU map.
+    #[test]
+    fn map_sizes_of_the_sdk_check_object() {
+        let path = match std::env::var("WASM_BPF_TEST_CHECK_OBJECT") {
+            Ok(p) => p,
+            Err(_) => return,
+        };
+        let defs = maps::map_defs(&std::fs::read(path).expect("the test object"));
+        assert_eq!(find(&defs, "values"), &def("values", maps::BPF_MAP_TYPE_HASH, Some(4), Some(40)));
+        assert_eq!(find(&defs, "events"), &def("events", maps::BPF_MAP_TYPE_RINGBUF, Some(0), Some(0)));
+        assert_eq!(find(&defs, "perf_events"), &def("perf_events", maps::BPF_MAP_TYPE_PERF_EVENT_ARRAY, Some(4), Some(4)));
+        assert_eq!(find(&defs, "per_cpu"), &def("per_cpu", maps::BPF_MAP_TYPE_PERCPU_ARRAY, Some(4), Some(8)));
+        assert!(find(&defs, "per_cpu").is_per_cpu());
+        assert_eq!(find(&defs, "sized"), &def("sized", 9, Some(6), Some(12)));
+        assert_eq!(find(&defs, ".rodata"), &def(".rodata", maps::BPF_MAP_TYPE_ARRAY, Some(4), Some(40)));
+        assert_eq!(find(&defs, ".data"), &def(".data", maps::BPF_MAP_TYPE_ARRAY, Some(4), Some(16)));
+        assert_eq!(find(&defs, ".bss"), &def(".bss", maps::BPF_MAP_TYPE_ARRAY, Some(4), Some(16)));
+        assert_eq!(defs.len(), 8, "{:?}", defs);
+    }
+
+    #[test]
+    fn map_defs_of_bad_bytes_are_empty() {
+        assert!(maps::map_defs(b"not an object").is_empty());
+        assert!(maps::map_defs(&[]).is_empty());
+        let mut elf = b"\x7fELF\x02\x01".to_vec();
+        elf.resize(64, 0xff);
+        assert!(maps::map_defs(&elf).is_empty());
+        // a corrupted copy of a real object must not panic
+        if let Ok(path) = std::env::var("WASM_BPF_TEST_CHECK_OBJECT") {
+            let bytes = std::fs::read(path).expect("the test object");
+            for step in [1usize, 7, 61] {
+                let mut bad = bytes.clone();
+                for i in (0..bad.len()).step_by(step) {
+                    bad[i] = bad[i].wrapping_mul(31).wrapping_add(i as u8);
+                }
+                let _ = maps::map_defs(&bad);
+                let _ = maps::map_defs(&bytes[..bytes.len() / 2]);
+            }
+        }
     }
 
     #[test]
