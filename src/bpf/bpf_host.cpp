@@ -3,11 +3,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <sys/mount.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <vector>
 
 #include "bpf/attach.h"
@@ -35,6 +39,23 @@ bool g_verbose = false;
 int print_libbpf(enum libbpf_print_level, const char* fmt, va_list args) {
   if (!g_verbose) return 0;
   return std::vfprintf(stderr, fmt, args);
+}
+
+// libbpf finds tracepoint ids, and creates legacy kprobe/uprobe events, through tracefs.
+// Many systems mount it only on first use (as perf and bpftool do): so does wasm-bpf, the
+// first time a guest loads an object, when this process may mount.
+void ensure_tracefs(bool verbose) {
+  static std::once_flag once;
+  std::call_once(once, [verbose] {
+    if (access("/sys/kernel/tracing/events", F_OK) == 0 || access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+      return;
+    if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0) {
+      if (verbose) std::fprintf(stderr, "wasm-bpf: mounted tracefs on /sys/kernel/tracing\n");
+    } else if (verbose) {
+      std::fprintf(stderr, "wasm-bpf: tracefs is not mounted and mounting it failed (%s): tracepoint programs cannot attach\n",
+                   std::strerror(errno));
+    }
+  });
 }
 
 // What map operations need to know about a map, read once at load (not per operation).
@@ -107,6 +128,7 @@ struct BpfHost::Impl {
     if (p == nullptr) return 0;
     // Read the bytes now: skeletons patch .rodata in the guest's copy just before loading.
     std::vector<uint8_t> copy(p, p + len);
+    ensure_tracefs(opts.verbose);
     LIBBPF_OPTS(bpf_object_open_opts, oo);
     auto o = std::make_unique<Object>();
     o->obj = bpf_object__open_mem(copy.data(), copy.size(), &oo);
