@@ -1,5 +1,5 @@
 // OCI and Docker manifests and indexes: media types, parsing, the platform choice in an index,
-// and the two layouts `push` writes (docs/oci-artifacts.md):
+// and the two layouts `push` writes (docs/oci.md):
 //   cncf         config application/vnd.wasm.config.v0+json {created, architecture: wasm,
 //                os: wasip1, layerDigests}; one application/wasm layer with a title annotation
 //   wasm-to-oci  config application/vnd.wasm.config.v1+json "{}"; one

@@ -1,4 +1,4 @@
-// Finding the Wasm module in an image (docs/oci-artifacts.md): one raw module layer
+// Finding the Wasm module in an image (docs/oci.md): one raw module layer
 // (application/wasm, application/vnd.wasm.content.layer.v1+wasm, the component layer type,
 // application/vnd.module.wasm.content.layer.v1+wasm), or tar / tar+gzip layers holding the
 // file named by the config's Entrypoint, else the only *.wasm file.

@@ -17,7 +17,7 @@ struct PullResult {
 };
 
 // Pulls `ref`: resolves an image index to its wasip1/wasm manifest, downloads and verifies
-// every blob, finds the module (docs/oci-artifacts.md) and records the image in the store.
+// every blob, finds the module (docs/oci.md) and records the image in the store.
 // With a non-empty `output` the module is written to that file instead and the store is not
 // touched. On failure nothing is left behind.
 Result<PullResult> pull_image(const Reference& ref, const ClientOptions& options,
