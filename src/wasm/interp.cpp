@@ -246,7 +246,7 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
   } while (0)
 
   // ---- entry --------------------------------------------------------------------------------
-  if (store.native_depth_ >= 64) {
+  if (store.native_depth_ >= store.limits().max_nested_calls) {
     return Trap{TrapKind::Exhaustion, "call stack exhausted (too many nested host calls)", entry->name_, 0};
   }
   ++store.native_depth_;
