@@ -11,27 +11,27 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include "wasm/code.h"
 #include "wasm/compiler.h"
+#include "wasm/opcode_tables.h"
+#include "wasm/operand_stack.h"
 
 namespace wb::wasm {
 namespace {
 
-constexpr ValType kUnknown = static_cast<ValType>(0);
 constexpr uint32_t kMaxLocals = 50000;
-
-// Where an operand's value is: in the slot of its stack position (Temp), in a local, an
-// immediate, or (AddrAdd) the i32 sum of a slot and an immediate, which memory accesses
-// absorb into their address computation and other consumers materialise with one add.
-enum class Kind : uint8_t { Temp, Local, Const, AddrAdd };
-
-struct Operand {
-  ValType type = kUnknown;
-  Kind kind = Kind::Temp;
-  uint32_t local = 0;  // Local: the local; AddrAdd: the base slot
-  uint64_t bits = 0;   // Const: the value; AddrAdd: the addend
-  bool base_is_local = false;  // AddrAdd: the base slot is a local (spilled when it changes)
-};
+// Implementation limit on the operand stack height. Instructions push at most 1000 values
+// (the limit on results), so without it a small body could build a stack of billions.
+// Compilers stay far below it; a frame of this many slots still fits the value stack.
+constexpr size_t kMaxStackHeight = 65536;
+// Branches passing this many values or more copy them with one copy_n from materialised,
+// contiguous slots: one instruction per branch instead of one copy per value, so code size
+// stays proportional to the body (a 1000-value block branched to 200000 times would
+// otherwise need 200 million copies).
+constexpr size_t kWideArity = 4;
 
 enum class CtrlKind : uint8_t { Function, Block, Loop, If, Else };
 
@@ -49,258 +49,19 @@ struct Ctrl {
   uint32_t loop_start = 0;   // Loop: branch target
   bool has_else_fix = false;  // If: the branch to the else arm, to patch
   std::pair<uint32_t, uint32_t> else_fix;
-  std::vector<std::pair<uint32_t, uint32_t>> fixups;  // (instruction start, rel word)
+  int32_t fixups = -1;  // forward branches to patch at the end: a list in FunctionCompiler::fixups_
 };
-
-// Numeric instruction descriptions, indexed by opcode (0x45..0xC4) or 0xFC sub-opcode.
-struct NumInfo {
-  bool valid = false;
-  bool binary = false;
-  bool commutative = false;
-  bool nop = false;  // reinterpretation / zero-extension: only the type changes
-  ValType in = kUnknown;
-  ValType out = kUnknown;
-  Op op = Op::exit;
-  Op op_si = Op::exit;     // immediate variant (exit = none)
-  Op br_ss = Op::exit;     // fused compare-branch (exit = none)
-  Op br_si = Op::exit;
-  int inverse = -1;        // opcode of the negated comparison
-};
-
-struct NumTable {
-  NumInfo ops[256];
-  NumInfo sat[8];
-
-  void un(uint8_t opc, ValType in, ValType out, Op op) {
-    NumInfo& n = ops[opc];
-    n.valid = true;
-    n.in = in;
-    n.out = out;
-    n.op = op;
-  }
-  void nop(uint8_t opc, ValType in, ValType out) {
-    un(opc, in, out, Op::exit);
-    ops[opc].nop = true;
-  }
-  void bin(uint8_t opc, ValType in, ValType out, Op op, Op op_si = Op::exit, bool comm = false) {
-    NumInfo& n = ops[opc];
-    n.valid = true;
-    n.binary = true;
-    n.in = in;
-    n.out = out;
-    n.op = op;
-    n.op_si = op_si;
-    n.commutative = comm;
-  }
-  void cmp(uint8_t opc, ValType in, Op op, Op op_si, Op br_ss, Op br_si, int inverse, bool comm) {
-    bin(opc, in, ValType::I32, op, op_si, comm);
-    ops[opc].br_ss = br_ss;
-    ops[opc].br_si = br_si;
-    ops[opc].inverse = inverse;
-  }
-
-  NumTable() {
-    constexpr ValType I32 = ValType::I32, I64 = ValType::I64, F32 = ValType::F32, F64 = ValType::F64;
-    un(0x45, I32, I32, Op::i32_eqz);
-#define CMP(opc, T, name, inv, comm) cmp(opc, T, Op::name, Op::name##_si, Op::br_##name##_ss, Op::br_##name##_si, inv, comm)
-    CMP(0x46, I32, i32_eq, 0x47, true);
-    CMP(0x47, I32, i32_ne, 0x46, true);
-    CMP(0x48, I32, i32_lt_s, 0x4E, false);
-    CMP(0x49, I32, i32_lt_u, 0x4F, false);
-    CMP(0x4A, I32, i32_gt_s, 0x4C, false);
-    CMP(0x4B, I32, i32_gt_u, 0x4D, false);
-    CMP(0x4C, I32, i32_le_s, 0x4A, false);
-    CMP(0x4D, I32, i32_le_u, 0x4B, false);
-    CMP(0x4E, I32, i32_ge_s, 0x48, false);
-    CMP(0x4F, I32, i32_ge_u, 0x49, false);
-    un(0x50, I64, I32, Op::i64_eqz);
-    CMP(0x51, I64, i64_eq, 0x52, true);
-    CMP(0x52, I64, i64_ne, 0x51, true);
-    CMP(0x53, I64, i64_lt_s, 0x59, false);
-    CMP(0x54, I64, i64_lt_u, 0x5A, false);
-    CMP(0x55, I64, i64_gt_s, 0x57, false);
-    CMP(0x56, I64, i64_gt_u, 0x58, false);
-    CMP(0x57, I64, i64_le_s, 0x55, false);
-    CMP(0x58, I64, i64_le_u, 0x56, false);
-    CMP(0x59, I64, i64_ge_s, 0x53, false);
-    CMP(0x5A, I64, i64_ge_u, 0x54, false);
-#undef CMP
-    bin(0x5B, F32, I32, Op::f32_eq);
-    bin(0x5C, F32, I32, Op::f32_ne);
-    bin(0x5D, F32, I32, Op::f32_lt);
-    bin(0x5E, F32, I32, Op::f32_gt);
-    bin(0x5F, F32, I32, Op::f32_le);
-    bin(0x60, F32, I32, Op::f32_ge);
-    bin(0x61, F64, I32, Op::f64_eq);
-    bin(0x62, F64, I32, Op::f64_ne);
-    bin(0x63, F64, I32, Op::f64_lt);
-    bin(0x64, F64, I32, Op::f64_gt);
-    bin(0x65, F64, I32, Op::f64_le);
-    bin(0x66, F64, I32, Op::f64_ge);
-    un(0x67, I32, I32, Op::i32_clz);
-    un(0x68, I32, I32, Op::i32_ctz);
-    un(0x69, I32, I32, Op::i32_popcnt);
-#define BI(opc, T, name, comm) bin(opc, T, T, Op::name, Op::name##_si, comm)
-    BI(0x6A, I32, i32_add, true);
-    BI(0x6B, I32, i32_sub, false);
-    BI(0x6C, I32, i32_mul, true);
-    bin(0x6D, I32, I32, Op::i32_div_s);
-    bin(0x6E, I32, I32, Op::i32_div_u);
-    bin(0x6F, I32, I32, Op::i32_rem_s);
-    bin(0x70, I32, I32, Op::i32_rem_u);
-    BI(0x71, I32, i32_and, true);
-    BI(0x72, I32, i32_or, true);
-    BI(0x73, I32, i32_xor, true);
-    BI(0x74, I32, i32_shl, false);
-    BI(0x75, I32, i32_shr_s, false);
-    BI(0x76, I32, i32_shr_u, false);
-    BI(0x77, I32, i32_rotl, false);
-    BI(0x78, I32, i32_rotr, false);
-    un(0x79, I64, I64, Op::i64_clz);
-    un(0x7A, I64, I64, Op::i64_ctz);
-    un(0x7B, I64, I64, Op::i64_popcnt);
-    BI(0x7C, I64, i64_add, true);
-    BI(0x7D, I64, i64_sub, false);
-    BI(0x7E, I64, i64_mul, true);
-    bin(0x7F, I64, I64, Op::i64_div_s);
-    bin(0x80, I64, I64, Op::i64_div_u);
-    bin(0x81, I64, I64, Op::i64_rem_s);
-    bin(0x82, I64, I64, Op::i64_rem_u);
-    BI(0x83, I64, i64_and, true);
-    BI(0x84, I64, i64_or, true);
-    BI(0x85, I64, i64_xor, true);
-    BI(0x86, I64, i64_shl, false);
-    BI(0x87, I64, i64_shr_s, false);
-    BI(0x88, I64, i64_shr_u, false);
-    BI(0x89, I64, i64_rotl, false);
-    BI(0x8A, I64, i64_rotr, false);
-#undef BI
-    un(0x8B, F32, F32, Op::f32_abs);
-    un(0x8C, F32, F32, Op::f32_neg);
-    un(0x8D, F32, F32, Op::f32_ceil);
-    un(0x8E, F32, F32, Op::f32_floor);
-    un(0x8F, F32, F32, Op::f32_trunc);
-    un(0x90, F32, F32, Op::f32_nearest);
-    un(0x91, F32, F32, Op::f32_sqrt);
-    bin(0x92, F32, F32, Op::f32_add);
-    bin(0x93, F32, F32, Op::f32_sub);
-    bin(0x94, F32, F32, Op::f32_mul);
-    bin(0x95, F32, F32, Op::f32_div);
-    bin(0x96, F32, F32, Op::f32_min);
-    bin(0x97, F32, F32, Op::f32_max);
-    bin(0x98, F32, F32, Op::f32_copysign);
-    un(0x99, F64, F64, Op::f64_abs);
-    un(0x9A, F64, F64, Op::f64_neg);
-    un(0x9B, F64, F64, Op::f64_ceil);
-    un(0x9C, F64, F64, Op::f64_floor);
-    un(0x9D, F64, F64, Op::f64_trunc);
-    un(0x9E, F64, F64, Op::f64_nearest);
-    un(0x9F, F64, F64, Op::f64_sqrt);
-    bin(0xA0, F64, F64, Op::f64_add);
-    bin(0xA1, F64, F64, Op::f64_sub);
-    bin(0xA2, F64, F64, Op::f64_mul);
-    bin(0xA3, F64, F64, Op::f64_div);
-    bin(0xA4, F64, F64, Op::f64_min);
-    bin(0xA5, F64, F64, Op::f64_max);
-    bin(0xA6, F64, F64, Op::f64_copysign);
-    un(0xA7, I64, I32, Op::i32_wrap_i64);
-    un(0xA8, F32, I32, Op::i32_trunc_f32_s);
-    un(0xA9, F32, I32, Op::i32_trunc_f32_u);
-    un(0xAA, F64, I32, Op::i32_trunc_f64_s);
-    un(0xAB, F64, I32, Op::i32_trunc_f64_u);
-    un(0xAC, I32, I64, Op::i64_extend_i32_s);
-    nop(0xAD, I32, I64);  // i64.extend_i32_u: i32 slots are zero-extended
-    un(0xAE, F32, I64, Op::i64_trunc_f32_s);
-    un(0xAF, F32, I64, Op::i64_trunc_f32_u);
-    un(0xB0, F64, I64, Op::i64_trunc_f64_s);
-    un(0xB1, F64, I64, Op::i64_trunc_f64_u);
-    un(0xB2, I32, F32, Op::f32_convert_i32_s);
-    un(0xB3, I32, F32, Op::f32_convert_i32_u);
-    un(0xB4, I64, F32, Op::f32_convert_i64_s);
-    un(0xB5, I64, F32, Op::f32_convert_i64_u);
-    un(0xB6, F64, F32, Op::f32_demote_f64);
-    un(0xB7, I32, F64, Op::f64_convert_i32_s);
-    un(0xB8, I32, F64, Op::f64_convert_i32_u);
-    un(0xB9, I64, F64, Op::f64_convert_i64_s);
-    un(0xBA, I64, F64, Op::f64_convert_i64_u);
-    un(0xBB, F32, F64, Op::f64_promote_f32);
-    nop(0xBC, F32, I32);
-    nop(0xBD, F64, I64);
-    nop(0xBE, I32, F32);
-    nop(0xBF, I64, F64);
-    un(0xC0, I32, I32, Op::i32_extend8_s);
-    un(0xC1, I32, I32, Op::i32_extend16_s);
-    un(0xC2, I64, I64, Op::i64_extend8_s);
-    un(0xC3, I64, I64, Op::i64_extend16_s);
-    un(0xC4, I64, I64, Op::i64_extend32_s);
-
-    auto satun = [&](int k, ValType in, ValType out, Op op) {
-      sat[k].valid = true;
-      sat[k].in = in;
-      sat[k].out = out;
-      sat[k].op = op;
-    };
-    satun(0, F32, I32, Op::i32_trunc_sat_f32_s);
-    satun(1, F32, I32, Op::i32_trunc_sat_f32_u);
-    satun(2, F64, I32, Op::i32_trunc_sat_f64_s);
-    satun(3, F64, I32, Op::i32_trunc_sat_f64_u);
-    satun(4, F32, I64, Op::i64_trunc_sat_f32_s);
-    satun(5, F32, I64, Op::i64_trunc_sat_f32_u);
-    satun(6, F64, I64, Op::i64_trunc_sat_f64_s);
-    satun(7, F64, I64, Op::i64_trunc_sat_f64_u);
-  }
-};
-
-const NumTable& num_table() {
-  static const NumTable t;
-  return t;
-}
-
-struct MemOpInfo {
-  bool valid = false;
-  bool store = false;
-  ValType type = kUnknown;
-  uint32_t natural_align = 0;  // log2 of the access size
-  Op op = Op::exit;
-};
-
-const MemOpInfo* mem_op(uint8_t opc) {
-  static const auto table = [] {
-    std::array<MemOpInfo, 256> t{};
-    auto ld = [&](uint8_t o, ValType ty, uint32_t al, Op op) { t[o] = {true, false, ty, al, op}; };
-    auto st = [&](uint8_t o, ValType ty, uint32_t al, Op op) { t[o] = {true, true, ty, al, op}; };
-    ld(0x28, ValType::I32, 2, Op::i32_load);
-    ld(0x29, ValType::I64, 3, Op::i64_load);
-    ld(0x2A, ValType::F32, 2, Op::f32_load);
-    ld(0x2B, ValType::F64, 3, Op::f64_load);
-    ld(0x2C, ValType::I32, 0, Op::i32_load8_s);
-    ld(0x2D, ValType::I32, 0, Op::i32_load8_u);
-    ld(0x2E, ValType::I32, 1, Op::i32_load16_s);
-    ld(0x2F, ValType::I32, 1, Op::i32_load16_u);
-    ld(0x30, ValType::I64, 0, Op::i64_load8_s);
-    ld(0x31, ValType::I64, 0, Op::i64_load8_u);
-    ld(0x32, ValType::I64, 1, Op::i64_load16_s);
-    ld(0x33, ValType::I64, 1, Op::i64_load16_u);
-    ld(0x34, ValType::I64, 2, Op::i64_load32_s);
-    ld(0x35, ValType::I64, 2, Op::i64_load32_u);
-    st(0x36, ValType::I32, 2, Op::i32_store);
-    st(0x37, ValType::I64, 3, Op::i64_store);
-    st(0x38, ValType::F32, 2, Op::i32_store);
-    st(0x39, ValType::F64, 3, Op::i64_store);
-    st(0x3A, ValType::I32, 0, Op::i32_store8);
-    st(0x3B, ValType::I32, 1, Op::i32_store16);
-    st(0x3C, ValType::I64, 0, Op::i64_store8);
-    st(0x3D, ValType::I64, 1, Op::i64_store16);
-    st(0x3E, ValType::I64, 2, Op::i64_store32);
-    return t;
-  }();
-  return table[opc].valid ? &table[opc] : nullptr;
-}
 
 class FunctionCompiler {
  public:
   FunctionCompiler(const CompileContext& ctx, uint32_t func_index, Reader body, CompiledFunction& out)
-      : m_(ctx.module), ctx_(ctx), func_index_(func_index), r_(body), out_(out), code_(out.code) {}
+      : m_(ctx.module),
+        ctx_(ctx),
+        func_index_(func_index),
+        r_(body),
+        out_(out),
+        code_(out.code),
+        stack_(ctx.readers) {}
 
   bool run(std::string& error) {
     bool ok = compile();
@@ -389,10 +150,7 @@ class FunctionCompiler {
 
   // ---- operand stack --------------------------------------------------------------------
   void push(ValType t) { push(Operand{t, Kind::Temp, 0, 0}); }
-  void push(const Operand& o) {
-    stack_.push_back(o);
-    max_height_ = std::max<size_t>(max_height_, stack_.size());
-  }
+  void push(const Operand& o) { stack_.push(o); }
   bool pop(ValType expect, Operand& out) {
     Ctrl& c = ctrls_.back();
     if (stack_.size() == c.height) {
@@ -402,47 +160,55 @@ class FunctionCompiler {
       }
       return type_mismatch("operand stack is empty");
     }
-    out = stack_.back();
-    if (expect != kUnknown && out.type != kUnknown && out.type != expect)
-      return fail(std::string("type mismatch: expected ") + to_string(expect) + ", got " + to_string(out.type));
-    stack_.pop_back();
+    const Operand& top = stack_.back();
+    if (expect != kUnknown && top.type != kUnknown && top.type != expect)
+      return fail(std::string("type mismatch: expected ") + to_string(expect) + ", got " + to_string(top.type));
+    out = stack_.pop();
     if (out.type == kUnknown) out.type = expect;
     return true;
   }
   bool pop_any(Operand& out) { return pop(kUnknown, out); }
-  // The operand `depth` entries below the top, or nullptr in the polymorphic part.
-  Operand* peek(size_t depth) {
-    size_t h = stack_.size();
-    if (depth >= h - ctrls_.back().height) return nullptr;
-    return &stack_[h - 1 - depth];
+  // Makes the top `n` entries real (in the polymorphic part, unknown entries typed as
+  // `types` appear below the existing ones) and gives them those types.
+  void fill_polymorphic(std::span<const ValType> types) {
+    size_t avail = stack_.size() - ctrls_.back().height;
+    size_t n = types.size();
+    if (avail < n) {
+      std::vector<Operand> keep;
+      keep.reserve(avail);
+      for (size_t i = stack_.size() - avail; i < stack_.size(); ++i) keep.push_back(stack_[i]);
+      stack_.truncate(stack_.size() - avail);
+      for (size_t i = 0; i < n - avail; ++i) push(types[i]);
+      for (auto& o : keep) push(o);
+    }
+    stack_.set_types(stack_.size() - n, types);
   }
 
   // Gives the entry at `pos` its own slot (emits a copy or a constant store).
   void materialize(size_t pos) {
-    Operand& o = stack_[pos];
+    const Operand& o = stack_[pos];
     if (o.kind == Kind::Temp) return;
     if (live()) {
       emit_value(slot_of_pos(pos), o);
       label();
     }
-    o.kind = Kind::Temp;
+    stack_.make_temp(pos);
   }
+  // Only entries pushed since the last call can be lazy: amortised constant time.
   void materialize_all() {
-    for (size_t i = 0; i < stack_.size(); ++i) materialize(i);
+    for (size_t i = stack_.lazy_from(); i < stack_.size(); ++i) materialize(i);
+    stack_.all_temps();
+  }
+  void materialize_top(size_t n) {
+    size_t from = stack_.size() - n;
+    for (size_t i = std::max(from, stack_.lazy_from()); i < stack_.size(); ++i) materialize(i);
+    if (stack_.lazy_from() >= from) stack_.all_temps();
   }
   // Before local x changes: entries still reading x lazily get their own copy.
   void spill_local(uint32_t x) {
-    for (size_t i = 0; i < stack_.size(); ++i)
-      if (reads_local(stack_[i], x)) materialize(i);
+    for (int32_t p = stack_.top_reader(x); p >= 0; p = stack_.top_reader(x)) materialize(static_cast<size_t>(p));
   }
-  bool has_lazy_local(uint32_t x) const {
-    for (const auto& o : stack_)
-      if (reads_local(o, x)) return true;
-    return false;
-  }
-  static bool reads_local(const Operand& o, uint32_t x) {
-    return (o.kind == Kind::Local && o.local == x) || (o.kind == Kind::AddrAdd && o.base_is_local && o.local == x);
-  }
+  bool has_lazy_local(uint32_t x) const { return stack_.top_reader(x) >= 0; }
   // Writes the value of a lazy operand into slot `dst`.
   void emit_value(uint32_t dst, const Operand& o) {
     switch (o.kind) {
@@ -464,25 +230,37 @@ class FunctionCompiler {
     return true;
   }
   bool check_types_at_top(std::span<const ValType> types) {
-    // Validation of the top `types` without changing the stack (br_if, br_table).
+    // Validation of the top `types` without changing the stack (br_if, br_table). In the
+    // polymorphic part, missing entries match anything: only the `k` present are checked.
     const Ctrl& c = ctrls_.back();
     size_t avail = stack_.size() - c.height;
-    for (size_t i = 0; i < types.size(); ++i) {
-      size_t depth = types.size() - 1 - i;
-      if (depth >= avail) {
-        if (!c.unreachable) return type_mismatch("not enough operands for branch");
-        continue;
-      }
-      const Operand& o = stack_[stack_.size() - 1 - depth];
-      if (o.type != kUnknown && o.type != types[i]) return type_mismatch("branch operand");
+    if (avail < types.size() && !c.unreachable) return type_mismatch("not enough operands for branch");
+    size_t k = std::min(avail, types.size());
+    auto present = types.subspan(types.size() - k);
+    size_t base = stack_.size() - k;
+    if (k >= kWideArity && stack_.types_match(base, present)) return true;
+    for (size_t i = 0; i < k; ++i) {
+      ValType t = stack_[base + i].type;
+      if (t != kUnknown && t != present[i]) return type_mismatch("branch operand");
     }
     return true;
   }
 
   // ---- branches ---------------------------------------------------------------------------
+  // A branch passing n >= kWideArity values: they are materialised before the branch (for a
+  // conditional branch, before its test, so that both paths see them in their slots) and
+  // moved with one copy_n; the functions below rely on that.
+  void prepare_wide(size_t n) {
+    if (n >= kWideArity) materialize_top(n);
+  }
+  void emit_copy_n(uint32_t dst, uint32_t src, size_t n) {
+    if (dst != src) emit(Op::copy_n, {dst, src, static_cast<uint32_t>(n)});
+    label();
+  }
   // Copies the top `n` operands into the slots of `target` (a label at height `height`).
   void emit_branch_copies(size_t n, uint32_t target_height) {
     size_t h = stack_.size();
+    if (n >= kWideArity) return emit_copy_n(slot_of_pos(target_height), slot_of_pos(h - n), n);
     for (size_t i = 0; i < n; ++i) {
       size_t pos = h - n + i;
       uint32_t dst = slot_of_pos(target_height + i);
@@ -494,6 +272,7 @@ class FunctionCompiler {
   }
   bool copies_needed(size_t n, uint32_t target_height) const {
     size_t h = stack_.size();
+    if (n >= kWideArity) return h - n != target_height;  // temps (see prepare_wide)
     for (size_t i = 0; i < n; ++i) {
       size_t pos = h - n + i;
       if (stack_[pos].kind != Kind::Temp || pos != target_height + i) return true;
@@ -503,6 +282,9 @@ class FunctionCompiler {
   // Result copies for a return: a parallel move into slots 0..n-1.
   void emit_return_copies(size_t n) {
     size_t h = stack_.size();
+    // Temps sit at or above their destinations (slot_of_pos(h - n + i) >= i), so a forward
+    // block move is a correct parallel move.
+    if (n >= kWideArity) return emit_copy_n(0, slot_of_pos(h - n), n);
     bool conflict = false;
     for (size_t j = 0; j < n; ++j) {
       const Operand& o = stack_[h - n + j];
@@ -529,7 +311,7 @@ class FunctionCompiler {
     if (target.kind == CtrlKind::Loop) {
       code_[start + 2] = target.loop_start - start;
     } else {
-      target.fixups.emplace_back(start, start + 2);
+      add_fixup(target, {start, start + 2});
     }
     label();
   }
@@ -540,6 +322,20 @@ class FunctionCompiler {
     return slot_of_pos(pos);
   }
   void patch(std::pair<uint32_t, uint32_t> fix, uint32_t target) { code_[fix.second] = target - fix.first; }
+  // Forward branches wait for their label's end in one list per label, kept in fixups_ (a
+  // vector per label cost an allocation per block and made deep nesting memory-hungry).
+  // Until patched, a fixup's word holds its instruction's start.
+  void add_fixup(Ctrl& c, std::pair<uint32_t, uint32_t> fix) {
+    code_[fix.second] = fix.first;
+    fixups_.push_back({fix.second, c.fixups});
+    c.fixups = static_cast<int32_t>(fixups_.size() - 1);
+  }
+  void resolve_fixups(const Ctrl& c, uint32_t target) {
+    for (int32_t i = c.fixups; i >= 0; i = fixups_[static_cast<size_t>(i)].next) {
+      uint32_t word = fixups_[static_cast<size_t>(i)].word;
+      code_[word] = target - code_[word];
+    }
+  }
 
   // ---- instruction groups -----------------------------------------------------------------
   bool read_block_type(BlockType& bt) {
@@ -574,15 +370,7 @@ class FunctionCompiler {
     auto params = params_of(bt);
     if (!check_types_at_top(params)) return false;
     // Params must be real entries (in the polymorphic part, make them so).
-    size_t avail = stack_.size() - ctrls_.back().height;
-    if (avail < params.size()) {
-      // Unreachable code: materialise unknown entries for missing params.
-      std::vector<Operand> keep(stack_.end() - static_cast<std::ptrdiff_t>(avail), stack_.end());
-      stack_.resize(stack_.size() - avail);
-      for (size_t i = 0; i < params.size() - avail; ++i) push(params[i]);
-      for (auto& o : keep) push(o);
-    }
-    for (size_t i = 0; i < params.size(); ++i) stack_[stack_.size() - params.size() + i].type = params[i];
+    fill_polymorphic(params);
     bool dead = !live();
     Ctrl c;
     c.kind = kind;
@@ -700,9 +488,13 @@ class FunctionCompiler {
 
   std::vector<ValType> locals_;
   uint32_t num_locals_ = 0;
-  std::vector<Operand> stack_;
+  OperandStack stack_;
+  struct Fixup {
+    uint32_t word;  // the rel word to patch
+    int32_t next;   // the label's previous fixup, or -1
+  };
+  std::vector<Fixup> fixups_;
   std::vector<Ctrl> ctrls_;
-  size_t max_height_ = 0;
   int64_t last_start_ = -1;
   Op last_op_ = Op::exit;
   int64_t last_dst_ = -1;
@@ -730,6 +522,7 @@ bool FunctionCompiler::compile() {
     locals_.insert(locals_.end(), n, t);
   }
   num_locals_ = static_cast<uint32_t>(locals_.size());
+  stack_.set_num_locals(num_locals_);
   out_.num_params = static_cast<uint32_t>(ft.params.size());
   out_.num_locals = num_locals_;
   out_.num_results = static_cast<uint32_t>(ft.results.size());
@@ -741,7 +534,7 @@ bool FunctionCompiler::compile() {
   ctrls_.push_back(fn);
   if (!compile_body()) return false;
   if (!r_.eof()) return fail("section size mismatch: operators after the function's end");
-  size_t frame = num_locals_ + max_height_ + 1;
+  size_t frame = num_locals_ + stack_.max_height() + 1;
   frame = std::max<size_t>(frame, ft.results.size());
   out_.frame_slots = static_cast<uint32_t>(frame);
   code_.shrink_to_fit();
@@ -1018,6 +811,7 @@ bool FunctionCompiler::op_br(uint32_t depth) {
   auto types = label_types(target);
   if (!check_types_at_top(types)) return false;
   if (live()) {
+    prepare_wide(types.size());
     if (&target == &ctrls_[0]) {
       emit_return();
     } else {
@@ -1026,7 +820,7 @@ bool FunctionCompiler::op_br(uint32_t depth) {
     }
   }
   Ctrl& c = ctrls_.back();
-  stack_.resize(c.height);
+  stack_.truncate(c.height);
   c.unreachable = true;
   return true;
 }
@@ -1040,26 +834,21 @@ bool FunctionCompiler::op_br_if(uint32_t depth) {
   auto types = label_types(target);
   if (!check_types_at_top(types)) return false;
   // The operands stay, typed as the label's (they may have been unknown).
-  {
-    const Ctrl& c = ctrls_.back();
-    size_t avail = stack_.size() - c.height;
-    if (avail < types.size()) {
-      std::vector<Operand> keep(stack_.end() - static_cast<std::ptrdiff_t>(avail), stack_.end());
-      stack_.resize(stack_.size() - avail);
-      for (size_t i = 0; i < types.size() - avail; ++i) push(types[i]);
-      for (auto& o : keep) push(o);
-    }
-    for (size_t i = 0; i < types.size(); ++i) stack_[stack_.size() - types.size() + i].type = types[i];
-  }
+  fill_polymorphic(types);
   if (!live()) return true;
   bool is_return = &target == &ctrls_[0];
-  if (!is_return && !copies_needed(types.size(), target.height)) {
-    auto fix = emit_cond_branch(cond, pos, true);
+  bool direct = !is_return && !copies_needed(types.size(), target.height);
+  // Wide values are materialised between the test's preparation and its emission, as `if`
+  // does with its spills: on both paths, and keeping a comparison fused with the branch.
+  PendingBranch pb = prepare_cond_branch(cond, pos, direct);
+  prepare_wide(types.size());
+  auto fix = finish_cond_branch(pb);
+  if (direct) {
     if (target.kind == CtrlKind::Loop) patch(fix, target.loop_start);
-    else target.fixups.push_back(fix);
+    else add_fixup(target, fix);
     return true;
   }
-  auto skip = emit_cond_branch(cond, pos, false);
+  auto skip = fix;
   if (is_return) {
     emit_return();
   } else {
@@ -1084,20 +873,29 @@ bool FunctionCompiler::op_br_table() {
   uint32_t dflt = depths.back();
   if (dflt >= ctrls_.size()) return fail("unknown label " + std::to_string(dflt));
   size_t arity = label_types(ctrls_[ctrls_.size() - 1 - dflt]).size();
+  // Each distinct label type is checked once: with many targets and wide labels, checking
+  // every target would cost targets x arity.
+  std::unordered_set<const ValType*> checked;
+  const ValType* last_checked = nullptr;  // saves the set lookup for runs of one label type
   for (uint32_t d : depths) {
     if (d >= ctrls_.size()) return fail("unknown label " + std::to_string(d));
     auto types = label_types(ctrls_[ctrls_.size() - 1 - d]);
     if (types.size() != arity) return type_mismatch("br_table targets have different arities");
+    if (arity >= kWideArity) {
+      if (types.data() == last_checked || !checked.insert(types.data()).second) continue;
+      last_checked = types.data();
+    }
     if (!check_types_at_top(types)) return false;
   }
   if (live()) {
     uint32_t si = read_slot_or_const(idx, pos);
+    prepare_wide(arity);
     uint32_t start = emit(Op::br_table, {si, n});
     for (uint32_t i = 0; i <= n; ++i) code_.push_back(0);
     if (code_.size() & 1) code_.push_back(0);
     label();
     // Targets: direct when no copies are needed, else through a stub (one per depth).
-    std::vector<int64_t> stub(ctrls_.size(), -1);
+    std::unordered_map<uint32_t, uint32_t> stub;  // depth -> stub start
     for (uint32_t i = 0; i <= n; ++i) {
       uint32_t d = depths[i];
       Ctrl& target = ctrls_[ctrls_.size() - 1 - d];
@@ -1105,11 +903,11 @@ bool FunctionCompiler::op_br_table() {
       bool is_return = &target == &ctrls_[0];
       if (!is_return && !copies_needed(arity, target.height)) {
         if (target.kind == CtrlKind::Loop) code_[word] = target.loop_start - start;
-        else target.fixups.emplace_back(start, word);
+        else add_fixup(target, {start, word});
         continue;
       }
-      if (stub[d] < 0) {
-        stub[d] = here();
+      auto [it, fresh] = stub.try_emplace(d, here());
+      if (fresh) {
         if (is_return) {
           emit_return();
         } else {
@@ -1117,11 +915,11 @@ bool FunctionCompiler::op_br_table() {
           emit_jump(target);
         }
       }
-      code_[word] = static_cast<uint32_t>(stub[d]) - start;
+      code_[word] = it->second - start;
     }
   }
   Ctrl& c = ctrls_.back();
-  stack_.resize(c.height);
+  stack_.truncate(c.height);
   c.unreachable = true;
   return true;
 }
@@ -1129,9 +927,12 @@ bool FunctionCompiler::op_br_table() {
 bool FunctionCompiler::op_return() {
   auto results = results_of(ctrls_[0].bt);
   if (!check_types_at_top(results)) return false;
-  if (live()) emit_return();
+  if (live()) {
+    prepare_wide(results.size());
+    emit_return();
+  }
   Ctrl& c = ctrls_.back();
-  stack_.resize(c.height);
+  stack_.truncate(c.height);
   c.unreachable = true;
   return true;
 }
@@ -1144,15 +945,15 @@ bool FunctionCompiler::op_call(uint32_t func) {
   size_t avail = stack_.size() - ctrls_.back().height;
   if (!live() || avail < np) {
     if (!pop_types(ft.params)) return false;
-    for (auto t : ft.results) push(t);
+    stack_.push_temps(ft.results);
     return true;
   }
   size_t base = stack_.size() - np;
-  for (size_t i = base; i < stack_.size(); ++i) materialize(i);
-  stack_.resize(base);
+  materialize_top(np);
+  stack_.truncate(base);
   emit(Op::call, {func, slot_of_pos(base)});
   label();
-  for (auto t : ft.results) push(t);
+  stack_.push_temps(ft.results);
   return true;
 }
 
@@ -1169,16 +970,16 @@ bool FunctionCompiler::op_call_indirect(uint32_t type_index, uint32_t table) {
   size_t avail = stack_.size() - ctrls_.back().height;
   if (!live() || avail < np) {
     if (!pop_types(ft.params)) return false;
-    for (auto t : ft.results) push(t);
+    stack_.push_temps(ft.results);
     return true;
   }
   uint32_t si = read_slot_or_const(idx, pos);
   size_t base = stack_.size() - np;
-  for (size_t i = base; i < stack_.size(); ++i) materialize(i);
-  stack_.resize(base);
+  materialize_top(np);
+  stack_.truncate(base);
   emit(Op::call_indirect, {type_index, table, si, slot_of_pos(base)});
   label();
-  for (auto t : ft.results) push(t);
+  stack_.push_temps(ft.results);
   return true;
 }
 
@@ -1186,6 +987,8 @@ bool FunctionCompiler::compile_body() {
   const NumTable& nt = num_table();
   while (true) {
     if (ctrls_.empty()) return fail("operators after the end of the function");
+    if (stack_.size() > kMaxStackHeight)
+      return fail("operand stack too deep (more than " + std::to_string(kMaxStackHeight) + " values)");
     uint8_t opc;
     if (!r_.u8(opc)) return fail("unexpected end of section or function");
     switch (opc) {
@@ -1194,7 +997,7 @@ bool FunctionCompiler::compile_body() {
           emit(Op::unreachable, {});
           label();
         }
-        stack_.resize(ctrls_.back().height);
+        stack_.truncate(ctrls_.back().height);
         ctrls_.back().unreachable = true;
         break;
       case 0x01: break;  // nop
@@ -1210,13 +1013,13 @@ bool FunctionCompiler::compile_body() {
         if (avail > results.size()) return type_mismatch("values remain on the stack at else");
         if (avail < results.size() && !c.unreachable) return type_mismatch("missing values at else");
         if (live()) {
-          for (size_t i = 0; i < results.size(); ++i) materialize(stack_.size() - results.size() + i);
+          materialize_top(results.size());
           emit_jump(c);
         }
         if (c.has_else_fix) patch(c.else_fix, here());
         label();
-        stack_.resize(c.height);
-        for (auto t : params_of(c.bt)) push(t);
+        stack_.truncate(c.height);
+        stack_.push_temps(params_of(c.bt));
         c.kind = CtrlKind::Else;
         c.unreachable = false;
         c.has_else_fix = false;
@@ -1235,20 +1038,29 @@ bool FunctionCompiler::compile_body() {
         if (avail > results.size()) return type_mismatch("values remain on the stack at the end of a block");
         if (avail < results.size() && !c.unreachable) return type_mismatch("missing values at the end of a block");
         if (c.kind == CtrlKind::Function) {
-          if (live()) emit_return();
-          for (auto& f : c.fixups) code_[f.second] = here() - f.first;  // none expected
+          if (live()) {
+            prepare_wide(results.size());
+            emit_return();
+          }
+          resolve_fixups(c, here());  // none expected
           ctrls_.pop_back();
           return true;
         }
-        if (live())
-          for (size_t i = 0; i < results.size(); ++i) materialize(stack_.size() - results.size() + i);
+        // The results become temps of the result types: when they are all there (always,
+        // in reachable code) they stay in place, without popping and pushing them again.
+        if (avail == results.size()) {
+          materialize_top(results.size());
+          stack_.set_types(c.height, results);
+        }
         if (c.has_else_fix) patch(c.else_fix, here());
-        for (auto& f : c.fixups) code_[f.second] = here() - f.first;
+        resolve_fixups(c, here());
         label();
         uint32_t height = c.height;
         ctrls_.pop_back();
-        stack_.resize(height);
-        for (auto t : results) push(t);
+        if (avail != results.size()) {
+          stack_.truncate(height);
+          stack_.push_temps(results);
+        }
         break;
       }
       case 0x0C: {

@@ -9,10 +9,14 @@
 
 namespace wb::wasm {
 
+struct LocalReaders;  // operand_stack.h
+
 struct CompileContext {
   const Module& module;
   // Functions that may be referenced by ref.func in function bodies (C.refs in the spec).
   const std::vector<uint8_t>& declared_funcs;
+  // Scratch state reused by every function of the module (see LocalReaders).
+  LocalReaders& readers;
 };
 
 // Validates and translates the body of defined function `func_index` (its locals

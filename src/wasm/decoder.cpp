@@ -5,6 +5,7 @@
 
 #include "wasm/compiler.h"
 #include "wasm/module.h"
+#include "wasm/operand_stack.h"
 #include "wasm/reader.h"
 
 namespace wb::wasm {
@@ -281,11 +282,13 @@ bool Decoder::type_section(Reader& s) {
     uint32_t np, nr;
     if (!s.u32(np)) return false;
     if (np > s.remaining()) return s.fail("unexpected end");
+    if (np > kMaxParams) return s.fail("too many parameters (" + std::to_string(np) + "; the limit is 1000)");
     ft.params.resize(np);
     for (auto& t : ft.params)
       if (!valtype(s, t)) return false;
     if (!s.u32(nr)) return false;
     if (nr > s.remaining()) return s.fail("unexpected end");
+    if (nr > kMaxResults) return s.fail("too many results (" + std::to_string(nr) + "; the limit is 1000)");
     ft.results.resize(nr);
     for (auto& t : ft.results)
       if (!valtype(s, t)) return false;
@@ -495,7 +498,8 @@ bool Decoder::code_section(Reader& s) {
   if (n != declared_func_count_) return s.fail("function and code section have inconsistent lengths");
   m_->code.resize(n);
   declared_refs_.resize(m_->func_types.size());
-  CompileContext ctx{*m_, declared_refs_};
+  LocalReaders readers;
+  CompileContext ctx{*m_, declared_refs_, readers};
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t size;
     if (!s.u32(size)) return false;

@@ -612,6 +612,11 @@ L_elem_drop:
   inst->elem_values_[W(0)].shrink_to_fit();
   NEXT(4);
 
+  // Kept after the hot handlers, so adding it moved none of them.
+L_copy_n:
+  std::memmove(fp + W(0), fp + W(1), static_cast<size_t>(W(2)) * sizeof(uint64_t));
+  NEXT(6);
+
   // ---- leaving with a trap ----------------------------------------------------------------------
 oob:
   trap_msg = "out of bounds memory access";
