@@ -60,8 +60,16 @@ class FunctionCompiler {
         func_index_(func_index),
         r_(body),
         out_(out),
-        code_(out.code),
-        stack_(ctx.readers) {}
+        scratch_(ctx.scratch),
+        stack_(ctx.scratch.operands) {
+    code_.swap(scratch_.code);
+  }
+  ~FunctionCompiler() {
+    code_.clear();
+    code_.swap(scratch_.code);
+  }
+  FunctionCompiler(const FunctionCompiler&) = delete;
+  FunctionCompiler& operator=(const FunctionCompiler&) = delete;
 
   bool run(std::string& error) {
     bool ok = compile();
@@ -163,7 +171,7 @@ class FunctionCompiler {
     const Operand& top = stack_.back();
     if (expect != kUnknown && top.type != kUnknown && top.type != expect)
       return fail(std::string("type mismatch: expected ") + to_string(expect) + ", got " + to_string(top.type));
-    out = stack_.pop();
+    stack_.pop(out);
     if (out.type == kUnknown) out.type = expect;
     return true;
   }
@@ -483,7 +491,10 @@ class FunctionCompiler {
   uint32_t func_index_;
   Reader r_;
   CompiledFunction& out_;
-  std::vector<uint32_t>& code_;
+  CompileScratch& scratch_;
+  // Built in a buffer kept between functions, then copied to the output at its exact size:
+  // cheaper than reserving a large buffer per function and shrinking it.
+  std::vector<uint32_t> code_;
   std::string error_;
 
   std::vector<ValType> locals_;
@@ -526,7 +537,6 @@ bool FunctionCompiler::compile() {
   out_.num_params = static_cast<uint32_t>(ft.params.size());
   out_.num_locals = num_locals_;
   out_.num_results = static_cast<uint32_t>(ft.results.size());
-  code_.reserve(r_.remaining() * 3);
 
   Ctrl fn;
   fn.kind = CtrlKind::Function;
@@ -537,7 +547,7 @@ bool FunctionCompiler::compile() {
   size_t frame = num_locals_ + stack_.max_height() + 1;
   frame = std::max<size_t>(frame, ft.results.size());
   out_.frame_slots = static_cast<uint32_t>(frame);
-  code_.shrink_to_fit();
+  out_.code.assign(code_.begin(), code_.end());
   if (const char* want = std::getenv("WB_DUMP_CODE"); want && std::atoi(want) == static_cast<int>(func_index_)) {
     // Development aid: prints the translated code (words after each handler's name).
     std::fprintf(stderr, "func %u: %u locals, %u slots\n", func_index_, num_locals_, out_.frame_slots);

@@ -5,7 +5,6 @@
 
 #include "wasm/compiler.h"
 #include "wasm/module.h"
-#include "wasm/operand_stack.h"
 #include "wasm/reader.h"
 
 namespace wb::wasm {
@@ -498,8 +497,8 @@ bool Decoder::code_section(Reader& s) {
   if (n != declared_func_count_) return s.fail("function and code section have inconsistent lengths");
   m_->code.resize(n);
   declared_refs_.resize(m_->func_types.size());
-  LocalReaders readers;
-  CompileContext ctx{*m_, declared_refs_, readers};
+  CompileScratch scratch;
+  CompileContext ctx{*m_, declared_refs_, scratch};
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t size;
     if (!s.u32(size)) return false;

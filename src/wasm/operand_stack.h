@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <span>
 #include <vector>
 
@@ -24,13 +23,18 @@ constexpr ValType kUnknown = static_cast<ValType>(0);
 enum class Kind : uint8_t { Temp, Local, Const, AddrAdd };
 
 struct Operand {
+  Operand() = default;
+  Operand(ValType t, Kind k, uint32_t l, uint64_t b, bool local_base = false)
+      : type(t), kind(k), base_is_local(local_base), local(l), bits(b) {}
+
+  // (Ordered to fit 24 bytes: the translator copies operands a lot.)
   ValType type = kUnknown;
   Kind kind = Kind::Temp;
+  bool base_is_local = false;  // AddrAdd: the base slot is a local (spilled when it changes)
   uint32_t local = 0;  // Local: the local; AddrAdd: the base slot
   uint64_t bits = 0;   // Const: the value; AddrAdd: the addend
-  bool base_is_local = false;  // AddrAdd: the base slot is a local (spilled when it changes)
-  // Set by OperandStack: the positions of the next lower and next higher entries that read
-  // the same local lazily (-1: none).
+  // Set by OperandStack for entries that read a local lazily: the positions of the next
+  // lower and next higher entries reading the same local (-1: none).
   int32_t below = -1;
   int32_t above = -1;
 
@@ -41,17 +45,24 @@ struct Operand {
   }
 };
 
-// Per-local list heads, kept between the functions of a module so that a function does not
-// pay for its declared-but-unused locals (a module may declare 50000 locals in each of many
-// tiny functions). Every entry is -1 between functions.
-struct LocalReaders {
+// Storage kept between the functions of a module: the per-local list heads, so that a
+// function does not pay for its declared-but-unused locals (a module may declare 50000
+// locals in each of many tiny functions), and the entries' vector, so that its capacity is
+// allocated once. Between functions every head is -1 and the vector is empty.
+struct OperandScratch {
   std::vector<int32_t> top;  // position of the topmost lazy reader of each local, or -1
+  std::vector<Operand> entries;
 };
 
 class OperandStack {
  public:
-  explicit OperandStack(LocalReaders& readers) : top_(readers.top) {}
-  ~OperandStack() { truncate(0); }  // leaves every list head at -1 for the next function
+  // The entries' vector is borrowed by swapping (a reference to it would cost an indirection
+  // on every access).
+  explicit OperandStack(OperandScratch& scratch) : scratch_(scratch), top_(scratch.top) { v_.swap(scratch.entries); }
+  ~OperandStack() {
+    truncate(0);  // leaves every list head at -1
+    v_.swap(scratch_.entries);
+  }
   OperandStack(const OperandStack&) = delete;
   OperandStack& operator=(const OperandStack&) = delete;
 
@@ -66,53 +77,50 @@ class OperandStack {
   const Operand& operator[](size_t pos) const { return v_[pos]; }
   const Operand& back() const { return v_.back(); }
 
-  // Whether the entries from `pos` up have exactly `types` (one memcmp: blocks, calls and
-  // branches may pass up to 1000 values, and checking them one by one dominated the time
-  // to validate bodies made of such instructions).
+  // Whether the entries from `pos` up have exactly `types`.
   bool types_match(size_t pos, std::span<const ValType> types) const {
-    return v_.size() - pos == types.size() &&
-           (types.empty() || std::memcmp(types_.data() + pos, types.data(), types.size()) == 0);
+    if (v_.size() - pos != types.size()) return false;
+    for (size_t i = 0; i < types.size(); ++i)
+      if (v_[pos + i].type != types[i]) return false;
+    return true;
   }
   // Gives the entries from `pos` up the types `types` (as many).
   void set_types(size_t pos, std::span<const ValType> types) {
-    if (types_match(pos, types)) return;
-    for (size_t i = 0; i < types.size(); ++i) v_[pos + i].type = types_[pos + i] = types[i];
+    for (size_t i = 0; i < types.size(); ++i) v_[pos + i].type = types[i];
   }
 
-  void push(Operand o) {
+  [[gnu::always_inline]] void push(const Operand& in) {
     size_t pos = v_.size();
-    o.below = o.above = -1;
-    if (o.kind != Kind::Temp) first_lazy_ = std::min(first_lazy_, pos);
-    if (int64_t x = o.lazy_local(); x >= 0) {
+    v_.push_back(in);
+    max_height_ = std::max(max_height_, v_.size());
+    if (in.kind == Kind::Temp) return;
+    first_lazy_ = std::min(first_lazy_, pos);
+    if (int64_t x = in.lazy_local(); x >= 0) {
+      Operand& o = v_.back();
       int32_t& head = top_[static_cast<size_t>(x)];
       o.below = head;
+      o.above = -1;
       if (head >= 0) v_[static_cast<size_t>(head)].above = static_cast<int32_t>(pos);
       head = static_cast<int32_t>(pos);
     }
-    v_.push_back(o);
-    types_.push_back(o.type);
-    max_height_ = std::max(max_height_, v_.size());
   }
   // Pushes temps of the given types (block and call results).
   void push_temps(std::span<const ValType> types) {
     size_t old = v_.size();
     v_.resize(old + types.size());
     for (size_t i = 0; i < types.size(); ++i) v_[old + i].type = types[i];
-    types_.insert(types_.end(), types.begin(), types.end());
     max_height_ = std::max(max_height_, v_.size());
   }
-  Operand pop() {
+  // Removes the top entry into `out` (whose links are then meaningless).
+  [[gnu::always_inline]] void pop(Operand& out) {
+    out = v_.back();
     unlink(v_.size() - 1);
-    Operand o = v_.back();
     v_.pop_back();
-    types_.pop_back();
-    return o;
   }
   void truncate(size_t n) {
     if (n >= v_.size()) return;
     for (size_t i = v_.size(); i > std::max(n, lazy_from()); --i) unlink(i - 1);  // temps need none
     v_.resize(n);
-    types_.resize(n);
   }
 
   // The entry at `pos` now holds its value in its own slot.
@@ -130,18 +138,19 @@ class OperandStack {
   int32_t top_reader(uint32_t x) const { return top_[x]; }
 
  private:
+  // Takes the entry at `pos` out of its local's list. Its own links are left as they are:
+  // only entries that read a local lazily are ever followed, and push() sets them anew.
   void unlink(size_t pos) {
-    Operand& o = v_[pos];
+    const Operand& o = v_[pos];
     int64_t x = o.lazy_local();
     if (x < 0) return;
     if (o.above >= 0) v_[static_cast<size_t>(o.above)].below = o.below;
     else top_[static_cast<size_t>(x)] = o.below;
     if (o.below >= 0) v_[static_cast<size_t>(o.below)].above = o.above;
-    o.below = o.above = -1;
   }
 
+  OperandScratch& scratch_;
   std::vector<Operand> v_;
-  std::vector<ValType> types_;  // v_[i].type, contiguous
   std::vector<int32_t>& top_;
   size_t first_lazy_ = 0;
   size_t max_height_ = 0;
