@@ -29,9 +29,13 @@ else
   echo "fuzz: $suite not found; starting from an empty corpus"
 fi
 
+# Not under `set -e`: a failing fuzzer must reach the message below (with pipefail, the
+# failed pipeline would otherwise end the script first).
+set +e
 build-fuzz/fuzz/wb-load-fuzzer "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
   -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 2>&1 | tail -n 25
 status=${PIPESTATUS[0]}
+set -e
 if [ "$status" -ne 0 ]; then
   echo "fuzz: FAILED (exit $status); reproducer in build-fuzz/artifacts/"
   exit "$status"
