@@ -221,15 +221,18 @@ TEST(EngineApi, InterruptFromAnotherThreadStopsALoop) {
 }
 
 TEST(EngineApi, InterruptIsPolledAtFunctionEntry) {
-  // "tree" makes 10^9 calls without a loop or a branch (seconds of work): the interrupt can
-  // only be noticed when a function is entered.
+  // "fib" recurses through call_indirect without a loop or a branch: fib(42) is seconds of
+  // work that the interrupt can only notice when a function is entered.
   ApiModule m;
+  auto small = m.call("fib", {Value::i32(10)});
+  ASSERT_TRUE(small.ok()) << small.error().to_string();
+  EXPECT_EQ(small.value()[0].as_i32(), 89);
   InterruptHandle h = m.store.interrupt_handle();
   std::thread t([h] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     h.interrupt();
   });
-  auto r = m.call("tree", {});
+  auto r = m.call("fib", {Value::i32(42)});
   t.join();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, TrapKind::Interrupted);

@@ -6,9 +6,9 @@
   (import "env" "fail" (func $fail (param i32) (result i32)))
   (import "env" "scale" (func $scale (param f32 f32) (result f32)))
   (memory (export "memory") 1 4)
-  (table (export "table") 5 funcref)
+  (table (export "table") 7 funcref)
   (elem (i32.const 0) $double $triple $reenter)
-  (elem (i32.const 4) $chain)
+  (elem (i32.const 4) $chain $fib $fib_base)
   (data (i32.const 16) "hello\00world")
 
   (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
@@ -35,18 +35,16 @@
       (else (i32.add (call $invoke (i32.const 4) (i32.sub (local.get $n) (i32.const 1))) (i32.const 1)))))
   ;; The name section calls it $internal_name; traps must say so, not "exported_trap".
   (func $internal_name (export "exported_trap") unreachable)
-  ;; 10^9 calls in a tree of functions without loops or branches: only the interrupt check
-  ;; at function entry can stop it early.
-  (func $tree (export "tree") (call $t1) (call $t1) (call $t1) (call $t1) (call $t1) (call $t1) (call $t1) (call $t1) (call $t1) (call $t1))
-  (func $t1 (call $t2) (call $t2) (call $t2) (call $t2) (call $t2) (call $t2) (call $t2) (call $t2) (call $t2) (call $t2))
-  (func $t2 (call $t3) (call $t3) (call $t3) (call $t3) (call $t3) (call $t3) (call $t3) (call $t3) (call $t3) (call $t3))
-  (func $t3 (call $t4) (call $t4) (call $t4) (call $t4) (call $t4) (call $t4) (call $t4) (call $t4) (call $t4) (call $t4))
-  (func $t4 (call $t5) (call $t5) (call $t5) (call $t5) (call $t5) (call $t5) (call $t5) (call $t5) (call $t5) (call $t5))
-  (func $t5 (call $t6) (call $t6) (call $t6) (call $t6) (call $t6) (call $t6) (call $t6) (call $t6) (call $t6) (call $t6))
-  (func $t6 (call $t7) (call $t7) (call $t7) (call $t7) (call $t7) (call $t7) (call $t7) (call $t7) (call $t7) (call $t7))
-  (func $t7 (call $t8) (call $t8) (call $t8) (call $t8) (call $t8) (call $t8) (call $t8) (call $t8) (call $t8) (call $t8))
-  (func $t8 (call $t9) (call $t9) (call $t9) (call $t9) (call $t9) (call $t9) (call $t9) (call $t9) (call $t9) (call $t9))
-  (func $t9)
+  ;; Table entries 5 and 6: a recursive Fibonacci without loops or branches (select picks
+  ;; the callee, call_indirect calls it), so only the interrupt check at function entry can
+  ;; stop it early. fib(n) for n >= 2: fib(10) = 89; fib(42) makes about 10^9 calls.
+  (func $fib (export "fib") (param $n i32) (result i32)
+    (i32.add
+      (call_indirect (type $cb) (i32.sub (local.get $n) (i32.const 1))
+        (select (i32.const 6) (i32.const 5) (i32.lt_s (local.get $n) (i32.const 3))))
+      (call_indirect (type $cb) (i32.sub (local.get $n) (i32.const 2))
+        (select (i32.const 6) (i32.const 5) (i32.lt_s (local.get $n) (i32.const 4))))))
+  (func $fib_base (param i32) (result i32) (i32.const 1))
   (func $boom (export "boom") (result i32) (i32.div_s (i32.const 1) (i32.const 0)))
   (func $spin (export "spin") (loop $l (br $l)))
   (func $recurse (export "recurse") (param i32) (result i32)
