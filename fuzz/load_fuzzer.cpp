@@ -1,10 +1,10 @@
 // libFuzzer target: load (decode + validate + translate), instantiate with every import
 // satisfied by a stand-in of the right type, then call each exported function with zero
 // arguments. A watchdog interrupts guests that run too long, so loops are not hangs.
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <thread>
 
 #include "wasm/engine.h"
@@ -13,8 +13,19 @@ using namespace wb::wasm;
 
 namespace {
 
-std::atomic<std::atomic<uint32_t>*> g_flag{nullptr};
-std::atomic<int64_t> g_deadline_ns{0};
+// The running input's store, as a handle that shares ownership of its interrupt flag (a raw
+// pointer to the flag could outlive the store), and its deadline; guarded by `mutex`, as the
+// main thread replaces the handle while the watchdog may be using it.
+struct Watch {
+  std::mutex mutex;
+  InterruptHandle running;  // empty between inputs
+  int64_t deadline_ns = 0;
+};
+// Never destroyed: the detached watchdog thread may still use it while the process exits.
+Watch& watch() {
+  static Watch* w = new Watch;
+  return *w;
+}
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -24,8 +35,9 @@ int64_t now_ns() {
 void watchdog() {
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    auto* flag = g_flag.load();
-    if (flag != nullptr && now_ns() > g_deadline_ns.load()) flag->store(kInterruptRequested);
+    Watch& w = watch();
+    std::lock_guard<std::mutex> lock(w.mutex);
+    if (now_ns() > w.deadline_ns) w.running.interrupt();  // no effect on an empty handle
   }
 }
 
@@ -76,8 +88,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
   }
-  g_deadline_ns.store(now_ns() + 50'000'000);
-  g_flag.store(store.interrupt_handle().raw());
+  {
+    std::lock_guard<std::mutex> lock(watch().mutex);
+    watch().deadline_ns = now_ns() + 50'000'000;
+    watch().running = store.interrupt_handle();
+  }
   auto inst = store.instantiate(mod.value(), imports);
   if (inst) {
     for (const Export& e : mod.value()->exports) {
@@ -88,6 +103,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)store.call(f, args);
     }
   }
-  g_flag.store(nullptr);
+  {
+    std::lock_guard<std::mutex> lock(watch().mutex);
+    watch().running = InterruptHandle();
+  }
   return 0;
 }

@@ -2,13 +2,14 @@
 # Builds the engine's libFuzzer target with clang-14 (build-fuzz/) and runs it for
 # SECONDS seconds (default 60), seeded with every binary module of the spec test suite.
 # Exits non-zero if the fuzzer finds a crash, a leak or a hang (the input is left in
-# build-fuzz/artifacts/).
+# build-fuzz/artifacts/). WB_SPEC_SUITE overrides where the spec suite is (default
+# ../shared/wasm-spec-testsuite, beside the checkout; a git worktree elsewhere needs it).
 #
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-suite=../shared/wasm-spec-testsuite
+suite=${WB_SPEC_SUITE:-../shared/wasm-spec-testsuite}
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWB_FUZZ=ON -DWB_BUILD_TESTS=OFF -DWB_BUILD_BENCH=OFF >/dev/null
@@ -29,9 +30,13 @@ else
   echo "fuzz: $suite not found; starting from an empty corpus"
 fi
 
+# Not under `set -e`: a failing fuzzer must reach the message below (with pipefail, the
+# failed pipeline would otherwise end the script first).
+set +e
 build-fuzz/fuzz/wb-load-fuzzer "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
   -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 2>&1 | tail -n 25
 status=${PIPESTATUS[0]}
+set -e
 if [ "$status" -ne 0 ]; then
   echo "fuzz: FAILED (exit $status); reproducer in build-fuzz/artifacts/"
   exit "$status"

@@ -5,14 +5,23 @@
 #include <vector>
 
 #include "wasm/module.h"
+#include "wasm/operand_stack.h"
 #include "wasm/reader.h"
 
 namespace wb::wasm {
+
+// Buffers reused by every function of a module (their capacity is allocated once).
+struct CompileScratch {
+  OperandScratch operands;
+  std::vector<uint32_t> code;
+};
 
 struct CompileContext {
   const Module& module;
   // Functions that may be referenced by ref.func in function bodies (C.refs in the spec).
   const std::vector<uint8_t>& declared_funcs;
+  // Scratch state reused by every function of the module.
+  CompileScratch& scratch;
 };
 
 // Validates and translates the body of defined function `func_index` (its locals

@@ -11,7 +11,14 @@ namespace wb::wasm {
 namespace {
 
 constexpr uint32_t kMaxPages = 65536;
+// Implementation limits (the spec allows them; these are the JS API's). Each bounds work
+// that a few bytes of module could otherwise multiply: tables are allocated at
+// instantiation, and validating or translating a call, branch or block costs time in the
+// number of values it passes.
 constexpr uint32_t kMaxFunctions = 1000000;
+constexpr uint32_t kMaxTables = 100000;
+constexpr uint32_t kMaxParams = 1000;
+constexpr uint32_t kMaxResults = 1000;
 
 class Decoder {
  public:
@@ -274,11 +281,13 @@ bool Decoder::type_section(Reader& s) {
     uint32_t np, nr;
     if (!s.u32(np)) return false;
     if (np > s.remaining()) return s.fail("unexpected end");
+    if (np > kMaxParams) return s.fail("too many parameters (" + std::to_string(np) + "; the limit is 1000)");
     ft.params.resize(np);
     for (auto& t : ft.params)
       if (!valtype(s, t)) return false;
     if (!s.u32(nr)) return false;
     if (nr > s.remaining()) return s.fail("unexpected end");
+    if (nr > kMaxResults) return s.fail("too many results (" + std::to_string(nr) + "; the limit is 1000)");
     ft.results.resize(nr);
     for (auto& t : ft.results)
       if (!valtype(s, t)) return false;
@@ -308,6 +317,7 @@ bool Decoder::import_section(Reader& s) {
         im.kind = ExternKind::Table;
         m_->tables.push_back(im.table);
         m_->num_imported_tables++;
+        if (m_->tables.size() > kMaxTables) return s.fail("too many tables (the limit is 100000)");
         break;
       case 2:
         if (!memory_type(s, im.memory)) return false;
@@ -349,6 +359,7 @@ bool Decoder::table_section(Reader& s) {
   uint32_t n;
   if (!s.u32(n)) return false;
   if (n > s.remaining()) return s.fail("unexpected end: too many tables");
+  if (m_->tables.size() + n > kMaxTables) return s.fail("too many tables (the limit is 100000)");
   for (uint32_t i = 0; i < n; ++i) {
     TableType t;
     if (!table_type(s, t)) return false;
@@ -486,7 +497,8 @@ bool Decoder::code_section(Reader& s) {
   if (n != declared_func_count_) return s.fail("function and code section have inconsistent lengths");
   m_->code.resize(n);
   declared_refs_.resize(m_->func_types.size());
-  CompileContext ctx{*m_, declared_refs_};
+  CompileScratch scratch;
+  CompileContext ctx{*m_, declared_refs_, scratch};
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t size;
     if (!s.u32(size)) return false;
@@ -565,6 +577,24 @@ std::string Module::function_name(uint32_t func_index) const {
       if (im.kind == ExternKind::Func && k++ == func_index) return im.module + "." + im.name;
   }
   return "func[" + std::to_string(func_index) + "]";
+}
+
+std::vector<std::string> Module::defined_function_names() const {
+  size_t n = code.size();
+  std::vector<const std::string*> exported(n, nullptr);
+  for (const auto& e : exports) {
+    if (e.kind != ExternKind::Func || e.index < num_imported_funcs) continue;
+    const std::string*& slot = exported[e.index - num_imported_funcs];
+    if (slot == nullptr) slot = &e.name;  // the first export, as function_name() picks
+  }
+  std::vector<std::string> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t idx = num_imported_funcs + static_cast<uint32_t>(i);
+    if (auto it = func_names.find(idx); it != func_names.end()) out[i] = it->second;
+    else if (exported[i] != nullptr) out[i] = *exported[i];
+    else out[i] = "func[" + std::to_string(idx) + "]";
+  }
+  return out;
 }
 
 const Export* Module::find_export(std::string_view name) const {

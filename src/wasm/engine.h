@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -141,12 +142,15 @@ class Table {
   uint32_t size() const { return static_cast<uint32_t>(elems_.size()); }
   std::optional<Value> get(uint32_t index) const;
   bool set(uint32_t index, Value v);
-  int64_t grow(uint32_t delta, Value init);  // old size or -1
+  // Grows by delta elements set to init; returns the old size, or -1 if the table's maximum,
+  // the store's limit on table elements or the allocator forbids it (never throws).
+  int64_t grow(uint32_t delta, Value init);
 
   // Internal.
   std::vector<uint64_t> elems_;
   uint64_t max_ = 0;
   TableType type_;
+  Store* store_ = nullptr;  // charged for every element (StoreLimits::max_table_elements)
 };
 
 class Global {
@@ -166,11 +170,15 @@ ExternKind extern_kind(const Extern& e);
 // Named imports for instantiation: (module, name) -> extern.
 class Imports {
  public:
+  // A later add of the same (module, name) replaces the earlier one.
   void add(std::string module, std::string name, Extern value);
   const Extern* find(std::string_view module, std::string_view name) const;
 
  private:
-  std::vector<std::pair<std::pair<std::string, std::string>, Extern>> entries_;
+  // Keyed by the length of the module name, ':', the module name and the name, so that
+  // any bytes (NUL included) may appear in either; hashed because a module may have
+  // tens of thousands of imports.
+  std::unordered_map<std::string, Extern> entries_;
 };
 
 class Instance {
@@ -207,7 +215,13 @@ struct StoreLimits {
   uint32_t max_memory_pages = 65536;     // cap on every memory of the store (4 GiB)
   uint32_t max_call_depth = 20000;        // wasm frames; deeper calls trap "call stack exhausted"
   uint32_t value_stack_slots = 1u << 20;  // 8 MiB of 8-byte slots
-  uint32_t max_table_elements = 10'000'000;
+  // Elements (8 bytes each) of all tables of the store together: a module may declare many
+  // tables, so a per-table cap alone would not bound memory. Creating a table beyond it
+  // fails; table.grow beyond it returns -1.
+  uint64_t max_table_elements = 10'000'000;
+  // Nested interpreter activations (guest -> host -> guest -> ...): each one uses native
+  // stack, so deeper re-entry traps with "call stack exhausted (too many nested host calls)".
+  uint32_t max_nested_calls = 64;
 };
 
 // Interrupt flag values.
@@ -215,6 +229,13 @@ enum : uint32_t { kRunning = 0, kInterruptRequested = 1, kPauseRequested = 2 };
 
 // Stops a running guest from another thread or a signal handler (async-signal-safe): the
 // guest traps with TrapKind::Interrupted at its next function entry or loop back-edge.
+// The flag stays set after that trap: every later call of a wasm function in the store traps
+// "interrupted" at its entry until reset() is called, so an interrupt that arrives just as a
+// call ends is not lost; call reset() before running the guest again.
+//
+// A handle shares ownership of the flag, so it stays valid after its Store is destroyed
+// (interrupting then has no effect); raw() does not, and is for signal handlers, which
+// must not touch a shared_ptr.
 class InterruptHandle {
  public:
   InterruptHandle() = default;
@@ -274,6 +295,9 @@ class Store {
 
   // Internal.
   uint32_t intern_type(const FuncType& t);
+  // Charges n table elements against StoreLimits::max_table_elements; false if over.
+  bool take_table_elements(uint64_t n);
+  void release_table_elements(uint64_t n) { table_elements_ -= n; }
   std::atomic<uint32_t>* interrupt_flag() const { return interrupt_.get(); }
   uint64_t* stack_limit_ = nullptr;
   uint64_t* stack_top_ = nullptr;  // first free value slot (where a re-entrant call starts)
@@ -282,9 +306,15 @@ class Store {
   uint32_t native_depth_ = 0;       // nested interpreter activations (host -> guest re-entry)
 
  private:
+  struct TypeHash {
+    size_t operator()(const FuncType& t) const noexcept;
+  };
+
   StoreLimits limits_;
   std::shared_ptr<std::atomic<uint32_t>> interrupt_;
   std::vector<std::unique_ptr<FuncType>> type_table_;
+  std::unordered_map<FuncType, uint32_t, TypeHash> type_ids_;  // canonical id of each type
+  uint64_t table_elements_ = 0;  // elements of all tables
   std::deque<Function> functions_;
   std::vector<std::unique_ptr<Memory>> memories_;
   std::deque<Table> tables_;

@@ -246,7 +246,7 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
   } while (0)
 
   // ---- entry --------------------------------------------------------------------------------
-  if (store.native_depth_ >= 64) {
+  if (store.native_depth_ >= store.limits().max_nested_calls) {
     return Trap{TrapKind::Exhaustion, "call stack exhausted (too many nested host calls)", entry->name_, 0};
   }
   ++store.native_depth_;
@@ -611,6 +611,11 @@ L_elem_drop:
   inst->elem_values_[W(0)].clear();
   inst->elem_values_[W(0)].shrink_to_fit();
   NEXT(4);
+
+  // Kept after the hot handlers, so adding it moved none of them.
+L_copy_n:
+  std::memmove(fp + W(0), fp + W(1), static_cast<size_t>(W(2)) * sizeof(uint64_t));
+  NEXT(6);
 
   // ---- leaving with a trap ----------------------------------------------------------------------
 oob:

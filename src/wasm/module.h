@@ -99,6 +99,9 @@ class Module {
   const FuncType& func_type(uint32_t func_index) const { return types[func_types[func_index]]; }
   // A printable name for a function: the name section's, else its export name, else "func[N]".
   std::string function_name(uint32_t func_index) const;
+  // function_name() of every defined function, in order (one pass over the exports, where
+  // calling function_name() for each would take functions x exports steps).
+  std::vector<std::string> defined_function_names() const;
   const Export* find_export(std::string_view name) const;
 };
 

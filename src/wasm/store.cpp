@@ -3,8 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <cstring>
+#include <new>
+#include <thread>
 
 #include "wasm/engine.h"
 #include "wasm/interp.h"
@@ -72,8 +73,16 @@ bool Table::set(uint32_t index, Value v) {
 
 int64_t Table::grow(uint32_t delta, Value init) {
   uint64_t old = elems_.size();
+  if (delta == 0) return static_cast<int64_t>(old);
   if (old + delta > max_) return -1;
-  elems_.resize(old + delta, init.bits);
+  if (store_ != nullptr && !store_->take_table_elements(delta)) return -1;
+  try {
+    elems_.resize(old + delta, init.bits);
+  } catch (const std::bad_alloc&) {
+    // table.grow reports failure with -1; the guest decides what to do about it.
+    if (store_ != nullptr) store_->release_table_elements(delta);
+    return -1;
+  }
   return static_cast<int64_t>(old);
 }
 
@@ -86,20 +95,23 @@ bool Global::set(Value v) {
 // ---- Imports / Instance -----------------------------------------------------------------------
 ExternKind extern_kind(const Extern& e) { return static_cast<ExternKind>(e.index()); }
 
+namespace {
+std::string import_key(std::string_view module, std::string_view name) {
+  std::string key = std::to_string(module.size());
+  key += ':';
+  key += module;
+  key += name;
+  return key;
+}
+}  // namespace
+
 void Imports::add(std::string module, std::string name, Extern value) {
-  for (auto& e : entries_) {
-    if (e.first.first == module && e.first.second == name) {
-      e.second = value;
-      return;
-    }
-  }
-  entries_.push_back({{std::move(module), std::move(name)}, value});
+  entries_.insert_or_assign(import_key(module, name), value);
 }
 
 const Extern* Imports::find(std::string_view module, std::string_view name) const {
-  for (const auto& e : entries_)
-    if (e.first.first == module && e.first.second == name) return &e.second;
-  return nullptr;
+  auto it = entries_.find(import_key(module, name));
+  return it == entries_.end() ? nullptr : &it->second;
 }
 
 std::optional<Extern> Instance::get_export(std::string_view name) const {
@@ -183,11 +195,23 @@ bool Store::wait_while_paused() {
   }
 }
 
+size_t Store::TypeHash::operator()(const FuncType& t) const noexcept {
+  size_t h = t.params.size() * 0x9E3779B97F4A7C15ull + t.results.size();
+  for (ValType v : t.params) h = h * 131 + static_cast<uint8_t>(v);
+  for (ValType v : t.results) h = h * 137 + static_cast<uint8_t>(v);
+  return h;
+}
+
 uint32_t Store::intern_type(const FuncType& t) {
-  for (size_t i = 0; i < type_table_.size(); ++i)
-    if (*type_table_[i] == t) return static_cast<uint32_t>(i);
-  type_table_.push_back(std::make_unique<FuncType>(t));
-  return static_cast<uint32_t>(type_table_.size() - 1);
+  auto [it, inserted] = type_ids_.try_emplace(t, static_cast<uint32_t>(type_table_.size()));
+  if (inserted) type_table_.push_back(std::make_unique<FuncType>(t));
+  return it->second;
+}
+
+bool Store::take_table_elements(uint64_t n) {
+  if (n > limits_.max_table_elements - table_elements_) return false;
+  table_elements_ += n;
+  return true;
 }
 
 Function* Store::create_host_function(const FuncType& type, HostFunc fn, std::string debug_name) {
@@ -218,12 +242,22 @@ Result<Memory*> Store::create_memory(const MemoryType& type) {
 }
 
 Result<Table*> Store::create_table(const TableType& type, Value init) {
-  if (type.limits.min > limits_.max_table_elements)
-    return make_error("table of " + std::to_string(type.limits.min) + " elements exceeds the limit");
+  uint64_t min = type.limits.min;
+  if (!take_table_elements(min))
+    return make_error("table of " + std::to_string(min) + " elements exceeds the limit of " +
+                      std::to_string(limits_.max_table_elements) + " table elements in the store (" +
+                      std::to_string(table_elements_) + " in use)");
   Table& t = tables_.emplace_back();
   t.type_ = type;
+  t.store_ = this;
   t.max_ = std::min<uint64_t>(type.limits.max.value_or(UINT32_MAX), limits_.max_table_elements);
-  t.elems_.assign(type.limits.min, init.bits);
+  try {
+    t.elems_.assign(min, init.bits);
+  } catch (const std::bad_alloc&) {
+    tables_.pop_back();
+    release_table_elements(min);
+    return make_error("out of memory for a table of " + std::to_string(min) + " elements");
+  }
   return &t;
 }
 
@@ -307,6 +341,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   }
 
   // 2. Allocation.
+  std::vector<std::string> names = m.defined_function_names();
   for (uint32_t i = 0; i < m.code.size(); ++i) {
     uint32_t idx = m.num_imported_funcs + i;
     Function& f = functions_.emplace_back();
@@ -314,7 +349,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
     f.type_ = type_table_[f.type_id_].get();
     f.instance_ = &inst;
     f.code_ = &m.code[i];
-    f.name_ = m.function_name(idx);
+    f.name_ = std::move(names[i]);
     inst.funcs_.push_back(&f);
   }
   for (size_t i = m.num_imported_tables; i < m.tables.size(); ++i) {

@@ -52,7 +52,7 @@ void usage(std::ostream& out) {
          "                   [--keep-temp] PATH...\n"
          "  PATH          a .wast file or a directory of them\n"
          "  -v            print every failure with its line, command and reason\n"
-         "  -vv           also print skipped commands, differing trap messages and spectest.print*\n"
+         "  -vv           also print skipped commands, differing error messages and spectest.print*\n"
          "  --no-fork     run scripts in this process (for debuggers)\n"
          "  --timeout S   kill a script's run after S seconds (default 300, 0 = never)\n"
          "  --wast2json P the wast2json program (default: wast2json from PATH)\n"

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 namespace wb::spectest {
 
@@ -24,10 +25,19 @@ struct FileStats {
 };
 
 struct RunOptions {
-  // 0: no details; 1: every failure with its line, command and reason; 2: also trap-message
-  // mismatches of passing assertions and the output of spectest.print*.
+  // 0: no details; 1: every failure with its line, command and reason; 2: also error-message
+  // mismatches of passing assert_invalid/malformed/unlinkable/uninstantiable and the output
+  // of spectest.print*.
   int verbosity = 0;
 };
+
+// Whether the engine's trap message `actual` satisfies a script's expected text. The
+// reference interpreter passes when its own message starts with the text; its messages
+// sometimes add details the engine does not give ("uninitialized element 2"), and the
+// engine's may add a parenthesised detail ("call stack exhausted (too many nested host
+// calls)"). So: `actual` must begin with one of the spec's trap texts, and the expected text
+// must be a prefix of that text or that text followed by a detail.
+bool trap_message_matches(std::string_view expected, std::string_view actual);
 
 // Runs all commands of `json_file` (the .wasm files it names are looked up beside it), with
 // a fresh Store. `display_name` prefixes the detail lines written to `log`.

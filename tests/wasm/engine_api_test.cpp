@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "module_builder.h"
 #include "test_util.h"
 #include "wasm/engine.h"
 #include "wasm/host.h"
@@ -41,6 +42,9 @@ struct ApiModule {
                   ++fail_calls;
                   if (code == 0) return 0;
                   return Trap{TrapKind::Exit, "exit", "", code};
+                }));
+    imports.add("env", "scale", define_host(store, "env.scale", [](HostContext&, float a, float b) -> float {
+                  return a * b + a;
                 }));
     auto r = store.instantiate(mod.value(), imports);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
@@ -98,6 +102,49 @@ TEST(EngineApi, HostCallsBackIntoTheGuestThroughTheTable) {
   EXPECT_EQ(r.error().message, "no function at that index");
 }
 
+TEST(EngineApi, TypedHostFunctionsTakeAndReturnF32) {
+  ApiModule m;
+  Function* f = m.inst->function("host_scale");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->type().to_string(), "(f32, f32) -> (f32)");
+  auto r = m.call("host_scale", {Value::f32(1.5f), Value::f32(-2.25f)});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.value()[0].type, ValType::F32);
+  EXPECT_EQ(r.value()[0].as_f32(), -1.875f);  // 1.5 * -2.25 + 1.5, exact in binary
+  // The result slot holds exactly the f32's bits, zero-extended.
+  EXPECT_EQ(r.value()[0].bits, 0xBFF00000u);
+}
+
+TEST(EngineApi, HostCallsNestHostGuestHostGuest) {
+  ApiModule m;
+  // guest via_host -> host invoke -> guest $reenter -> host invoke -> guest $double.
+  auto r = m.call("via_host", {Value::i32(2), Value::i32(5)});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r.value()[0].as_i32(), 11);
+  // $chain re-enters through the host n times.
+  r = m.call("via_host", {Value::i32(4), Value::i32(20)});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r.value()[0].as_i32(), 20);
+}
+
+TEST(EngineApi, NestedHostCallsAreLimited) {
+  StoreLimits limits;
+  limits.max_nested_calls = 5;
+  ApiModule m(limits);
+  // via_host and each $chain level are one interpreter activation each: 1 + (n + 1).
+  auto ok = m.call("via_host", {Value::i32(4), Value::i32(3)});
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok.value()[0].as_i32(), 3);
+  auto r = m.call("via_host", {Value::i32(4), Value::i32(4)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::Exhaustion);
+  EXPECT_EQ(r.error().message, "call stack exhausted (too many nested host calls)");
+  // Every activation was unwound: the store runs normally afterwards.
+  auto again = m.call("via_host", {Value::i32(4), Value::i32(3)});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.value()[0].as_i32(), 3);
+}
+
 TEST(EngineApi, HostTrapEndsTheGuestWithItsKindAndCode) {
   ApiModule m;
   auto ok = m.call("host_fail", {Value::i32(0)});
@@ -117,6 +164,15 @@ TEST(EngineApi, TrapNamesTheFunctionFromTheNameSection) {
   EXPECT_EQ(r.error().message, "integer divide by zero");
   EXPECT_EQ(r.error().function, "boom");
   EXPECT_EQ(r.error().to_string(), "integer divide by zero (in function `boom`)");
+}
+
+TEST(EngineApi, TrapNamesTheNameSectionNameNotTheExportName) {
+  ApiModule m;
+  auto r = m.call("exported_trap", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "unreachable");
+  EXPECT_EQ(r.error().function, "internal_name");
+  EXPECT_EQ(r.error().to_string(), "unreachable (in function `internal_name`)");
 }
 
 TEST(EngineApi, DeepRecursionTrapsAndTheStoreStaysUsable) {
@@ -156,8 +212,32 @@ TEST(EngineApi, InterruptFromAnotherThreadStopsALoop) {
   EXPECT_EQ(r.error().kind, TrapKind::Interrupted);
   EXPECT_EQ(r.error().function, "spin");
   EXPECT_GE(elapsed, std::chrono::milliseconds(40));
+  // The flag stays set until reset(): the next call stops at once.
+  auto next = m.call("add", {Value::i32(1), Value::i32(2)});
+  ASSERT_FALSE(next.ok());
+  EXPECT_EQ(next.error().kind, TrapKind::Interrupted);
   h.reset();
   EXPECT_TRUE(m.call("add", {Value::i32(1), Value::i32(2)}).ok());
+}
+
+TEST(EngineApi, InterruptIsPolledAtFunctionEntry) {
+  // "fib" recurses through call_indirect without a loop or a branch: fib(42) is seconds of
+  // work that the interrupt can only notice when a function is entered.
+  ApiModule m;
+  auto small = m.call("fib", {Value::i32(10)});
+  ASSERT_TRUE(small.ok()) << small.error().to_string();
+  EXPECT_EQ(small.value()[0].as_i32(), 89);
+  InterruptHandle h = m.store.interrupt_handle();
+  std::thread t([h] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    h.interrupt();
+  });
+  auto r = m.call("fib", {Value::i32(42)});
+  t.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::Interrupted);
+  EXPECT_EQ(r.error().message, "interrupted");
+  h.reset();
 }
 
 InterruptHandle* g_signal_handle = nullptr;
@@ -249,6 +329,28 @@ TEST(EngineApi, CallChecksArgumentsAgainstTheType) {
 
 TEST(EngineApi, SimdModulesAreRefusedClearly) {
   auto mod = Module::load(read_test_module("simd.wasm"));
+  ASSERT_FALSE(mod.ok());
+  EXPECT_NE(mod.error().message.find("SIMD is not supported"), std::string::npos) << mod.error().message;
+}
+
+TEST(EngineApi, SimdInstructionsAloneAreRefused) {
+  // No v128 anywhere in the types: the body only uses 0xFD instructions
+  // (v128.const, i32x4.extract_lane 0, drop).
+  test::Bytes code{0xFD, 0x0C};
+  code.insert(code.end(), 16, 0);
+  code.insert(code.end(), {0xFD, 0x1B, 0x00, 0x1A});
+  auto mod = Module::load(test::one_function(code));
+  ASSERT_FALSE(mod.ok());
+  EXPECT_NE(mod.error().message.find("SIMD is not supported"), std::string::npos) << mod.error().message;
+}
+
+TEST(EngineApi, SimdGlobalIsRefused) {
+  test::ModuleParts p;
+  test::Bytes g{0x7B, 0x00, 0xFD, 0x0C};  // (global v128 (v128.const ...))
+  g.insert(g.end(), 16, 0);
+  g.push_back(0x0B);
+  p.globals.push_back(g);
+  auto mod = Module::load(p.build());
   ASSERT_FALSE(mod.ok());
   EXPECT_NE(mod.error().message.find("SIMD is not supported"), std::string::npos) << mod.error().message;
 }

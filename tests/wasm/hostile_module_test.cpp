@@ -1,0 +1,262 @@
+// Small modules that try to make decoding or instantiation allocate without bound or take
+// super-linear time: many or large tables, many types, imports, exported functions, huge
+// segment offsets and counts. Each gets a clear error or succeeds within generous bounds
+// (bytes allocated, or CPU time where old code took tens of seconds).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "alloc_counter.h"
+#include "module_builder.h"
+#include "test_util.h"
+#include "wasm/engine.h"
+
+using namespace wb::wasm;
+using namespace wb::wasm::test;
+
+namespace {
+
+constexpr double kMaxSeconds = 2.0;
+
+Bytes table_type(uint64_t min) {
+  Bytes t{kFuncRef, 0x00};
+  append(t, uleb(min));
+  return t;
+}
+
+std::shared_ptr<const Module> load_ok(const Bytes& bytes) {
+  auto m = Module::load(bytes);
+  EXPECT_TRUE(m.ok()) << m.error().message;
+  return m.ok() ? m.value() : nullptr;
+}
+
+// ---- tables ---------------------------------------------------------------------------
+
+TEST(HostileModule, ManyLargeTablesStopAtTheStoreWideLimit) {
+  // 40 tables of 10 million elements in 250 bytes: each is within the per-table limit, all
+  // together would be 3.2 GB.
+  ModuleParts p;
+  p.tables.assign(40, table_type(10'000'000));
+  auto mod = load_ok(p.build());
+  ASSERT_TRUE(mod);
+  Store store;
+  std::optional<wb::Result<Instance*>> r;
+  uint64_t bytes = bytes_allocated_by([&] { r.emplace(store.instantiate(mod, Imports{})); });
+  ASSERT_FALSE(r->ok());
+  EXPECT_NE(r->error().message.find("exceeds the limit of 10000000 table elements"), std::string::npos)
+      << r->error().message;
+  EXPECT_LT(bytes, 200u << 20);  // the first table (80 MB) only
+}
+
+TEST(HostileModule, TableGrowIsChargedToTheStore) {
+  StoreLimits limits;
+  limits.max_table_elements = 1000;
+  Store store(limits);
+  auto mod = load_ok(read_test_module("limits.wasm"));
+  ASSERT_TRUE(mod);
+  auto inst = store.instantiate(mod, Imports{});  // two tables of 300
+  ASSERT_TRUE(inst.ok()) << inst.error().message;
+  auto grow = [&](const char* f, int32_t n) {
+    Value arg = Value::i32(n);
+    auto r = store.call(inst.value()->function(f), {&arg, 1});
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? r.value()[0].as_i32() : -2;
+  };
+  EXPECT_EQ(grow("grow_a", 300), 300);  // 900 in use
+  EXPECT_EQ(grow("grow_b", 101), -1);   // would be 1001
+  EXPECT_EQ(grow("grow_b", 100), 300);  // exactly 1000
+  EXPECT_EQ(grow("grow_a", 1), -1);
+  EXPECT_EQ(grow("grow_a", 0), 600);    // growing by nothing always succeeds
+  Table* a = inst.value()->table("a");
+  EXPECT_EQ(a->grow(1, Value::null(ValType::FuncRef)), -1);  // the embedder's view agrees
+  EXPECT_EQ(a->size(), 600u);
+  auto table = store.create_table(TableType{ValType::FuncRef, {1, std::nullopt}}, Value::null(ValType::FuncRef));
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(table.error().message.find("exceeds the limit"), std::string::npos);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define WB_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WB_UNDER_ASAN 1
+#endif
+#endif
+
+TEST(HostileModule, TableGrowThatCannotBeAllocatedReturnsMinusOne) {
+#ifdef WB_UNDER_ASAN
+  GTEST_SKIP() << "AddressSanitizer aborts on a failed allocation instead of throwing";
+#else
+  // 2^32 - 1 elements are 32 GiB: more than this machine has, so allocation fails (with
+  // more memory it could succeed, and touch all of it).
+  uint64_t ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  if (ram >= (30ull << 30)) GTEST_SKIP() << "the machine has enough memory to satisfy the allocation";
+  StoreLimits limits;
+  limits.max_table_elements = UINT64_MAX;
+  Store store(limits);
+  auto mod = load_ok(read_test_module("limits.wasm"));
+  ASSERT_TRUE(mod);
+  auto inst = store.instantiate(mod, Imports{});
+  ASSERT_TRUE(inst.ok());
+  Value arg = Value::i32(-1);  // delta 0xFFFFFFFF: the table's maximum is 2^32 - 1
+  auto r = store.call(inst.value()->function("grow_a"), {&arg, 1});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r.value()[0].as_i32(), -1);
+  EXPECT_EQ(inst.value()->table("a")->size(), 300u);
+  // The failed growth was not charged: the store can still make tables.
+  EXPECT_TRUE(store.create_table(TableType{ValType::FuncRef, {1000, std::nullopt}}, Value::null(ValType::FuncRef)).ok());
+#endif
+}
+
+TEST(HostileModule, TooManyTablesAreRefused) {
+  ModuleParts p;
+  p.tables.assign(100000, table_type(0));
+  EXPECT_TRUE(Module::load(p.build()).ok());
+  p.tables.push_back(table_type(0));
+  auto r = Module::load(p.build());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("too many tables"), std::string::npos) << r.error().message;
+  // Imported tables count too.
+  ModuleParts q;
+  q.imports = uleb(100001);
+  for (int i = 0; i < 100001; ++i) {
+    append(q.imports, name("m"));
+    append(q.imports, name("t"));
+    q.imports.push_back(0x01);
+    append(q.imports, table_type(0));
+  }
+  r = Module::load(q.build());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("too many tables"), std::string::npos) << r.error().message;
+}
+
+TEST(HostileModule, ASecondMemoryIsRefusedWhetherImportedOrDefined) {
+  auto import_memory = [] {
+    Bytes b = name("m");
+    append(b, name("mem"));
+    append(b, {0x02, 0x00, 0x00});
+    return b;
+  };
+  ModuleParts two_imports;
+  two_imports.imports = uleb(2);
+  append(two_imports.imports, import_memory());
+  append(two_imports.imports, import_memory());
+  auto r = Module::load(two_imports.build());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("multiple memories"), std::string::npos) << r.error().message;
+
+  ModuleParts import_and_define;
+  import_and_define.imports = uleb(1);
+  append(import_and_define.imports, import_memory());
+  import_and_define.mems.push_back({0x00, 0x00});
+  r = Module::load(import_and_define.build());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("multiple memories"), std::string::npos) << r.error().message;
+}
+
+// ---- segments -----------------------------------------------------------------------
+
+TEST(HostileModule, DataSegmentFarOutsideAnEmptyMemoryFailsInstantiation) {
+  ModuleParts p;
+  p.mems.push_back({0x00, 0x00});
+  Bytes seg{0x00, 0x41, 0x7F, 0x0B, 0x0A};  // offset i32.const -1 (0xFFFFFFFF), 10 bytes
+  seg.insert(seg.end(), 10, 'x');
+  p.datas.push_back(seg);
+  auto mod = load_ok(p.build());
+  ASSERT_TRUE(mod);
+  Store store;
+  auto r = store.instantiate(mod, Imports{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("out of bounds memory access"), std::string::npos) << r.error().message;
+}
+
+TEST(HostileModule, HugeElementSegmentCostsInProportionToItsSize) {
+  ModuleParts p;
+  p.types.push_back(func_type({}, {}));
+  p.funcs.push_back(uleb(0));
+  p.tables.push_back(table_type(0));
+  Bytes seg{0x00, 0x41, 0x00, 0x0B};  // active, table 0, offset 0
+  append(seg, uleb(900000));
+  seg.insert(seg.end(), 900000, 0x00);  // function 0, 900000 times
+  p.elems.push_back(seg);
+  p.codes.push_back(body({}, {}));
+  Bytes m = p.build();
+  std::optional<wb::Result<std::shared_ptr<const Module>>> mod;
+  uint64_t bytes = bytes_allocated_by([&] { mod.emplace(Module::load(m)); });
+  ASSERT_TRUE(mod->ok());
+  EXPECT_LT(bytes, 64 * m.size());
+  Store store;
+  auto r = store.instantiate(mod->value(), Imports{});
+  ASSERT_FALSE(r.ok());  // the table is empty
+  EXPECT_NE(r.error().message.find("out of bounds table access"), std::string::npos) << r.error().message;
+}
+
+// ---- many types, imports, exports ---------------------------------------------------------
+
+TEST(HostileModule, ManyDistinctTypesInstantiateInLinearTime) {
+  // 100000 distinct function types: interning each by comparing it with all earlier ones
+  // took seconds.
+  ModuleParts p;
+  const uint8_t kinds[] = {0x7F, 0x7E, 0x7D, 0x7C, 0x70, 0x6F};
+  for (uint32_t i = 0; i < 100000; ++i) {
+    Bytes params;
+    for (uint32_t x = i, k = 0; k < 7; ++k, x /= 6) params.push_back(kinds[x % 6]);
+    p.types.push_back(func_type(params, {}));
+  }
+  auto mod = load_ok(p.build());
+  ASSERT_TRUE(mod);
+  Store store;
+  double s = cpu_seconds([&] { ASSERT_TRUE(store.instantiate(mod, Imports{}).ok()); });
+  EXPECT_LT(s, kMaxSeconds);
+}
+
+TEST(HostileModule, ManyImportsLinkInLinearTime) {
+  constexpr int kImports = 60000;
+  ModuleParts p;
+  p.imports = uleb(kImports);
+  for (int i = 0; i < kImports; ++i) {
+    append(p.imports, name("m"));
+    append(p.imports, name("g" + std::to_string(i)));
+    append(p.imports, {0x03, kI32, 0x00});  // immutable i32 global
+  }
+  auto mod = load_ok(p.build());
+  ASSERT_TRUE(mod);
+  Store store;
+  double s = cpu_seconds([&] {
+    Imports imports;
+    for (int i = 0; i < kImports; ++i) {
+      auto g = store.create_global(GlobalType{ValType::I32, false}, Value::i32(i));
+      imports.add("m", "g" + std::to_string(i), g.value());
+    }
+    auto inst = store.instantiate(mod, imports);
+    ASSERT_TRUE(inst.ok()) << inst.error().message;
+  });
+  EXPECT_LT(s, kMaxSeconds);
+}
+
+TEST(HostileModule, ManyExportedFunctionsInstantiateInLinearTime) {
+  // Naming each of 150000 functions by searching the 150000 exports took seconds.
+  constexpr uint32_t kFuncs = 150000;
+  ModuleParts p;
+  p.types.push_back(func_type({}, {}));
+  for (uint32_t i = 0; i < kFuncs; ++i) {
+    p.funcs.push_back(uleb(0));
+    p.codes.push_back(body({}, {}));
+    Bytes e = name("e" + std::to_string(i));
+    e.push_back(0x00);
+    append(e, uleb(kFuncs - 1 - i));  // export i names function kFuncs-1-i
+    p.exports.push_back(e);
+  }
+  auto mod = load_ok(p.build());
+  ASSERT_TRUE(mod);
+  Store store;
+  std::optional<wb::Result<Instance*>> inst;
+  double s = cpu_seconds([&] { inst.emplace(store.instantiate(mod, Imports{})); });
+  ASSERT_TRUE(inst->ok());
+  EXPECT_LT(s, kMaxSeconds);
+  EXPECT_EQ(inst->value()->function("e0")->name(), "e0");
+  EXPECT_EQ(inst->value()->funcs_[0]->name(), "e" + std::to_string(kFuncs - 1));
+}
+
+}  // namespace
