@@ -304,6 +304,8 @@ class Store {
   CallFrame* frame_top_ = nullptr;  // first free call frame
   CallFrame* frame_limit_ = nullptr;
   uint32_t native_depth_ = 0;       // nested interpreter activations (host -> guest re-entry)
+  std::optional<Trap> host_trap_;   // what the host function just called returned (interpreter
+                                    // scratch: a member, so guest entry need not build one)
 
  private:
   struct TypeHash {

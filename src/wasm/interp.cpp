@@ -172,7 +172,6 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
   uint8_t* mem_base = nullptr;
   const char* trap_msg = nullptr;
   TrapKind trap_kind = TrapKind::Trap;
-  std::optional<Trap> host_trap;
   Function* host_fn = nullptr;  // host call in progress: function, frame, instruction length
   uint64_t* host_fp = nullptr;
   uint32_t host_len = 0;
@@ -238,8 +237,12 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
     fsp->fn = cur;                                                                      \
     ++fsp;                                                                              \
     fp = (NFP);                                                                         \
-    if (cf_->num_locals > cf_->num_params)                                              \
-      std::memset(fp + cf_->num_params, 0, (cf_->num_locals - cf_->num_params) * 8);    \
+    if (uint32_t nz_ = cf_->num_locals - cf_->num_params; nz_ != 0) {                   \
+      if (nz_ <= 8) /* most functions: cheaper than a call to memset */               \
+        for (uint64_t *z_ = fp + cf_->num_params, *e_ = z_ + nz_; z_ != e_; ++z_) *z_ = 0; \
+      else                                                                              \
+        std::memset(fp + cf_->num_params, 0, static_cast<size_t>(nz_) * 8);             \
+    }                                                                                   \
     cur = (F);                                                                          \
     if (cur->instance_ != inst) switch_instance(cur->instance_);                       \
     ip = cf_->code.data();                                                              \
@@ -327,9 +330,9 @@ host_call: {
   store.frame_top_ = fsp;
   store.stack_top_ = host_fp + std::max(host_fn->type_->params.size(), host_fn->type_->results.size());
   HostContext ctx(store, inst);
-  host_trap = host_fn->host_(ctx, host_fp, host_fp);
+  store.host_trap_ = host_fn->host_(ctx, host_fp, host_fp);
   store.stack_top_ = saved_stack_top;
-  if (WB_UNLIKELY(host_trap.has_value())) goto host_trapped;
+  if (WB_UNLIKELY(store.host_trap_.has_value())) goto host_trapped;
   const auto& rt = host_fn->type_->results;
   for (size_t k = 0; k < rt.size(); ++k)
     if (rt[k] == ValType::I32 || rt[k] == ValType::F32) host_fp[k] = static_cast<uint32_t>(host_fp[k]);
@@ -632,7 +635,8 @@ host_trapped: {
   --store.native_depth_;
   store.frame_top_ = frame_base;
   store.stack_top_ = saved_stack_top;
-  Trap t = std::move(*host_trap);
+  Trap t = std::move(*store.host_trap_);
+  store.host_trap_.reset();
   if (t.function.empty() && cur != nullptr) t.function = cur->name_;
   return t;
 }

@@ -413,17 +413,16 @@ std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t*
     return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name_, 0};
   uint64_t* base = stack_top_;
   for (size_t i = 0; i < np; ++i) base[i] = args[i];
-  std::optional<Trap> trap;
   if (f->is_host()) {
     uint64_t* saved = stack_top_;
     stack_top_ = base + slots;
     HostContext ctx(*this, nullptr);
-    trap = f->host_(ctx, base, base);
+    std::optional<Trap> trap = f->host_(ctx, base, base);
     stack_top_ = saved;
-  } else {
-    trap = execute(this, f, base);
+    if (trap) return trap;
+  } else if (std::optional<Trap> trap = execute(this, f, base)) {
+    return trap;
   }
-  if (trap) return trap;
   for (size_t i = 0; i < nr; ++i) results[i] = base[i];
   return std::nullopt;
 }
