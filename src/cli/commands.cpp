@@ -45,9 +45,4 @@ const Command* find_command(std::string_view name) {
   return nullptr;
 }
 
-int not_available(Context& ctx, std::string_view name) {
-  ctx.err << "wasm-bpf: '" << name << "' is not available yet\n";
-  return kExitNotAvailable;
-}
-
 }  // namespace wb::cli

@@ -16,11 +16,10 @@ class App;
 
 namespace wb::cli {
 
-// Exit statuses shared by all commands (`run` later returns the guest's own status).
+// Exit statuses shared by all commands (`run` returns the guest's own status instead).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;           // bad command line
-inline constexpr int kExitNotAvailable = 2;    // command not implemented yet
 
 // What a handler gets besides its own parsed options.
 struct Context {
@@ -49,9 +48,6 @@ std::span<const Command> command_table();
 
 // The command named `name`, or nullptr.
 const Command* find_command(std::string_view name);
-
-// Prints "wasm-bpf: '<name>' is not available yet" to ctx.err and returns kExitNotAvailable.
-int not_available(Context& ctx, std::string_view name);
 
 // "wasm-bpf <version>", printed by `version` and `--version`.
 std::string version_line();
