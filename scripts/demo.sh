@@ -29,7 +29,7 @@ echo "\$ $wasm_bpf run --timeout 5s $module"
   sleep 1
   for i in 1 2 3; do
     sleep 0.$((i * 2))
-    /bin/sh -c "exit $i"
+    /bin/sh -c "exit $i" || true  # a non-zero status to show in the EXIT line
     ls / > /dev/null
   done
 ) &
