@@ -29,7 +29,7 @@ constexpr std::array kCommands = {
             "wasm-bpf logout [OPTIONS] REGISTRY", false, &setup_logout},
     Command{"gen", "Generate guest bindings (skeleton, header, WIT) from a BPF object",
             "wasm-bpf gen [OPTIONS] skeleton|header|wit|vmlinux FILE", false, &setup_gen},
-    Command{"build", "Build a module from a BPF program and its C/C++ guest sources",
+    Command{"build", "Build a module from a BPF program and its C/C++ sources or Rust crate",
             "wasm-bpf build [OPTIONS] BPF_SOURCE SOURCES...", false, &setup_build},
     Command{"version", "Print the wasm-bpf version", "wasm-bpf version", false, &setup_version},
 };
