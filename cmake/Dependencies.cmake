@@ -12,6 +12,7 @@ if(WB_SANITIZE OR WB_FUZZ)
   set(WB_STATIC_DEPS OFF)
 endif()
 
+# PkgConfig::WB_PC_LIBBPF is the shared libbpf, as native test and benchmark programs link it.
 pkg_check_modules(WB_PC_LIBBPF REQUIRED IMPORTED_TARGET libbpf)
 find_package(ZLIB REQUIRED)
 
