@@ -239,7 +239,7 @@ struct BpfHost::Impl {
       }
     } depth{*this, o};
     ++o->poll_depth;
-    return it->second->poll(call, opts.interrupt, o->closing);
+    return it->second->poll(call, opts.interrupt, opts.stop_request, o->closing);
   }
 
   int32_t close(uint64_t handle) {

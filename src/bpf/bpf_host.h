@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/stop_request.h"
 #include "wasm/engine.h"
 
 namespace wb::bpf {
@@ -29,8 +30,11 @@ struct BpfHostOptions {
   // inside the guest's preopened directories: a host fd the caller closes, or -errno
   // (-EXDEV: not inside any of them). Unset: every such path is refused (ENOTCAPABLE).
   std::function<int(std::string_view guest_path)> open_guest_dir;
-  // Blocking polls give up when this fires (SIGINT, timeout, stop).
+  // Blocking polls give up when this fires (the guest is stopped outright).
   wasm::InterruptHandle interrupt;
+  // Once this is made (SIGINT, SIGTERM, timeout: the guest is asked to finish), every poll
+  // delivers what the buffer holds and returns -EINTR, as libbpf's do when a signal arrives.
+  StopRequest stop_request;
 };
 
 class BpfHost {

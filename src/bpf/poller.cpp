@@ -61,7 +61,8 @@ inline bool Poller::deliver(const void* record, size_t size) {
   return !*closing_;
 }
 
-wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHandle& interrupt, const bool& closing) {
+wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHandle& interrupt, const StopRequest& stop,
+                                       const bool& closing) {
   if (open_error_) return guest_err(open_error_);
   // A callback polling the buffer it is called from: libbpf's consumers are not re-entrant,
   // and the outer poll's call state would be overwritten.
@@ -86,6 +87,9 @@ wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHa
     if (!stopped()) r = rb_ ? ring_buffer__consume(rb_) : perf_buffer__consume(pb_);
     if (trap_) return std::move(*trap_);
     if (status_ < 0) return status_;
+    // Asked to finish: the records that were there have just been delivered; -EINTR makes
+    // the guest leave its poll loop (every later poll says the same).
+    if (stop.requested() && !closing) return guest_err(EINTR);
     if (delivered_ > 0 || closing) return delivered_;
     if (r < 0) return guest_err(-r);
     if (interrupt.stop_requested()) return wasm::Trap{wasm::TrapKind::Interrupted, "interrupted", "", 0};

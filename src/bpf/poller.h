@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/stop_request.h"
 #include "wasm/engine.h"
 #include "wasm/host.h"
 
@@ -41,10 +42,12 @@ class Poller {
   // Delivers what is there, else waits up to timeout_ms (< 0: forever) for records. Returns
   // the number delivered, 0 on timeout, a callback's negative status (the records after it
   // stay queued for the next poll), a negative guest errno (-EBUSY when called from one of
-  // its own callbacks), or a Trap (the callback trapped, or `interrupt` fired).
+  // its own callbacks; -EINTR once `stop` is requested, after delivering what the buffer
+  // held), or a Trap (the callback trapped, or `interrupt` fired).
   // `closing` is the owning object's flag: once a callback sets it (the guest closed the
   // object), the poll returns after that record and the rest are dropped.
-  wasm::HostResult<int32_t> poll(const Call& call, const wasm::InterruptHandle& interrupt, const bool& closing);
+  wasm::HostResult<int32_t> poll(const Call& call, const wasm::InterruptHandle& interrupt, const StopRequest& stop,
+                                 const bool& closing);
 
  private:
   bool stopped() const { return trap_.has_value() || status_ < 0 || *closing_; }

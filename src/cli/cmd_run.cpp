@@ -31,6 +31,7 @@ struct RunArgs {
   std::vector<std::string> dirs;
   std::vector<std::string> env;
   std::string timeout;
+  std::string stop_timeout;
   std::string max_memory;
   std::string pull = "missing";
   bool verbose = false;
@@ -48,6 +49,7 @@ RunOptions to_run_options(const RunArgs& a, std::vector<std::string> guest_args)
     if (auto var = parse_env_var(e)) o.env.push_back(*var);  // K unset on the host: not passed
   }
   if (!a.timeout.empty()) o.timeout = parse_duration(a.timeout);
+  if (!a.stop_timeout.empty()) o.stop_timeout = parse_duration(a.stop_timeout).value_or(o.stop_timeout);
   if (!a.max_memory.empty()) o.max_memory = parse_size(a.max_memory);
   o.verbose = a.verbose;
   o.go_callback_module = a.go_callback_module;
@@ -57,12 +59,17 @@ RunOptions to_run_options(const RunArgs& a, std::vector<std::string> guest_args)
 }
 
 // The runner of the current `run`, for the signal handlers (set while the guest runs).
-std::atomic<std::atomic<uint32_t>*> g_interrupt_flag{nullptr};
-volatile sig_atomic_t g_signal = 0;
+std::atomic<runtime::Runner*> g_runner{nullptr};
 
+// The first SIGINT/SIGTERM asks the guest to finish, a second one stops it at once.
 extern "C" void on_stop_signal(int sig) {
-  g_signal = sig;
-  if (auto* f = g_interrupt_flag.load()) f->store(wasm::kInterruptRequested, std::memory_order_relaxed);
+  if (runtime::Runner* r = g_runner.load()) r->signal_stop(sig);
+}
+
+std::string signal_name(int sig) {
+  if (sig == SIGINT) return "SIGINT";
+  if (sig == SIGTERM) return "SIGTERM";
+  return "signal " + std::to_string(sig);
 }
 
 int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) {
@@ -101,13 +108,14 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) 
   for (const EnvVar& e : o.env) cfg.env.push_back(e.name + "=" + e.value);
   for (const DirMapping& d : o.dirs) cfg.dirs.push_back({d.host, d.guest});
   if (o.timeout) cfg.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*o.timeout);
+  cfg.stop_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o.stop_timeout);
   if (o.max_memory) cfg.max_memory_bytes = *o.max_memory;
   cfg.bpf.verbose = o.verbose;
   cfg.bpf.go_callback_module = o.go_callback_module;
   cfg.bpf.go_callback_export = o.go_callback_export;
 
   runtime::Runner runner(std::move(cfg));
-  g_interrupt_flag.store(runner.interrupt_handle().raw());
+  g_runner.store(&runner);
   struct sigaction sa{};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
@@ -117,17 +125,26 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) 
   runtime::RunResult r = runner.run();
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
-  g_interrupt_flag.store(nullptr);
+  g_runner.store(nullptr);
 
   ctx.out.flush();
+  // A guest that did not finish within the grace period may have lost output: say why.
+  const std::string grace = format_duration(o.stop_timeout);
   switch (r.outcome) {
     case runtime::Outcome::Exited:
       return runtime::exit_status(r);
     case runtime::Outcome::Interrupted:
-      if (o.verbose) ctx.err << "wasm-bpf: interrupted by signal " << g_signal << '\n';
-      return g_signal == SIGTERM ? 143 : 130;
+      if (r.grace_expired)
+        ctx.err << "wasm-bpf: " << o.module << " did not finish within " << grace << " of "
+                << signal_name(r.stop_reason) << "; stopped it (--stop-timeout sets how long to wait)\n";
+      else if (o.verbose)
+        ctx.err << "wasm-bpf: " << (r.forced ? "stopped" : "finished") << " after " << signal_name(r.stop_reason)
+                << '\n';
+      return runtime::exit_status(r);
     case runtime::Outcome::TimedOut:
-      ctx.err << "wasm-bpf: " << o.module << ": " << r.message << '\n';
+      ctx.err << "wasm-bpf: " << o.module << ": " << r.message;
+      if (r.grace_expired) ctx.err << " (it did not finish within " << grace << "; --stop-timeout sets how long to wait)";
+      ctx.err << '\n';
       return runtime::exit_status(r);
     case runtime::Outcome::Trapped:
       ctx.err << "wasm-bpf: " << o.module << ": trap: " << r.message << '\n';
@@ -150,6 +167,7 @@ void print_plan(std::ostream& err, const RunOptions& o) {
   }
   for (const EnvVar& e : o.env) err << "wasm-bpf run: env: " << e.name << '\n';
   if (o.timeout) err << "wasm-bpf run: timeout: " << format_duration(*o.timeout) << '\n';
+  err << "wasm-bpf run: stop timeout: " << format_duration(o.stop_timeout) << '\n';
   if (o.max_memory) err << "wasm-bpf run: max memory: " << format_size(*o.max_memory) << '\n';
 }
 
@@ -186,10 +204,17 @@ Handler setup_run(CLI::App& sub) {
       ->allow_extra_args(false)
       ->check(env_var_validator());
   sub.add_option("--timeout", args->timeout,
-                 "Stop the program after DURATION (e.g. 500ms, 30s, 5m, 1h);\n"
-                 "default: run until it exits or is interrupted")
+                 "Stop the program after DURATION (e.g. 500ms, 30s, 5m, 1h), as\n"
+                 "SIGINT would; default: run until it exits or is interrupted")
       ->type_name("DURATION")
       ->check(duration_validator());
+  sub.add_option("--stop-timeout", args->stop_timeout,
+                 "How long the program may take to finish after SIGINT, SIGTERM or\n"
+                 "--timeout before it is stopped outright (default 5s; 0: at once).\n"
+                 "Meanwhile its buffer polls return -EINTR and a sleep or read\n"
+                 "returns early; a second signal stops it at once")
+      ->type_name("DURATION")
+      ->check(duration_validator(true));
   sub.add_option("--max-memory", args->max_memory,
                  "Cap the guest's linear memory at SIZE (e.g. 16M, 256MiB;\n"
                  "at most 4G); default: what the module declares")
@@ -219,10 +244,10 @@ Handler setup_run(CLI::App& sub) {
       "  N    the guest's: main's return value or the status it gave exit()/proc_exit\n"
       "       (a status outside 0-255 gives 1, so that a failure never reads as 0)\n"
       "  2    the command line is wrong\n"
-      "  124  --timeout elapsed\n"
+      "  124  --timeout elapsed (the program was asked to finish, see --stop-timeout)\n"
       "  125  the module could not start (unreadable or invalid module, missing\n"
       "       import, --dir that cannot be opened, REF not found)\n"
-      "  130  stopped by SIGINT\n"
+      "  130  stopped by SIGINT (asked to finish first, as for --timeout)\n"
       "  134  the guest trapped (the trap and the function it happened in go to stderr)\n"
       "  143  stopped by SIGTERM\n"
       "\n"

@@ -30,6 +30,7 @@ struct RunOptions {
   std::vector<DirMapping> dirs;
   std::vector<EnvVar> env;
   std::optional<std::chrono::nanoseconds> timeout;
+  std::chrono::nanoseconds stop_timeout = std::chrono::seconds(5);  // grace after a stop request
   std::optional<std::uint64_t> max_memory;  // bytes
   bool verbose = false;
   PullPolicy pull = PullPolicy::missing;

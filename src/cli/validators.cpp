@@ -13,11 +13,11 @@ CLI::Validator make(std::string name, std::function<std::string(const std::strin
 
 }  // namespace
 
-CLI::Validator duration_validator() {
-  return make("DURATION", [](const std::string& v) -> std::string {
+CLI::Validator duration_validator(bool allow_zero) {
+  return make("DURATION", [allow_zero](const std::string& v) -> std::string {
     const auto d = parse_duration(v);
     if (!d) return "'" + v + "' is not a duration (examples: 500ms, 10s, 1.5m, 2h)";
-    if (d->count() == 0) return "the duration must be greater than zero";
+    if (d->count() == 0 && !allow_zero) return "the duration must be greater than zero";
     return {};
   });
 }

@@ -5,7 +5,7 @@
 
 namespace wb::cli {
 
-CLI::Validator duration_validator();     // parse_duration
+CLI::Validator duration_validator(bool allow_zero = false);  // parse_duration
 CLI::Validator size_validator();         // parse_size, at most 4GiB (wasm32 memory limit)
 CLI::Validator dir_mapping_validator();  // HOST[::GUEST]
 CLI::Validator env_var_validator();      // K[=V]

@@ -1,14 +1,13 @@
 #include "runtime/runtime.h"
 
 #include "common/files.h"
+#include "runtime/stop_control.h"
 
 #include <fcntl.h>
 
+#include <csignal>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
-#include <thread>
 
 namespace wb::runtime {
 
@@ -17,7 +16,7 @@ int exit_status(const RunResult& r) {
     case Outcome::Exited: return r.exit_code >= 0 && r.exit_code <= 255 ? r.exit_code : 1;
     case Outcome::Trapped: return 134;
     case Outcome::TimedOut: return 124;
-    case Outcome::Interrupted: return 130;
+    case Outcome::Interrupted: return r.stop_reason == SIGTERM ? 143 : 130;
     case Outcome::Failed: return 125;
   }
   return 125;
@@ -26,10 +25,7 @@ int exit_status(const RunResult& r) {
 struct Runner::State {
   RunConfig cfg;
   std::unique_ptr<wasm::Store> store;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool finished = false;
-  bool timed_out = false;
+  std::unique_ptr<StopControl> stop;
 };
 
 namespace {
@@ -48,11 +44,14 @@ RunResult failed(std::string message) { return RunResult{Outcome::Failed, 0, std
 Runner::Runner(RunConfig config) : state_(std::make_unique<State>()) {
   state_->cfg = std::move(config);
   state_->store = std::make_unique<wasm::Store>(limits_for(state_->cfg));
+  state_->stop = std::make_unique<StopControl>(state_->store->interrupt_handle(), state_->cfg.stop_timeout);
 }
 
 Runner::~Runner() = default;
 
-void Runner::stop() { state_->store->interrupt_handle().interrupt(); }
+void Runner::request_stop() { state_->stop->request(StopRequest::kByCaller); }
+void Runner::stop() { state_->stop->force(StopRequest::kByCaller); }
+void Runner::signal_stop(int sig) noexcept { state_->stop->request(sig); }
 void Runner::pause() { state_->store->interrupt_handle().pause(); }
 void Runner::resume() { state_->store->interrupt_handle().resume(); }
 wasm::InterruptHandle Runner::interrupt_handle() const { return state_->store->interrupt_handle(); }
@@ -88,6 +87,7 @@ RunResult Runner::run() {
   wc.stdout_stream = cfg.stdout_stream;
   wc.stderr_stream = cfg.stderr_stream;
   wc.interrupt = st.store->interrupt_handle();
+  wc.stop_request = st.stop->stop_request();
   auto wasi = wasi::WasiContext::create(std::move(wc));
   if (!wasi) return failed(wasi.error().message);
 
@@ -99,6 +99,7 @@ RunResult Runner::run() {
   if (cfg.enable_bpf) {
     bpf::BpfHostOptions bo = cfg.bpf;
     bo.interrupt = st.store->interrupt_handle();
+    bo.stop_request = st.stop->stop_request();
     wasi::WasiContext* w = wasi.value().get();
     bo.host_fd_of_guest_fd = [w](int fd) -> std::optional<int> {
       if (fd < 0) return std::nullopt;
@@ -111,37 +112,32 @@ RunResult Runner::run() {
   if (cfg.extra_imports) cfg.extra_imports(*st.store, imports);
 
   // The timeout clock starts before instantiation (a start function counts).
-  std::thread timer;
-  if (cfg.timeout) {
-    timer = std::thread([&st, d = *cfg.timeout] {
-      std::unique_lock<std::mutex> lock(st.mu);
-      if (!st.cv.wait_for(lock, d, [&] { return st.finished; })) {
-        st.timed_out = true;
-        st.store->interrupt_handle().interrupt();
-      }
-    });
-  }
-  struct StopTimer {
-    State& st;
-    std::thread& t;
-    ~StopTimer() {
-      {
-        std::lock_guard<std::mutex> lock(st.mu);
-        st.finished = true;
-      }
-      st.cv.notify_all();
-      if (t.joinable()) t.join();
-    }
-  } stop_timer{st, timer};
+  std::optional<StopControl::Clock::time_point> deadline;
+  if (cfg.timeout) deadline = StopControl::Clock::now() + *cfg.timeout;
+  st.stop->start(deadline);
+  struct FinishWatch {
+    StopControl& stop;
+    ~FinishWatch() { stop.finish(); }
+  } finish_watch{*st.stop};
 
+  // However the guest ended, a stop request decides the outcome (see exit_status).
+  // `interrupted`: the runtime ended the guest, which did not finish by itself.
+  auto stopped = [&](int exit_code, bool interrupted) -> RunResult {
+    const int reason = st.stop->reason();
+    if (reason == 0 && !interrupted) return {Outcome::Exited, exit_code, ""};
+    RunResult r;
+    r.outcome = reason == StopRequest::kByTimeout ? Outcome::TimedOut : Outcome::Interrupted;
+    r.exit_code = interrupted ? 0 : exit_code;
+    r.message = reason == StopRequest::kByTimeout ? "stopped after the timeout" : "interrupted";
+    r.stop_reason = reason;
+    r.forced = interrupted;
+    r.grace_expired = interrupted && st.stop->grace_expired();
+    return r;
+  };
   auto classify = [&](const wasm::Trap& t) -> RunResult {
     switch (t.kind) {
-      case wasm::TrapKind::Exit: return {Outcome::Exited, t.exit_code, ""};
-      case wasm::TrapKind::Interrupted: {
-        std::lock_guard<std::mutex> lock(st.mu);
-        if (st.timed_out) return {Outcome::TimedOut, 0, "stopped after the timeout"};
-        return {Outcome::Interrupted, 0, "interrupted"};
-      }
+      case wasm::TrapKind::Exit: return stopped(t.exit_code, false);
+      case wasm::TrapKind::Interrupted: return stopped(0, true);
       default: return {Outcome::Trapped, 0, t.to_string()};
     }
   };
@@ -149,7 +145,10 @@ RunResult Runner::run() {
   auto inst = st.store->instantiate(mod.value(), imports);
   if (!inst) {
     const std::string& msg = inst.error().message;
-    if (msg.rfind("start function trapped", 0) == 0) return {Outcome::Trapped, 0, msg};
+    if (msg.rfind("start function trapped", 0) == 0) {
+      if (st.stop->forced() && msg.find("interrupted") != std::string::npos) return stopped(0, true);
+      return {Outcome::Trapped, 0, msg};
+    }
     return failed("cannot instantiate '" + cfg.module_path + "': " + msg);
   }
   wasm::Function* entry = inst.value()->function("_start");
@@ -164,7 +163,7 @@ RunResult Runner::run() {
   auto r = st.store->call(entry, {});
   if (!r) return classify(r.error());
   (void)reactor;
-  return {Outcome::Exited, 0, ""};
+  return stopped(0, false);
 }
 
 }  // namespace wb::runtime

@@ -30,7 +30,11 @@ struct RunConfig {
   std::shared_ptr<wasi::StdioStream> stdin_stream;
   std::shared_ptr<wasi::StdioStream> stdout_stream;
   std::shared_ptr<wasi::StdioStream> stderr_stream;
+  // When it elapses the guest is asked to finish, as by request_stop().
   std::optional<std::chrono::milliseconds> timeout;
+  // How long a guest asked to finish (request_stop(), signal_stop(), the timeout) may take
+  // before it is stopped outright; 0 stops it at once.
+  std::chrono::milliseconds stop_timeout{5000};
   uint64_t max_memory_bytes = 4ull << 30;  // cap on linear memory
   // The wasm_bpf host module (its interrupt handle and fd mapping are filled in by run()).
   bool enable_bpf = true;
@@ -44,22 +48,33 @@ struct RunConfig {
 enum class Outcome {
   Exited,       // the guest returned from _start or called proc_exit; exit_code is its status
   Trapped,      // a WebAssembly trap
-  Interrupted,  // stop() or a signal
-  TimedOut,     // RunConfig::timeout elapsed
+  Interrupted,  // asked or made to stop (stop(), request_stop(), a signal), however it ended
+  TimedOut,     // RunConfig::timeout elapsed, however the guest ended then
   Failed,       // could not start: unreadable or invalid module, missing import, ...
 };
 
 struct RunResult {
   Outcome outcome = Outcome::Failed;
-  int exit_code = 0;    // for Exited: the status as the guest gave it (proc_exit's u32 as int)
+  // For Exited, and for Interrupted/TimedOut when the guest finished by itself: the status
+  // as the guest gave it (proc_exit's u32 as int).
+  int exit_code = 0;
   std::string message;  // for the others: what happened (a trap names the function)
+  // What asked the guest to stop: a signal number (signal_stop), StopRequest::kByTimeout or
+  // StopRequest::kByCaller; 0 if nothing did.
+  int stop_reason = 0;
+  // The guest was stopped outright rather than finishing by itself (then exit_code is 0):
+  // by stop(), a second request, or because it did not end within stop_timeout
+  // (grace_expired).
+  bool forced = false;
+  bool grace_expired = false;
 };
 
 // Process exit status for a run, as `wasm-bpf run` reports it:
 //   the guest's status (Exited) if it is 0-255, and 1 for any other (proc_exit(256) or
 //   exit(-1)): truncating it to 8 bits could turn a failure into 0;
-//   134 trap, 124 timeout, 130 interrupted, 125 could not start.
-// (`wasm-bpf run` reports an interruption by SIGTERM as 143.)
+//   134 trap, 124 timeout, 130 interrupted (143 when by SIGTERM), 125 could not start.
+// A guest asked to stop keeps the status of what asked (124, 130, 143) even when it
+// finishes by itself, as `timeout` and shells report it.
 int exit_status(const RunResult& r);
 
 class Runner {
@@ -72,12 +87,16 @@ class Runner {
   // Loads, links and runs `_start` (or `_initialize` then nothing for reactors). Blocks.
   RunResult run();
 
-  // From any thread: stop the guest (it ends as Interrupted), pause it at its next check
-  // point, resume it.
+  // From any thread: ask the guest to finish (its buffer polls return -EINTR, its sleep or
+  // read returns early; stopped outright after stop_timeout), stop it at once, pause it at
+  // its next check point, resume it. It ends as Interrupted.
+  void request_stop();
   void stop();
   void pause();
   void resume();
-  // Async-signal-safe stop (for SIGINT/SIGTERM handlers).
+  // For SIGINT/SIGTERM handlers (async-signal-safe): the first signal asks the guest to
+  // finish, a second one stops it at once. Valid while the Runner lives.
+  void signal_stop(int sig) noexcept;
   wasm::InterruptHandle interrupt_handle() const;
 
  private:

@@ -54,7 +54,8 @@ class UniqueFd {
 struct FdEntry {
   int host_fd = -1;
   bool owned = true;  // close host_fd when the guest closes it (not for stdio)
-  uint8_t filetype = kUnknown;
+  uint8_t filetype = kUnknown;  // what the guest is told
+  uint32_t host_type = 0;       // S_IFMT bits of host_fd (0: not known)
   uint64_t rights_base = ~uint64_t{0};
   uint64_t rights_inheriting = ~uint64_t{0};
   std::string preopen_name;  // non-empty for preopened directories

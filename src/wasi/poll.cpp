@@ -1,5 +1,5 @@
 // poll_oneoff: clock subscriptions (relative or absolute, on any of the four clocks) and fd
-// subscriptions, waited for in slices so that a stop request ends the wait.
+// subscriptions, waited for in slices so that a stop request ends the wait (see wasi.h).
 #include <poll.h>
 #include <sys/ioctl.h>
 
@@ -151,9 +151,17 @@ int32_t WasiContext::Impl::poll_oneoff(Memory& m, uint32_t in, uint32_t out, uin
       emit(s, e, static_cast<uint64_t>(std::max(avail, 0)), flags);
     }
     if (nev > 0) return m.store<uint32_t>(nevents_ptr, nev) ? kSuccess : kFault;
-    if (stop_requested()) {
-      stop = true;
-      return kIntr;
+    switch (wait_verdict()) {
+      case WaitVerdict::keep_waiting: break;
+      case WaitVerdict::end_guest: stop = true; return kIntr;
+      case WaitVerdict::return_early:
+        // The guest is asked to finish: its sleep ends now, as if its time had come (a poll
+        // of descriptors alone fails with EINTR).
+        for (const Sub& s : subs) {
+          if (s.type == kEventClock) emit(s, 0, 0, 0);
+        }
+        if (nev > 0) return m.store<uint32_t>(nevents_ptr, nev) ? kSuccess : kFault;
+        return kIntr;
     }
   }
 }

@@ -32,13 +32,18 @@ bool host_clock(uint32_t id, clockid_t& out) {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-bool WasiContext::Impl::wait_ready(int fd, short events) const {
+WasiContext::Impl::WaitVerdict WasiContext::Impl::wait_ready(int fd, short events) {
   for (;;) {
-    if (stop_requested()) return false;
     struct pollfd p{fd, events, 0};
-    int r = ::poll(&p, 1, kWaitSliceMs);
-    if (r > 0) return true;
-    if (r < 0 && errno != EINTR) return true;  // let the read/write report the error
+    int r = ::poll(&p, 1, 0);
+    if (r > 0 || (r < 0 && errno != EINTR)) return WaitVerdict::keep_waiting;  // ready, or let the call report the error
+    if (events & POLLIN) {
+      if (WaitVerdict v = wait_verdict(); v != WaitVerdict::keep_waiting) return v;
+    } else if (stop_requested()) {
+      return WaitVerdict::end_guest;
+    }
+    r = ::poll(&p, 1, kWaitSliceMs);
+    if (r > 0 || (r < 0 && errno != EINTR)) return WaitVerdict::keep_waiting;
   }
 }
 
@@ -141,10 +146,19 @@ Result<std::unique_ptr<WasiContext>> WasiContext::create(WasiConfig config) {
     } else {
       e.host_fd = host;
       struct stat st;
-      e.filetype = ::fstat(host, &st) == 0 ? filetype_from_mode(st.st_mode) : uint8_t{kUnknown};
+      const bool known = ::fstat(host, &st) == 0;
+      e.filetype = known ? filetype_from_mode(st.st_mode) : uint8_t{kUnknown};
+      e.host_type = known ? (st.st_mode & S_IFMT) : 0;
       // A terminal cannot seek. Without these rights wasi-libc's isatty() holds, so C guests
       // line-buffer stdout on a terminal instead of holding event lines back.
       if (::isatty(host)) e.rights_base &= ~(kRightFdSeek | kRightFdTell);
+    }
+    if (n == 1 || n == 2) {
+      // stdout and stderr look like terminals whatever they are (see wasi.h): a guest
+      // stopped while it sleeps must not take lines it printed with it, when its output goes
+      // to a pipe or a file either (podman logs, `> out.txt`, `| tee`).
+      e.filetype = kCharDevice;
+      e.rights_base &= ~(kRightFdSeek | kRightFdTell);
     }
     impl->fds.insert_at(n, e);
   };

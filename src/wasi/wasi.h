@@ -3,8 +3,16 @@
 // The guest sees only the directories it is given (fds 3, 4, ... in order) and no path ever
 // resolves outside them: `..`, absolute paths and symlinks that point out are refused (the
 // kernel enforces it with openat2 RESOLVE_BENEATH, hence Linux >= 5.6). Blocking calls
-// (poll_oneoff, reads from pipes and terminals, opening a FIFO) wait in short slices and give
-// up when the interrupt handle fires.
+// (poll_oneoff, reads and writes on pipes and terminals, opening a FIFO) wait in short slices
+// and give up when the interrupt handle fires. After a stop request (see
+// common/stop_request.h) the first wait to read or to sleep returns early (a sleep as if its
+// time had come, a read or a poll of descriptors with EINTR), so that the guest can finish;
+// any later one, and opening a FIFO, ends the guest. Writes go on until the interrupt: they
+// are how the guest's last output gets out.
+//
+// Guest fds 1 and 2 look like terminals (character devices without the seek and tell
+// rights) whatever they are on the host, so that C guests line-buffer them (wasi-libc does
+// when isatty() holds) and no complete line is ever lost when a guest is stopped.
 //
 // Both import names are served: `wasi_unstable` (preview 0) differs from preview 1 in the
 // layout of subscriptions (56 bytes: the clock case starts with a u64 identifier) and of
@@ -18,6 +26,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/stop_request.h"
 #include "wasi/stdio_stream.h"
 #include "wasm/engine.h"
 
@@ -40,6 +49,7 @@ struct WasiConfig {
   std::shared_ptr<StdioStream> stdout_stream;
   std::shared_ptr<StdioStream> stderr_stream;
   wasm::InterruptHandle interrupt;  // blocking calls return when it fires
+  StopRequest stop_request;         // blocking calls return early once it is made
 };
 
 class WasiContext {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstring>
 
@@ -18,6 +19,21 @@ namespace wb::wasi {
 
 using wasm::HostContext;
 using wasm::Memory;
+
+namespace {
+// Shortens `v` in place to its first `limit` bytes; returns how many iovecs that leaves.
+int limit_iovecs(std::vector<struct iovec>& v, size_t limit) {
+  size_t total = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i].iov_len >= limit - total) {
+      v[i].iov_len = limit - total;
+      return static_cast<int>(i + 1);
+    }
+    total += v[i].iov_len;
+  }
+  return static_cast<int>(v.size());
+}
+}  // namespace
 
 int32_t WasiContext::Impl::readdir(Memory& m, FdEntry& d, uint32_t buf, uint32_t len, uint64_t cookie,
                                    uint32_t used_ptr) {
@@ -114,6 +130,11 @@ R WasiContext::Impl::stream_read_write(Memory& m, FdEntry& e, const std::vector<
     if (total > 0 || r == 0) return m.store<uint32_t>(out, static_cast<uint32_t>(total)) ? kSuccess : kFault;
     if (r != StdioStream::kWouldBlock) return stream_error(r);
     if (e.nonblock) return kAgain;
+    switch (wait_verdict()) {
+      case WaitVerdict::keep_waiting: break;
+      case WaitVerdict::return_early: return kIntr;
+      case WaitVerdict::end_guest: return interrupted_trap();
+    }
     e.stream->wait_readable(std::chrono::milliseconds(kWaitSliceMs));
   }
 }
@@ -144,7 +165,14 @@ R WasiContext::Impl::read_write(Memory& m, uint32_t fd, uint32_t iovs, uint32_t 
   }
   // Pipes, terminals, FIFOs and sockets may block: wait for them in slices so that a stop
   // request is seen, unless the guest asked for non-blocking I/O.
-  const bool may_block = e->filetype != kRegularFile;
+  const bool may_block = e->host_type != 0 ? !S_ISREG(e->host_type) && !S_ISBLK(e->host_type)
+                                           : e->filetype != kRegularFile;
+  // A pipe or socket that poll() calls writable has room for PIPE_BUF bytes, not for any
+  // amount: a larger write would block in the kernel, where no stop request reaches it.
+  // Write at most that much after each wait (the guest's libc writes the rest).
+  int write_count = count;
+  if (write && may_block && (S_ISFIFO(e->host_type) || S_ISSOCK(e->host_type)))
+    write_count = limit_iovecs(v, PIPE_BUF);
   const short events = write ? POLLOUT : POLLIN;
   for (;;) {
     if (may_block) {
@@ -153,11 +181,15 @@ R WasiContext::Impl::read_write(Memory& m, uint32_t fd, uint32_t iovs, uint32_t 
           struct pollfd p{h, events, 0};
           if (::poll(&p, 1, 0) == 0) return kAgain;
         }
-      } else if (!wait_ready(h, events)) {
-        return interrupted_trap();
+      } else {
+        switch (wait_ready(h, events)) {
+          case WaitVerdict::keep_waiting: break;
+          case WaitVerdict::return_early: return kIntr;
+          case WaitVerdict::end_guest: return interrupted_trap();
+        }
       }
     }
-    ssize_t r = write ? ::writev(h, v.data(), count) : ::readv(h, v.data(), count);
+    ssize_t r = write ? ::writev(h, v.data(), write_count) : ::readv(h, v.data(), count);
     if (r >= 0) return m.store<uint32_t>(out, static_cast<uint32_t>(r)) ? kSuccess : kFault;
     if (errno == EINTR) {
       if (stop_requested()) return interrupted_trap();

@@ -91,9 +91,22 @@ struct WasiContext::Impl {
   bool unstable = false;  // set per call: wasi_unstable's whence numbering and filestat
 
   bool stop_requested() const { return cfg.interrupt.stop_requested(); }
+  // For waits that cannot return early (opening a FIFO): a stop request ends the guest.
   StopCheck stop_check() const {
-    return [this] { return stop_requested(); };
+    return [this] { return stop_requested() || cfg.stop_request.requested(); };
   }
+
+  // What a wait to read or to sleep does now that nothing is ready (see wasi.h): go on
+  // waiting, return early (once, after a stop request), or end the guest.
+  enum class WaitVerdict { keep_waiting, return_early, end_guest };
+  WaitVerdict wait_verdict() {
+    if (stop_requested()) return WaitVerdict::end_guest;
+    if (!cfg.stop_request.requested()) return WaitVerdict::keep_waiting;
+    if (early_return_used) return WaitVerdict::end_guest;
+    early_return_used = true;
+    return WaitVerdict::return_early;
+  }
+  bool early_return_used = false;
 
   // The WASI errno for a (positive) host errno or kEscapeErrno.
   static int32_t err(int host_errno) {
@@ -101,9 +114,10 @@ struct WasiContext::Impl {
     return errno_from_host(host_errno);
   }
 
-  // Waits until host fd `fd` is ready for `events`, checking for a stop request between
-  // slices. Returns false if the guest must stop.
-  bool wait_ready(int fd, short events) const;
+  // Waits until host fd `fd` is ready for `events` (POLLIN or POLLOUT), checking for stop
+  // requests between slices: keep_waiting when it is ready, else what wait_verdict() says
+  // (reads) or end_guest at the interrupt (writes).
+  WaitVerdict wait_ready(int fd, short events);
 
   // Host iovecs from guest iovecs (each range checked): kSuccess, kInval or kFault.
   static int32_t gather(wasm::Memory& m, uint32_t iovs, uint32_t n, std::vector<struct iovec>& out);

@@ -189,6 +189,7 @@ void WasiContext::Impl::define_path(const Definer& def, bool unstable_abi) {
     FdEntry ne;
     ne.host_fd = hfd;
     ne.filetype = filetype_from_mode(st.st_mode);
+    ne.host_type = st.st_mode & S_IFMT;
     ne.rights_base = rights_base & d->rights_inheriting;
     ne.rights_inheriting = rights_inh & d->rights_inheriting;
     ne.nonblock = (fdflags & kFdNonblock) != 0;

@@ -189,6 +189,40 @@ TEST_P(Bootstrap, MinimumDurationFiltersInTheKernel) {
   EXPECT_THAT(r.out, Not(HasSubstr(" EXEC ")));
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Ctrl-C with stdout redirected to a file: every line the guest printed is in the file (it
+// never flushes by itself; its stdout looks like a terminal, so its libc writes each line).
+TEST_P(Bootstrap, EveryLineReachesAFileWhenStoppedByCtrlC) {
+  const std::string name = "wbf" + std::to_string(getpid() % 100000) + "sh";
+  NamedProgram sh("/bin/sh", name);
+  const std::string out = fs::temp_directory_path() / ("wasm-bpf-bootstrap-out-" + std::to_string(getpid()));
+  auto p = Process::start("/bin/sh", {"-c", "exec '" + kWasmBpf + "' run '" + example_wasm(GetParam()) + "' > '" +
+                                                out + "'"});
+  auto file_has = [&](const std::string& needle, int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (read_text(out).find(needle) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  };
+  EXPECT_TRUE(file_has("FILENAME/EXIT CODE", 15000)) << read_text(out);
+  const pid_t pid = run_and_wait({sh.path(), "-c", "exit 3"});
+  EXPECT_TRUE(file_has(" EXIT  " + name, 5000)) << "lines must reach the file as they are printed\n" << read_text(out);
+  const ProcessResult r = stop(*p);
+  const std::string text = read_text(out);
+  fs::remove(out);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_THAT(text, HasSubstr("TIME     EVENT COMM             PID     PPID    FILENAME/EXIT CODE"));
+  EXPECT_THAT(text, HasSubstr(" EXEC  " + name));
+  EXPECT_TRUE(std::regex_search(text, std::regex(" EXIT  " + name + " +" + std::to_string(pid) + " .*\\[3\\]")))
+      << text;
+}
+
 std::vector<std::string> bootstrap_variants() {
   std::vector<std::string> v = {"bootstrap", "upstream_bootstrap"};
 #ifdef WB_HAVE_RUST_EXAMPLE
@@ -280,6 +314,27 @@ TEST_F(Examples, UpstreamStyleRunqlatPrintsHistograms) {
   busy = false;
   load.join();
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Tracing run queue latency"));
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("-> [0-9]+ +: [1-9][0-9]* +\\|\\*"))) << r.out;
+}
+
+// A tool that sleeps between reports prints its last report on Ctrl-C, as libbpf's runqlat
+// does: the sleep returns early, the guest prints the histogram and sleeps again, and is
+// stopped there.
+TEST_F(Examples, UpstreamStyleRunqlatPrintsTheLastHistogramWhenStopped) {
+  std::atomic<bool> busy{true};
+  std::thread load([&] {
+    while (busy) run_and_wait({"/bin/true"});
+  });
+  auto p = start_example(example_wasm("upstream_runqlat"), {"60"});  // one report a minute
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto stop_at = std::chrono::steady_clock::now();
+  const ProcessResult r = stop(*p);
+  const auto took = std::chrono::steady_clock::now() - stop_at;
+  busy = false;
+  load.join();
+  EXPECT_EQ(r.exit_code, 130) << r.out << r.err;
+  EXPECT_LT(took, std::chrono::seconds(2));
   EXPECT_THAT(r.out, HasSubstr("Tracing run queue latency"));
   EXPECT_TRUE(std::regex_search(r.out, std::regex("-> [0-9]+ +: [1-9][0-9]* +\\|\\*"))) << r.out;
 }
@@ -386,6 +441,18 @@ TEST_F(VethExamples, XdpPrintsPacketsAndCounts) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr(rx_ + ": UDP 10.11.12.1:4242 -> 10.11.12.2:5353 ttl 64 length 50"));
   EXPECT_THAT(r.out, HasSubstr(rx_ + " total: UDP    (17) 3 packets, 150 bytes"));
+  EXPECT_THAT(link_state(), Not(HasSubstr("xdp"))) << "the XDP program is still attached";
+}
+
+// Ctrl-C ends the poll loop (-EINTR) and the example prints its totals, as its README says.
+TEST_F(VethExamples, XdpPrintsItsTotalsWhenStopped) {
+  auto p = start_example(example_wasm("xdp"), {rx_});
+  ASSERT_TRUE(p->wait_for_output("XDP program attached to " + rx_, 15000)) << p->out() << p->err();
+  send_udp_frames(2);
+  ASSERT_TRUE(p->wait_for_output(rx_ + ": UDP 10.11.12.1:4242", 10000)) << p->out() << p->err();
+  const ProcessResult r = stop(*p);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(rx_ + " total: UDP    (17) 2 packets, 100 bytes"));
   EXPECT_THAT(link_state(), Not(HasSubstr("xdp"))) << "the XDP program is still attached";
 }
 

@@ -1,6 +1,7 @@
 // The runtime's embedding API: a guest run with redirected stdio, extra host functions, and a
 // handle that stops, pauses and resumes it from another thread.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -77,10 +78,12 @@ TEST(Runner, MissingImportIsAClearFailure) {
 struct TickerRun {
   std::atomic<uint64_t> ticks{0};
   std::unique_ptr<runtime::Runner> runner;
-  explicit TickerRun(std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
+  explicit TickerRun(std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                     std::chrono::milliseconds stop_timeout = 5000ms) {
     runtime::RunConfig cfg;
     cfg.module_path = module_path("ticker.wasm");
     cfg.timeout = timeout;
+    cfg.stop_timeout = stop_timeout;
     cfg.extra_imports = [this](wasm::Store& store, wasm::Imports& imports) {
       imports.add("env", "tick", wasm::define_host(store, "env.tick", [this](wasm::HostContext&) { ++ticks; }));
     };
@@ -125,15 +128,62 @@ TEST(Runner, StopWhilePausedEndsTheGuest) {
   EXPECT_EQ(result.outcome, runtime::Outcome::Interrupted);
 }
 
-TEST(Runner, TimeoutEndsALoopingGuest) {
-  TickerRun t(150ms);
+// The guest never blocks, so it cannot be told to finish: it is stopped outright when the
+// grace period after the timeout is over.
+TEST(Runner, TimeoutEndsALoopingGuestAfterTheGracePeriod) {
+  TickerRun t(150ms, 100ms);
   auto start = std::chrono::steady_clock::now();
   runtime::RunResult r = t.runner->run();
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.outcome, runtime::Outcome::TimedOut);
   EXPECT_EQ(runtime::exit_status(r), 124);
-  EXPECT_GE(took, 150ms);
+  EXPECT_EQ(r.stop_reason, StopRequest::kByTimeout);
+  EXPECT_TRUE(r.forced);
+  EXPECT_TRUE(r.grace_expired);
+  EXPECT_GE(took, 250ms);
   EXPECT_LT(took, 2s);
+}
+
+TEST(Runner, ZeroStopTimeoutEndsTheGuestAtTheTimeout) {
+  TickerRun t(150ms, 0ms);
+  auto start = std::chrono::steady_clock::now();
+  runtime::RunResult r = t.runner->run();
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.outcome, runtime::Outcome::TimedOut);
+  EXPECT_TRUE(r.forced);
+  EXPECT_FALSE(r.grace_expired);
+  EXPECT_GE(took, 150ms);
+  EXPECT_LT(took, 1s);
+}
+
+TEST(Runner, ASecondStopRequestEndsTheGuestAtOnce) {
+  TickerRun t;  // 5 s of grace
+  runtime::RunResult result;
+  std::thread guest([&] { result = t.runner->run(); });
+  t.wait_for_ticks(100);
+  t.runner->request_stop();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_GT(t.ticks.load(), 100u);
+  auto second = std::chrono::steady_clock::now();
+  t.runner->request_stop();
+  guest.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - second, 200ms);
+  EXPECT_EQ(result.outcome, runtime::Outcome::Interrupted);
+  EXPECT_EQ(result.stop_reason, StopRequest::kByCaller);
+  EXPECT_TRUE(result.forced);
+  EXPECT_FALSE(result.grace_expired);
+}
+
+TEST(Runner, SignalStopUsesTheSignalsExitStatus) {
+  TickerRun t(std::nullopt, 0ms);
+  runtime::RunResult result;
+  std::thread guest([&] { result = t.runner->run(); });
+  t.wait_for_ticks(100);
+  t.runner->signal_stop(SIGTERM);
+  guest.join();
+  EXPECT_EQ(result.outcome, runtime::Outcome::Interrupted);
+  EXPECT_EQ(result.stop_reason, SIGTERM);
+  EXPECT_EQ(runtime::exit_status(result), 143);
 }
 
 }  // namespace

@@ -282,4 +282,30 @@ TEST(RunnerApi, StopWhilePollingStdinFromAPipe) {
   expect_stops_promptly(std::move(cfg), [&] { return out->str() == "polling\n"; });
 }
 
+// request_stop(): the guest's sleep returns early, it finishes by itself (printing what it
+// had) and the result says it was asked to stop, not forced.
+TEST(RunnerApi, RequestStopLetsTheGuestFinish) {
+  auto out = std::make_shared<wasi::StringOutput>();
+  auto cfg = config_for("ticker", {"summary"});
+  cfg.stdout_stream = out;
+  runtime::Runner runner(std::move(cfg));
+  runtime::RunResult result;
+  std::thread t([&] { result = runner.run(); });
+  const auto deadline = Clock::now() + 5s;
+  while (out->str().find("tick 2\n") == std::string::npos && Clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  const auto asked = Clock::now();
+  runner.request_stop();
+  t.join();
+  EXPECT_LT(Clock::now() - asked, 200ms);
+  EXPECT_EQ(result.outcome, runtime::Outcome::Interrupted) << result.message;
+  EXPECT_FALSE(result.forced);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.stop_reason, StopRequest::kByCaller);
+  EXPECT_EQ(runtime::exit_status(result), 130);
+  // Each line arrived as it was printed (the stream looks like a terminal), and the summary.
+  EXPECT_NE(out->str().find("tick 2\n"), std::string::npos) << out->str();
+  EXPECT_NE(out->str().find("summary: "), std::string::npos) << out->str();
+}
+
 }  // namespace
