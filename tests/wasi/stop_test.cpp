@@ -3,7 +3,10 @@
 // signal stops it at once. Whatever the guest printed must arrive whether its stdout is a
 // pipe or a file, though it never flushes (C guests line-buffer: stdout looks like a
 // terminal to them).
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -12,6 +15,8 @@
 #include <gtest/gtest.h>
 
 #include "wasi_test_util.h"
+
+extern char** environ;
 
 namespace {
 
@@ -176,6 +181,41 @@ TEST(GracefulStop, StdoutAndStderrLookLikeTerminalsSoThatGuestsLineBuffer) {
   const ProcessResult r = run({"--timeout", "300ms", guest("tty_lines")});
   EXPECT_EQ(r.exit_code, 124) << describe(r);
   EXPECT_EQ(r.out, "isatty=1\n") << describe(r);
+}
+
+// A guest writing into a pipe nobody reads waits in the host; --timeout must still reach it
+// (a write larger than the pipe has room for would block inside the kernel).
+TEST(GracefulStop, AGuestBlockedWritingToAFullPipeIsStopped) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  const std::string module = guest("flood");
+  std::vector<std::string> args = {kCli, "run", "--timeout", "300ms", "--stop-timeout", "200ms", module};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const auto start = Clock::now();
+  ASSERT_EQ(::posix_spawn(&pid, kCli.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  int status = 0;
+  pid_t done = 0;
+  while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && Clock::now() - start < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const long long took = ms_between(start, Clock::now());
+  if (done == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ::close(fds[0]);
+  ASSERT_EQ(done, pid) << "wasm-bpf was still blocked in a write 5 s later";
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 124);
+  EXPECT_LT(took, 2000);
 }
 
 }  // namespace
