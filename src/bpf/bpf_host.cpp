@@ -16,6 +16,7 @@
 
 #include "bpf/attach.h"
 #include "bpf/guest_errno.h"
+#include "bpf/load_diagnosis.h"
 #include "bpf/poller.h"
 #include "wasm/host.h"
 
@@ -35,10 +36,38 @@ constexpr size_t kMaxNameLength = 4096;
 constexpr int32_t kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3, kMapGetNextKey = 4;
 
 bool g_verbose = false;
-// libbpf's messages: shown with --verbose only (the guest gets the error codes).
-int print_libbpf(enum libbpf_print_level, const char* fmt, va_list args) {
+// libbpf's messages: kept for the diagnosis of a failed load (load_diagnosis.h) and shown
+// with --verbose (the guest gets the error codes). Debug-level messages are only shown.
+int print_libbpf(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level != LIBBPF_DEBUG) {
+    va_list copy;
+    va_copy(copy, args);
+    char buf[4096];
+    const int n = std::vsnprintf(buf, sizeof buf, fmt, copy);
+    va_end(copy);
+    if (n >= static_cast<int>(sizeof buf)) {  // a verifier log: the whole of it
+      std::string big(static_cast<size_t>(n) + 1, '\0');
+      va_copy(copy, args);
+      std::vsnprintf(big.data(), big.size(), fmt, copy);
+      va_end(copy);
+      LibbpfLog::append(big.c_str());
+    } else if (n > 0) {
+      LibbpfLog::append(buf);
+    }
+  }
   if (!g_verbose) return 0;
   return std::vfprintf(stderr, fmt, args);
+}
+
+// What the kernel accepts as an object name prefix: [A-Za-z0-9_], at most 15 characters.
+std::string sanitized_object_name(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (out.size() == 15) break;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    out += ok ? c : '_';
+  }
+  return out.empty() ? "guest" : out;
 }
 
 // libbpf finds tracepoint ids, and creates legacy kprobe/uprobe events, through tracefs.
@@ -129,11 +158,16 @@ struct BpfHost::Impl {
     // Read the bytes now: skeletons patch .rodata in the guest's copy just before loading.
     std::vector<uint8_t> copy(p, p + len);
     ensure_tracefs(opts.verbose);
+    LibbpfLog log;
     LIBBPF_OPTS(bpf_object_open_opts, oo);
+    // Without a name libbpf names the object after the buffer's address, and its maps
+    // show up in bpftool as "55fa9cd7.rodata".
+    const std::string name = sanitized_object_name(opts.object_name);
+    oo.object_name = name.c_str();
     auto o = std::make_unique<Object>();
     o->obj = bpf_object__open_mem(copy.data(), copy.size(), &oo);
     if (o->obj == nullptr) {
-      if (opts.verbose) std::fprintf(stderr, "wasm-bpf: cannot open BPF object: %s\n", std::strerror(errno));
+      report(explain_open_failure(errno ? errno : EINVAL, log.text(), opts.verbose));
       return 0;
     }
     // Maps declared with LIBBPF_PIN_BY_NAME would be pinned under /sys/fs/bpf, outliving the
@@ -149,7 +183,7 @@ struct BpfHost::Impl {
     }
     int err = bpf_object__load(o->obj);
     if (err) {
-      if (opts.verbose) std::fprintf(stderr, "wasm-bpf: cannot load BPF object: %s\n", std::strerror(-err));
+      report(explain_load_failure(-err, name, o->obj, log.text(), Privileges::of_this_process(), opts.verbose));
       return 0;
     }
     const int ncpu = libbpf_num_possible_cpus();
@@ -168,6 +202,13 @@ struct BpfHost::Impl {
     uint64_t h = next_handle++;
     objects.emplace(h, std::move(o));
     return static_cast<int64_t>(h);
+  }
+
+  void report(const std::vector<std::string>& lines) const {
+    for (const std::string& line : lines) {
+      if (opts.diagnostic) opts.diagnostic(line);
+      else std::fprintf(stderr, "wasm-bpf: %s\n", line.c_str());
+    }
   }
 
   int32_t attach(HostContext& ctx, uint64_t handle, uint32_t name_ptr, std::optional<uint32_t> target_ptr,

@@ -19,6 +19,13 @@ namespace wb::bpf {
 
 struct BpfHostOptions {
   bool verbose = false;  // show libbpf's own messages on stderr
+  // The name of the guest's BPF objects (the prefix of their internal maps, such as
+  // NAME.rodata, in `bpftool map show`): the module's name. At most 15 characters of
+  // [A-Za-z0-9_] are kept; empty: "guest".
+  std::string object_name;
+  // Why an object did not load, one line at a time (default: "wasm-bpf: LINE" on stderr).
+  // The guest itself gets only handle 0.
+  std::function<void(const std::string& line)> diagnostic;
   // Go/TinyGo guests: the module of the callback-taking poll function and the export the
   // host calls back.
   std::string go_callback_module = "callback-wrapper";

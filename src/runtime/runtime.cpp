@@ -39,6 +39,16 @@ wasm::StoreLimits limits_for(const RunConfig& cfg) {
 
 RunResult failed(std::string message) { return RunResult{Outcome::Failed, 0, std::move(message)}; }
 
+// The name of a module's BPF objects: its file name without ".wasm", or the repository of
+// a reference (registry/path/name:tag@digest gives "name").
+std::string object_name_for(const std::string& module_path) {
+  std::string name = module_path.substr(module_path.find_last_of('/') + 1);
+  name = name.substr(0, name.find('@'));
+  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".wasm") == 0) name.resize(name.size() - 5);
+  else name = name.substr(0, name.find(':'));
+  return name;
+}
+
 }  // namespace
 
 Runner::Runner(RunConfig config) : state_(std::make_unique<State>()) {
@@ -98,6 +108,7 @@ RunResult Runner::run() {
   std::unique_ptr<bpf::BpfHost> bpf_host;
   if (cfg.enable_bpf) {
     bpf::BpfHostOptions bo = cfg.bpf;
+    if (bo.object_name.empty()) bo.object_name = object_name_for(cfg.module_path);
     bo.interrupt = st.store->interrupt_handle();
     bo.stop_request = st.stop->stop_request();
     wasi::WasiContext* w = wasi.value().get();

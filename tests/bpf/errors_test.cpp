@@ -1,6 +1,7 @@
 // Bad guest input gives negative errors (or handle 0), never a crash of wasm-bpf; programs the
 // kernel refuses give errors the guest can print.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "bpf_process.h"
 
@@ -31,8 +32,12 @@ TEST(Errors, VerboseShowsLibbpfMessages) {
   EXPECT_EQ(r.exit_code, 0) << diag(r);
   // The garbage object makes libbpf complain; only --verbose shows it.
   EXPECT_NE(r.err.find("libbpf"), std::string::npos) << diag(r);
+  // Without it, wasm-bpf says why each bad object was refused (the guest only gets handle
+  // 0), quoting the lines of libbpf's that matter, but not libbpf's whole output.
   auto quiet = start_guest(guest("errors"), {})->wait(10000);
-  EXPECT_EQ(quiet.err.find("libbpf"), std::string::npos) << diag(quiet);
+  EXPECT_EQ(quiet.err.find("libbpf: "), std::string::npos) << diag(quiet);
+  EXPECT_NE(quiet.err.find("wasm-bpf: the guest gave a BPF object that libbpf cannot open"), std::string::npos)
+      << diag(quiet);
 }
 
 // fentry and lsm programs: this kernel refuses them (EPERM); whichever step fails, the guest
@@ -65,6 +70,75 @@ TEST(Errors, RefusedProgramTypesGiveErrors) {
     EXPECT_NE(v.err.find("libbpf"), std::string::npos) << diag(v);
   }
   if (refused == 0) GTEST_SKIP() << "this kernel accepts both fentry and lsm programs:\n" << r.out;
+}
+
+// ---- why a load failed, without -v (the guest itself gets only handle 0) ------------------
+
+TEST(LoadDiagnosis, AVerifierRejectionShowsTheEndOfTheVerifiersLog) {
+  WBT_REQUIRE_ROOT();
+  auto r = start_guest(guest("load_rejected"), {})->wait(10000);
+  EXPECT_EQ(r.exit_code, 0) << diag(r);
+  EXPECT_NE(r.out.find("load=0\n"), std::string::npos) << diag(r);
+  EXPECT_NE(r.err.find("wasm-bpf: cannot load BPF object 'load_rejected': the kernel's verifier rejected program "
+                       "'wbt_rejected' (SEC(\"tp/sched/sched_process_exec\")) (EACCES: Permission denied)"),
+            std::string::npos)
+      << diag(r);
+  EXPECT_NE(r.err.find("the end of the verifier's log:"), std::string::npos) << diag(r);
+  EXPECT_NE(r.err.find("invalid mem access 'scalar'"), std::string::npos) << diag(r);
+  EXPECT_NE(r.err.find("processed "), std::string::npos) << diag(r);
+  EXPECT_NE(r.err.find("-v prints the whole log"), std::string::npos) << diag(r);
+}
+
+TEST(LoadDiagnosis, WithoutPrivilegesItSaysWhatIsNeeded) {
+  WBT_REQUIRE_ROOT();  // to become nobody
+  const std::string setpriv = find_tool("setpriv");
+  if (setpriv.empty()) GTEST_SKIP() << "setpriv is not installed";
+  auto r = run(setpriv, {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                         wasm_bpf_binary(), "run", guest("exec_rb"), "x", "1", "100"});
+  if (r.err.find("Permission denied") != std::string::npos && r.err.find("wasm-bpf:") == std::string::npos)
+    GTEST_SKIP() << "nobody cannot run wasm-bpf here: " << r.err;
+  EXPECT_EQ(r.exit_code, 10) << diag(r);  // the guest's "load failed" status
+  EXPECT_NE(r.err.find("cannot load BPF object 'exec_rb': loading BPF programs needs root, or the capabilities "
+                       "CAP_BPF and CAP_PERFMON"),
+            std::string::npos)
+      << diag(r);
+  EXPECT_NE(r.err.find("(EPERM: Operation not permitted)"), std::string::npos) << diag(r);
+  EXPECT_EQ(r.err.find("Invalid argument"), std::string::npos) << diag(r);
+}
+
+// This kernel refuses fentry and LSM programs with EPERM even to root: that is not a
+// question of privileges, and the message must not say it is.
+TEST(LoadDiagnosis, AProgramTypeTheKernelRefusesIsNamed) {
+  WBT_REQUIRE_ROOT();
+  auto r = start_guest(guest("unsupported"), {})->wait(10000);
+  ASSERT_EQ(r.exit_code, 0) << diag(r);
+  if (r.out.find("fentry load=0") == std::string::npos) GTEST_SKIP() << "this kernel loads fentry programs";
+  EXPECT_NE(r.err.find("cannot load BPF object 'unsupported': the kernel refused program 'wbt_fentry' "
+                       "(SEC(\"fentry/do_unlinkat\")) although wasm-bpf has CAP_BPF and CAP_PERFMON"),
+            std::string::npos)
+      << diag(r);
+  EXPECT_EQ(r.err.find("needs root"), std::string::npos) << diag(r);
+  EXPECT_EQ(r.err.find("ulimit"), std::string::npos) << "libbpf's guess about RLIMIT_MEMLOCK is wrong here\n"
+                                                      << diag(r);
+}
+
+// The guest's maps are named after the module (libbpf would use the buffer's address).
+TEST(LoadDiagnosis, ObjectsAreNamedAfterTheModule) {
+  WBT_REQUIRE_ROOT();
+  if (find_tool("bpftool").empty()) GTEST_SKIP() << "bpftool is not installed";
+  auto p = start_guest(guest("stop_poll"), {"100"});
+  ASSERT_TRUE(p->wait_for_output("attached\n", 5000)) << p->out() << p->err();
+  const BpfIds ids = bpf_ids_of_process(p->pid());
+  std::string error, names;
+  for (const BpftoolEntry& e : bpftool_show("map", error))
+    if (ids.maps.count(e.id)) names += e.name + " ";
+  p->send_signal(SIGINT);
+  p->wait(10000);
+  ASSERT_EQ(error, "");
+  // exec_rb.bpf.o has a ring buffer "rb" and a .rodata map, which libbpf names
+  // PREFIX.rodata with the first 8 characters of the object's name.
+  EXPECT_NE(names.find("rb "), std::string::npos) << names;
+  EXPECT_NE(names.find("stop_pol.rodata "), std::string::npos) << names;
 }
 
 }  // namespace
