@@ -1,10 +1,15 @@
 #include "cli/argv_split.h"
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 
 namespace wb::cli {
+
+bool is_option_like(std::string_view arg) { return arg.size() > 1 && arg.front() == '-'; }
+
 namespace {
 
 bool takes_value(const CLI::Option* opt) {
@@ -28,32 +33,48 @@ std::size_t skip_option(const CLI::App& sub, const std::vector<std::string>& arg
   return i + 1;
 }
 
+// The index of the first positional argument of `sub` in `args` (args[0] is the
+// subcommand's name), or args.size() when there is none.
+std::size_t first_positional(const CLI::App& sub, const std::vector<std::string>& args) {
+  std::size_t i = 1;
+  while (i < args.size()) {
+    if (args[i] == "--") return i + 1;
+    if (!is_option_like(args[i])) return i;
+    i = skip_option(sub, args, i);
+  }
+  return args.size();
+}
+
 }  // namespace
 
-bool is_option_like(std::string_view arg) { return arg.size() > 1 && arg.front() == '-'; }
+bool is_module_file(std::string_view arg) {
+  if (arg.starts_with("/") || arg.starts_with("./") || arg.starts_with("../") || arg.ends_with(".wasm")) return true;
+  struct stat st;
+  return !arg.empty() && ::stat(std::string(arg).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
 
-bool insert_implicit_run(std::vector<std::string>& args) {
-  if (args.empty() || is_option_like(args.front()) || find_command(args.front()) != nullptr) {
-    return false;
+ImplicitRun insert_implicit_run(std::vector<std::string>& args, const CLI::App& run_sub) {
+  if (args.empty() || find_command(args.front()) != nullptr) return ImplicitRun::not_needed;
+  const std::string& first = args.front();
+  if (!is_option_like(first)) {
+    if (!is_module_file(first)) return ImplicitRun::unknown_command;
+    args.insert(args.begin(), "run");
+    return ImplicitRun::inserted;
   }
-  args.insert(args.begin(), "run");
-  return true;
+  // Top-level options (and `--` before a command name) stay with the top level.
+  if (first == "-h" || first == "--help" || first == "--version") return ImplicitRun::not_needed;
+  std::vector<std::string> with_run = args;
+  with_run.insert(with_run.begin(), "run");
+  const std::size_t at = first_positional(run_sub, with_run);
+  if (at >= with_run.size()) return ImplicitRun::not_a_module;  // options only
+  if (find_command(with_run[at]) != nullptr) return ImplicitRun::not_needed;  // CLI11 names the option
+  if (!is_module_file(with_run[at])) return ImplicitRun::not_a_module;
+  args = std::move(with_run);
+  return ImplicitRun::inserted;
 }
 
 Passthrough split_at_first_positional(const CLI::App& sub, const std::vector<std::string>& args) {
-  std::size_t i = 1;  // args[0] is the subcommand name
-  std::size_t positional = args.size();
-  while (i < args.size()) {
-    if (args[i] == "--") {
-      positional = i + 1;
-      break;
-    }
-    if (!is_option_like(args[i])) {
-      positional = i;
-      break;
-    }
-    i = skip_option(sub, args, i);
-  }
+  const std::size_t positional = first_positional(sub, args);
   if (positional >= args.size()) return {args, {}};
 
   auto cut = args.begin() + static_cast<std::ptrdiff_t>(positional) + 1;

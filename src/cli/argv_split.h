@@ -17,9 +17,23 @@ namespace wb::cli {
 // True for "-x", "--xyz" and "--"; false for "-" (conventionally stdin) and the empty string.
 bool is_option_like(std::string_view arg);
 
-// When args[0] is neither an option nor a known subcommand, inserts "run" in front of it and
-// returns true: `wasm-bpf tool.wasm -d 10` means `wasm-bpf run tool.wasm -d 10`.
-bool insert_implicit_run(std::vector<std::string>& args);
+// Whether `arg` names a module file: an existing file, or a path that looks like one (it
+// starts with '/', './' or '../', or ends in ".wasm"). Only for those may `run` be left out:
+// anything else that is not a command is a typo, not a registry reference to pull.
+bool is_module_file(std::string_view arg);
+
+enum class ImplicitRun {
+  not_needed,       // args start with a command, a top-level option, or are empty
+  inserted,         // "run" was put in front
+  unknown_command,  // args[0] is neither a command nor a module file
+  not_a_module,     // run's options, then something that is not a module file (or nothing)
+};
+
+// `wasm-bpf tool.wasm -d 10` means `wasm-bpf run tool.wasm -d 10`, and so does
+// `wasm-bpf --timeout 5s tool.wasm -d 10` (run's options before the module): "run" is put in
+// front when the first positional argument (skipping the options of `run_sub` and their
+// values) is a module file.
+ImplicitRun insert_implicit_run(std::vector<std::string>& args, const CLI::App& run_sub);
 
 struct Passthrough {
   std::vector<std::string> own;    // args[0..MODULE], for CLI11

@@ -19,7 +19,7 @@ constexpr const char* kDescription =
 
 constexpr const char* kUsage =
     "wasm-bpf [OPTIONS] COMMAND [ARGS...]\n"
-    "wasm-bpf MODULE.wasm [ARGS...]       (same as: wasm-bpf run MODULE.wasm [ARGS...])";
+    "wasm-bpf [RUN OPTIONS] MODULE.wasm [ARGS...]   (wasm-bpf run ..., for a module file)";
 
 constexpr const char* kFooter =
     "Examples:\n"
@@ -55,6 +55,20 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, const Comm
   return kExitUsage;
 }
 
+// `wasm-bpf imgaes`: not a command and not a module file. Never taken as a reference to pull
+// and run (a typo would fetch whatever Docker Hub has under that name).
+int report_unknown_command(const std::string& word, std::ostream& err) {
+  err << "wasm-bpf: '" << word << "' is not a wasm-bpf command";
+  if (const Command* near = nearest_command(word)) {
+    err << ". Did you mean 'wasm-bpf " << near->name << "'?\n";
+  } else {
+    err << ".\n";
+  }
+  err << "Run 'wasm-bpf --help' for the commands. A module file runs with 'wasm-bpf FILE.wasm';\n"
+      << "a module from a registry with 'wasm-bpf run REF'.\n";
+  return kExitUsage;
+}
+
 }  // namespace
 
 int run_cli(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
@@ -81,11 +95,23 @@ int run_cli(std::vector<std::string> args, std::ostream& out, std::ostream& err)
   }
 
   if (!rewrite_help_command(args)) {
-    err << "wasm-bpf: usage: wasm-bpf help [COMMAND]\n"
-           "The commands are listed by 'wasm-bpf --help'.\n";
+    err << "wasm-bpf: usage: wasm-bpf help [COMMAND]\n";
+    if (const Command* near = nearest_command(args[1])) err << "Did you mean 'wasm-bpf help " << near->name << "'?\n";
+    err << "The commands are listed by 'wasm-bpf --help'.\n";
     return kExitUsage;
   }
-  insert_implicit_run(args);
+  switch (insert_implicit_run(args, *app.get_subcommand("run"))) {
+    case ImplicitRun::not_needed:
+    case ImplicitRun::inserted: break;
+    case ImplicitRun::unknown_command: return report_unknown_command(args.front(), err);
+    case ImplicitRun::not_a_module: {
+      err << "wasm-bpf: '" << args.front() << "' is not an option of wasm-bpf itself. Options of 'run' may come\n"
+          << "before a module file (wasm-bpf --timeout 5s ./tool.wasm); a registry reference needs\n"
+          << "'run': wasm-bpf run [OPTIONS] REF [ARGS...]\n"
+          << "Run 'wasm-bpf --help' for usage.\n";
+      return kExitUsage;
+    }
+  }
   const Command* command = is_option_like(args.front()) ? nullptr : find_command(args.front());
   std::vector<std::string> passthrough;
   if (command != nullptr && command->passthrough) {

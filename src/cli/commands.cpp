@@ -1,6 +1,8 @@
 #include "cli/commands.h"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 #include <ostream>
 
 namespace wb::cli {
@@ -43,6 +45,54 @@ const Command* find_command(std::string_view name) {
     if (c.name == name) return &c;
   }
   return nullptr;
+}
+
+namespace {
+
+// Edit distance with adjacent transpositions (optimal string alignment).
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+const Command* nearest_command(std::string_view name) {
+  if (name.empty()) return nullptr;
+  const Command* best = nullptr;
+  size_t best_distance = 0;
+  bool tie = false;
+  for (const Command& c : kCommands) {
+    const size_t d = edit_distance(name, c.name);
+    if (best == nullptr || d < best_distance) {
+      best = &c;
+      best_distance = d;
+      tie = false;
+    } else if (d == best_distance) {
+      tie = true;
+    }
+  }
+  // Close enough to be a typo: one edit in short names, up to two in longer ones.
+  const size_t allowed = name.size() <= 4 ? 1 : 2;
+  if (best != nullptr && !tie && best_distance <= allowed && best_distance < name.size()) return best;
+  // A prefix of exactly one command ("insp", "vers").
+  const Command* prefixed = nullptr;
+  for (const Command& c : kCommands) {
+    if (name.size() >= 2 && c.name.starts_with(name)) {
+      if (prefixed != nullptr) return nullptr;
+      prefixed = &c;
+    }
+  }
+  return prefixed;
 }
 
 }  // namespace wb::cli

@@ -49,6 +49,10 @@ std::span<const Command> command_table();
 // The command named `name`, or nullptr.
 const Command* find_command(std::string_view name);
 
+// The command a mistyped `name` most likely meant (one or two letters off, letters swapped,
+// or the start of exactly one command), or nullptr.
+const Command* nearest_command(std::string_view name);
+
 // "wasm-bpf <version>", printed by `version` and `--version`.
 std::string version_line();
 

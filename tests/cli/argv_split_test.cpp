@@ -20,22 +20,75 @@ TEST(IsOptionLike, DashPrefixedWordsButNotALoneDash) {
   EXPECT_FALSE(is_option_like("tool.wasm"));
 }
 
-TEST(InsertImplicitRun, PrefixesAnythingThatIsNotACommandOrOption) {
-  Args args{"tool.wasm", "-x"};
-  EXPECT_TRUE(insert_implicit_run(args));
-  EXPECT_EQ(args, (Args{"run", "tool.wasm", "-x"}));
+class ImplicitRunTest : public ::testing::Test {
+ protected:
+  ImplicitRunTest() { handler_ = setup_run(run_); }
+  ImplicitRun insert(Args& args) { return insert_implicit_run(args, run_); }
 
-  Args ref{"localhost:5000/tool:v1"};
-  EXPECT_TRUE(insert_implicit_run(ref));
-  EXPECT_EQ(ref.front(), "run");
+  CLI::App run_{"run", "run"};
+  Handler handler_;
+};
+
+TEST_F(ImplicitRunTest, PrefixesModuleFiles) {
+  for (const std::string module : {"tool.wasm", "./tool", "/abs/tool", "../up/tool"}) {
+    Args args{module, "-x"};
+    EXPECT_EQ(insert(args), ImplicitRun::inserted) << module;
+    EXPECT_EQ(args, (Args{"run", module, "-x"}));
+  }
 }
 
-TEST(InsertImplicitRun, LeavesCommandsOptionsAndEmptyAlone) {
-  for (Args args : {Args{"images"}, Args{"run", "x.wasm"}, Args{"--help"}, Args{"-h"}, Args{}}) {
+TEST_F(ImplicitRunTest, AnExistingFileIsAModuleFile) {
+  EXPECT_TRUE(is_module_file("/proc/self/status"));
+  EXPECT_FALSE(is_module_file("no-such-file-here"));
+  EXPECT_FALSE(is_module_file(""));
+}
+
+TEST_F(ImplicitRunTest, AWordThatIsNeitherACommandNorAFileIsUnknown) {
+  for (const std::string word : {"imgaes", "ps", "tag", "localhost:5000/tool:v1", "alpine"}) {
+    Args args{word, "b"};
+    EXPECT_EQ(insert(args), ImplicitRun::unknown_command) << word;
+    EXPECT_EQ(args, (Args{word, "b"})) << "left as it was";
+  }
+}
+
+TEST_F(ImplicitRunTest, RunOptionsMayComeBeforeAModuleFile) {
+  Args args{"--timeout", "1s", "-e", "K=V", "x.wasm", "-h"};
+  EXPECT_EQ(insert(args), ImplicitRun::inserted);
+  EXPECT_EQ(args, (Args{"run", "--timeout", "1s", "-e", "K=V", "x.wasm", "-h"}));
+  Args dash{"--", "-dash.wasm"};
+  EXPECT_EQ(insert(dash), ImplicitRun::inserted);
+}
+
+TEST_F(ImplicitRunTest, RunOptionsBeforeAReferenceOrNothingAreNotAModule) {
+  Args ref{"--timeout", "1s", "localhost:5000/tool:v1"};
+  EXPECT_EQ(insert(ref), ImplicitRun::not_a_module);
+  Args none{"--timeout", "1s"};
+  EXPECT_EQ(insert(none), ImplicitRun::not_a_module);
+}
+
+TEST_F(ImplicitRunTest, LeavesCommandsTopLevelOptionsAndEmptyAlone) {
+  for (Args args : {Args{"images"}, Args{"run", "x.wasm"}, Args{"--help"}, Args{"-h"}, Args{"--version"},
+                    Args{"--verbose", "images"}, Args{}}) {
     const Args before = args;
-    EXPECT_FALSE(insert_implicit_run(args));
+    EXPECT_EQ(insert(args), ImplicitRun::not_needed);
     EXPECT_EQ(args, before);
   }
+}
+
+TEST(NearestCommand, TyposAndPrefixes) {
+  auto name = [](std::string_view w) {
+    const Command* c = nearest_command(w);
+    return c ? std::string(c->name) : std::string("-");
+  };
+  EXPECT_EQ(name("imgaes"), "images");
+  EXPECT_EQ(name("imags"), "images");
+  EXPECT_EQ(name("pul"), "pull");
+  EXPECT_EQ(name("psuh"), "push");
+  EXPECT_EQ(name("insp"), "inspect");
+  EXPECT_EQ(name("verison"), "version");
+  EXPECT_EQ(name("ps"), "-");
+  EXPECT_EQ(name("tag"), "-");
+  EXPECT_EQ(name("alpine"), "-");
 }
 
 class SplitRun : public ::testing::Test {

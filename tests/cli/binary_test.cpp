@@ -237,6 +237,58 @@ std::string cannot_read(const std::string& module) {
   return "wasm-bpf: cannot read module '" + module + "': No such file or directory\n";
 }
 
+// A word that is neither a command nor a module file is a typo: never pulled from a registry.
+TEST(CliErrors, UnknownCommandSuggestsTheNearestOne) {
+  const ProcessResult r = wasm_bpf({"imgaes"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, HasSubstr("wasm-bpf: 'imgaes' is not a wasm-bpf command. Did you mean 'wasm-bpf images'?"));
+  EXPECT_THAT(r.err, HasSubstr("wasm-bpf run REF"));
+}
+
+TEST(CliErrors, DockerVerbsWeDoNotHaveAreUnknownCommands) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"ps"}, {"tag", "a", "b"}, {"alpine"}}) {
+    const ProcessResult r = wasm_bpf(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_THAT(r.err, HasSubstr("'" + args[0] + "' is not a wasm-bpf command.")) << r.err;
+  }
+}
+
+TEST(CliErrors, AReferenceWithoutRunIsNotRun) {
+  const ProcessResult r = wasm_bpf({"localhost:1/nothing:v1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("is not a wasm-bpf command"));
+  EXPECT_THAT(r.err, HasSubstr("'wasm-bpf run REF'"));
+}
+
+TEST(CliErrors, HelpForAMistypedCommandSuggestsOne) {
+  const ProcessResult r = wasm_bpf({"help", "pusj"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("Did you mean 'wasm-bpf help push'?"));
+}
+
+TEST(CliRun, RunOptionsMayComeBeforeAModuleFile) {
+  // The module does not exist: `run` reports that (125), which shows the options were
+  // taken as run's (--timeout parsed, not an unknown top-level option).
+  const ProcessResult r = wasm_bpf({"--timeout", "1s", "-v", "/no/such/module.wasm"});
+  EXPECT_EQ(r.exit_code, 125) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("wasm-bpf run: timeout: 1s"));
+  EXPECT_THAT(r.err, HasSubstr("/no/such/module.wasm"));
+}
+
+TEST(CliRun, HelpAfterAModuleWithOptionsBeforeItIsTheGuests) {
+  const ProcessResult r = wasm_bpf({"--dir", "/tmp", "-v", "/no/such/module.wasm", "-h"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.out, Not(HasSubstr("Usage: wasm-bpf")));
+  EXPECT_THAT(r.err, HasSubstr("guest args (1): '-h'"));
+}
+
+TEST(CliRun, RunOptionsBeforeAReferenceAskForRun) {
+  const ProcessResult r = wasm_bpf({"--timeout", "1s", "localhost:1/x:v1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("wasm-bpf run [OPTIONS] REF"));
+}
+
 TEST(CliRun, FileAsFirstArgumentIsRoutedToRun) {
   const ProcessResult r = wasm_bpf({"foo.wasm", "-x"});
   EXPECT_EQ(r.exit_code, 125);
