@@ -20,6 +20,7 @@
 #include "oci/progress.h"
 #include "oci/pull.h"
 #include "oci/push.h"
+#include "wasm/engine.h"
 #include "oci/reference.h"
 #include "oci/store.h"
 
@@ -105,6 +106,11 @@ Handler setup_push(CLI::App& sub) {
       const auto eq = a.find('=');
       request.annotations[a.substr(0, eq)] = a.substr(eq + 1);
     }
+    // What `run` would refuse (a truncated or corrupt module) never reaches the registry.
+    request.validate = [](std::string_view bytes) -> std::string {
+      auto mod = wasm::Module::load({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+      return mod ? std::string() : mod.error().message;
+    };
     const oci::InterruptScope interrupts;
     auto digest = oci::push_module(request, client_options(ctx, args->registry, ref->registry));
     if (!digest) return registry_failure(ctx, digest.error().message);

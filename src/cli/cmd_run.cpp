@@ -79,7 +79,7 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) 
   const oci::PullPolicy pull = o.pull == PullPolicy::always  ? oci::PullPolicy::always
                                : o.pull == PullPolicy::never ? oci::PullPolicy::never
                                                              : oci::PullPolicy::missing;
-  Result<std::string> module = std::string();
+  Result<oci::ResolvedModule> module = oci::ResolvedModule{};
   {
     const oci::InterruptScope interrupts;  // a pull stopped by a signal cleans up after itself
     // Command-line credentials are for the registry of REF (when it is one).
@@ -96,8 +96,8 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) 
     }
   }
   cfg.module_path = o.module;
-  if (*module != o.module) {
-    auto bytes = oci::read_file(*module);
+  if (module->path != o.module) {
+    auto bytes = oci::read_module(*module);  // a stored module: its digest is checked
     if (!bytes) {
       ctx.err << "wasm-bpf: " << bytes.error().message << '\n';
       return 125;

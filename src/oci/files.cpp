@@ -1,10 +1,13 @@
 #include "oci/files.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -18,6 +21,83 @@ namespace wb::oci {
 namespace {
 
 std::string errno_text() { return std::strerror(errno); }
+
+// The paths of this process's TempDirs, readable from a signal handler: a fixed table of
+// slots, each free, being written, or holding a path.
+constexpr int kLiveTempDirSlots = 16;
+enum : int { kSlotFree = 0, kSlotWriting = 1, kSlotReady = 2 };
+struct LiveTempDir {
+  std::atomic<int> state{kSlotFree};
+  char path[PATH_MAX];
+};
+LiveTempDir g_live_temp_dirs[kLiveTempDirSlots];
+
+int register_live_temp_dir(const std::string& path) {
+  if (path.size() >= PATH_MAX) return -1;
+  for (int i = 0; i < kLiveTempDirSlots; ++i) {
+    int expected = kSlotFree;
+    if (!g_live_temp_dirs[i].state.compare_exchange_strong(expected, kSlotWriting)) continue;
+    std::memcpy(g_live_temp_dirs[i].path, path.c_str(), path.size() + 1);
+    g_live_temp_dirs[i].state.store(kSlotReady);
+    return i;
+  }
+  return -1;  // more than the table holds: only the normal clean-up covers it
+}
+
+void unregister_live_temp_dir(int slot) {
+  if (slot >= 0) g_live_temp_dirs[slot].state.store(kSlotFree);
+}
+
+// One record of getdents64 (linux_dirent64).
+struct RawDirEntry {
+  uint64_t ino;
+  int64_t off;
+  unsigned short reclen;
+  unsigned char type;
+  char name[1];
+};
+
+void remove_contents_raw(int dir_fd, int depth) noexcept;
+
+// Removes the entry `name` of `dir_fd` (a directory with its contents, `depth` levels down);
+// true if it is gone.
+bool remove_entry_raw(int dir_fd, const char* name, int depth) noexcept {
+  if (::unlinkat(dir_fd, name, 0) == 0) return true;
+  if (errno != EISDIR) return false;
+  if (depth > 0) {
+    const int sub = ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub >= 0) {
+      remove_contents_raw(sub, depth - 1);
+      ::close(sub);
+    }
+  }
+  return ::unlinkat(dir_fd, name, AT_REMOVEDIR) == 0;
+}
+
+// Removes everything in the directory open as `dir_fd`, descending `depth` more levels, with
+// system calls only (getdents64, unlinkat): async-signal-safe.
+void remove_contents_raw(int dir_fd, int depth) noexcept {
+  alignas(8) char buf[4096];
+  for (;;) {
+    bool removed = false;  // in this pass; when nothing was, what is left stays
+    long n;
+    while ((n = ::syscall(SYS_getdents64, dir_fd, buf, sizeof buf)) > 0) {
+      for (long off = 0; off < n;) {
+        const auto* e = reinterpret_cast<const RawDirEntry*>(buf + off);
+        off += e->reclen;
+        if (std::strcmp(e->name, ".") == 0 || std::strcmp(e->name, "..") == 0) continue;
+        removed = remove_entry_raw(dir_fd, e->name, depth) || removed;
+      }
+    }
+    if (!removed) return;
+    // Entries were removed while reading, which may hide others: read again from the start.
+    ::lseek(dir_fd, 0, SEEK_SET);
+  }
+}
+
+}  // namespace
+
+namespace {
 
 std::string dir_of(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -105,13 +185,14 @@ Result<TempDir> TempDir::create(const std::string& parent, const std::string& pr
     std::filesystem::remove_all(path, ec);
     return make_error(msg);
   }
-  return TempDir(path, fd);
+  return TempDir(path, fd, register_live_temp_dir(path));
 }
 
 TempDir::TempDir(TempDir&& other) noexcept
-    : path_(std::move(other.path_)), lock_fd_(other.lock_fd_) {
+    : path_(std::move(other.path_)), lock_fd_(other.lock_fd_), live_slot_(other.live_slot_) {
   other.path_.clear();
   other.lock_fd_ = -1;
+  other.live_slot_ = -1;
 }
 
 TempDir::~TempDir() {
@@ -119,7 +200,19 @@ TempDir::~TempDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
+  unregister_live_temp_dir(live_slot_);
   if (lock_fd_ >= 0) ::close(lock_fd_);  // after the removal: no sweeper races with it
+}
+
+void remove_live_temp_dirs_now() noexcept {
+  for (LiveTempDir& slot : g_live_temp_dirs) {
+    if (slot.state.load() != kSlotReady) continue;
+    const int fd = ::open(slot.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    remove_contents_raw(fd, 3);
+    ::close(fd);
+    ::rmdir(slot.path);
+  }
 }
 
 void sweep_abandoned_temp_dirs(const std::string& parent, const std::string& prefix) {

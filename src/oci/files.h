@@ -39,10 +39,17 @@ class TempDir {
   const std::string& path() const { return path_; }
 
  private:
-  TempDir(std::string path, int lock_fd) : path_(std::move(path)), lock_fd_(lock_fd) {}
+  TempDir(std::string path, int lock_fd, int live_slot)
+      : path_(std::move(path)), lock_fd_(lock_fd), live_slot_(live_slot) {}
   std::string path_;
   int lock_fd_ = -1;
+  int live_slot_ = -1;  // where remove_live_temp_dirs_now() finds it (-1: not listed)
 };
+
+// Removes the directories of the TempDirs of this process now, for a signal handler that is
+// about to end it (a second Ctrl-C): async-signal-safe, system calls only. Trees up to 4
+// levels deep are removed; the TempDirs themselves are left to the process's end.
+void remove_live_temp_dirs_now() noexcept;
 
 // Removes the directories `<parent>/<prefix>*` of TempDirs whose owner is gone: their lock is
 // free (or they have none and were not touched for a while, so they are not being created).

@@ -1,5 +1,7 @@
 #include "oci/interrupt.h"
 
+#include "oci/files.h"
+
 #include <signal.h>
 
 #include <algorithm>
@@ -19,7 +21,18 @@ struct Saved {
 Saved g_saved;
 int g_depth = 0;
 
-extern "C" void on_interrupt(int sig) { g_signal.store(sig, std::memory_order_relaxed); }
+// The first signal is recorded (the command stops and cleans up); a second one ends the
+// process at once, of that signal, after removing its temporary directories (partial
+// downloads) with system calls only.
+extern "C" void on_interrupt(int sig) {
+  if (g_signal.exchange(sig, std::memory_order_relaxed) == 0) return;
+  remove_live_temp_dirs_now();
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(sig, &dfl, nullptr);
+  raise(sig);  // delivered when this handler returns (the signal is blocked until then)
+}
 
 }  // namespace
 
@@ -30,8 +43,8 @@ InterruptScope::InterruptScope() {
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
   // No SA_RESTART: blocking calls (flock, read of a password, poll) return EINTR and look at
-  // the flag. SA_RESETHAND: a second signal gets the default action and kills.
-  sa.sa_flags = SA_RESETHAND;
+  // the flag.
+  sa.sa_flags = 0;
   sigaction(SIGINT, &sa, &g_saved.int_action);
   sigaction(SIGTERM, &sa, &g_saved.term_action);
 }

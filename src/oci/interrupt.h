@@ -2,7 +2,8 @@
 // would leave a partial download behind, so while an InterruptScope lives the first of these
 // signals only records itself: transfers stop at their next progress callback, retries stop
 // waiting, temporaries are removed on the way out, and the command exits 128 + the signal
-// (130, 143). The handler resets itself, so a second signal kills at once.
+// (130, 143). A second signal kills at once, after removing the command's temporary
+// directories (files.h: remove_live_temp_dirs_now), so that nothing is left either way.
 #pragma once
 
 #include <chrono>

@@ -121,7 +121,9 @@ Result<PullResult> pull_image(const Reference& ref, const ClientOptions& options
   };
 
   for (const Descriptor& d : layers) {
-    if (!to_file && store.has_blob(d.digest)) continue;
+    // A stored blob is reused only if it is intact: a damaged one is downloaded again and
+    // replaced, so that pulling repairs what `run` reports as corrupt.
+    if (!to_file && store.has_blob(d.digest) && store.read_blob(d.digest)) continue;
     if (auto r = download(d); !r) return r.error();
   }
   std::vector<std::string> contents;

@@ -15,6 +15,10 @@ Result<std::string> push_module(const PushRequest& request, const ClientOptions&
   auto module = read_file(request.module_path);
   if (!module) return module.error();
   if (auto ok = check_wasm_magic(*module, request.module_path); !ok) return ok.error();
+  if (request.validate) {
+    if (const std::string why = request.validate(*module); !why.empty())
+      return make_error(request.module_path + " is not a valid WebAssembly module (" + why + "); nothing was pushed");
+  }
 
   const std::string module_digest = sha256_digest(*module);
   std::string title = request.module_path;

@@ -1,7 +1,9 @@
 // `wasm-bpf push`: a module file to a registry as a single-layer artifact.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <string_view>
 #include <string>
 
 #include "common/result.h"
@@ -16,6 +18,9 @@ struct PushRequest {
   Reference reference;  // needs a tag
   PushFormat format = PushFormat::cncf;
   std::map<std::string, std::string> annotations;
+  // Checks that the module is one a runtime will accept (the caller's engine decodes and
+  // validates it): "" or why not. Unset: only the magic number is checked.
+  std::function<std::string(std::string_view module)> validate;
 };
 
 // Returns the digest of the pushed manifest.

@@ -9,11 +9,23 @@
 
 namespace wb::oci {
 
-// A path to read the module from. An existing path, or one that looks like a file (it starts
+struct ResolvedModule {
+  std::string path;    // the file to run: MODULE as given, or a blob of the local store
+  std::string digest;  // for a stored module: the digest it must have ("" for a file)
+  std::string reference;  // for a stored module: the reference, for messages
+};
+
+// Where to read the module from. An existing path, or one that looks like a file (it starts
 // with '/', './' or '../', or ends in ".wasm"), is returned unchanged; anything else must be a
 // reference (`run registry/tool.wasm` therefore means a file: write registry/tool.wasm:latest).
 // With PullPolicy::never a reference missing from the store is an error.
-Result<std::string> resolve_module_for_run(const std::string& module_or_ref, PullPolicy policy,
-                                           const ClientOptions& options);
+Result<ResolvedModule> resolve_module_for_run(const std::string& module_or_ref, PullPolicy policy,
+                                              const ClientOptions& options);
+
+// The module's bytes. A stored module is checked against its digest (hashing a module of
+// 100 KB takes well under a millisecond): a store whose blob was changed after the pull
+// (a bad disk, a tool that wrote into it) must not run something else than was pulled; the
+// error says how to get the module again.
+Result<std::string> read_module(const ResolvedModule& module);
 
 }  // namespace wb::oci

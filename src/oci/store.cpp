@@ -171,10 +171,9 @@ Result<void> Store::commit(const TempDir& staging, const std::vector<std::string
   }
   for (const std::string& digest : digests) {
     const std::string staged = staging.path() + "/" + std::string(digest_hex(digest));
-    if (has_blob(digest)) {
-      ::unlink(staged.c_str());
-      continue;
-    }
+    // A staged blob was verified as it was written: it replaces a stored one (which a pull
+    // fetches again only when it is damaged).
+    if (!file_exists(staged)) continue;
     if (::rename(staged.c_str(), blob_path(digest).c_str()) != 0) {
       return make_error("cannot move blob " + digest + " into the store " + root_);
     }

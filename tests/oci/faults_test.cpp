@@ -119,7 +119,7 @@ TEST_F(Faults, UploadsAreRetriedAfterServerErrors) {
   rule.times = -1;  // for good
   proxy->set_rule(rule);
   const std::string other = dir / "other.wasm";
-  spit(other, hello_bytes() + std::string(1, '\0'));
+  spit(other, hello_bytes() + std::string("\0\x02\x01x", 4));  // another module: a custom section more
   const int before = proxy->count("POST", "/v2/up/blobs/uploads/");
   const Outcome failing = cli({"push", other, proxy->host() + "/up:v3"});
   EXPECT_EQ(failing.status, 1);

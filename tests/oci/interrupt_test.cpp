@@ -21,6 +21,7 @@ namespace wb::oci::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Every entry (files and directories) under `dir`, recursively; empty if it does not exist.
 std::vector<std::string> entries_under(const std::string& dir) {
@@ -59,8 +60,15 @@ class Interrupted : public ::testing::Test {
   void SetUp() override {
     registry = std::make_unique<Registry>(dir / "reg");
     proxy = std::make_unique<FaultProxy>(registry->port());
-    // 8 MiB that pass for a module (pull checks the magic; nothing runs it).
-    big = std::string("\0asm\1\0\0\0", 8) + std::string(8u << 20, '\0');
+    // A valid module of 8 MiB (push validates): the header and a custom section of zeros.
+    const uint32_t payload = 8u << 20;
+    std::string section = std::string("\x03", 1) + "big" + std::string(payload, '\0');
+    std::string size;
+    for (uint32_t v = static_cast<uint32_t>(section.size());; v >>= 7) {  // LEB128
+      size += static_cast<char>((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+      if (v <= 0x7f) break;
+    }
+    big = std::string("\0asm\1\0\0\0", 8) + std::string(1, '\0') + size + section;
     spit(dir / "big.wasm", big);
     const Outcome push = cli({"push", dir / "big.wasm", registry->host() + "/big:v1"});
     ASSERT_EQ(push.status, 0) << push.err;
@@ -101,6 +109,34 @@ TEST_F(Interrupted, SigtermStopsAPullAndItsDownloadIsRemoved) {
   ASSERT_EQ(again.status, 0) << again.err;
   EXPECT_EQ(slurp(cli.store + "/blobs/sha256/" + big_hex), big);
   EXPECT_TRUE(entries_under(cli.store + "/tmp").empty());
+}
+
+// A second signal does not wait for the clean-up of the first: wasm-bpf dies of it at once,
+// but not before removing what it had downloaded. (Both signals are sent while the process
+// is stopped, so that the second arrives while the first is still being handled.)
+TEST_F(Interrupted, ASecondSignalEndsThePullAtOnceAndLeavesNothing) {
+  auto bg = start_slow({"pull", big_ref()});
+  bg->signal(SIGSTOP);
+  bg->signal(SIGINT);
+  bg->signal(SIGTERM);
+  bg->signal(SIGCONT);
+  const Outcome o = bg->wait(20000);
+  // It dies of whichever signal came second (the kernel picks the order).
+  EXPECT_TRUE(o.status == 128 + SIGTERM || o.status == 128 + SIGINT) << o.status << " " << o.err;
+  EXPECT_THAT(o.err, Not(HasSubstr("interrupted by"))) << "the first signal's clean-up ran to the end";
+  EXPECT_TRUE(entries_under(cli.store + "/tmp").empty())
+      << "left: " << ::testing::PrintToString(entries_under(cli.store + "/tmp"));
+  EXPECT_FALSE(exists(cli.store + "/blobs/sha256/" + big_hex));
+
+  ASSERT_EQ(::mkdir((dir / "out").c_str(), 0755), 0);
+  auto to_file = start_slow({"pull", "-o", dir / "out/big.wasm", big_ref()});
+  to_file->signal(SIGSTOP);
+  to_file->signal(SIGINT);
+  to_file->signal(SIGTERM);
+  to_file->signal(SIGCONT);
+  const Outcome o2 = to_file->wait(20000);
+  EXPECT_TRUE(o2.status == 128 + SIGTERM || o2.status == 128 + SIGINT) << o2.status << " " << o2.err;
+  EXPECT_TRUE(entries_under(dir / "out").empty()) << ::testing::PrintToString(entries_under(dir / "out"));
 }
 
 TEST_F(Interrupted, SigintStopsAPullToAFile) {

@@ -138,6 +138,34 @@ TEST_F(PlainRegistry, RunPullsWhenMissingAndThenWorksOffline) {
   EXPECT_THAT(always.err, HasSubstr("127.0.0.1:"));
 }
 
+// Bytes of a stored module overwritten after the pull: run refuses it (by tag and by digest)
+// and says how to get it back; pulling again repairs the store.
+TEST_F(PlainRegistry, ATamperedStoredModuleIsNotRunAndAPullRepairsIt) {
+  const Outcome push = cli({"push", hello_path(), ref("tamper:v1")});
+  ASSERT_EQ(push.status, 0) << push.err;
+  const std::string digest = push.out.substr(0, push.out.find('\n'));
+  ASSERT_EQ(cli({"pull", ref("tamper:v1")}).status, 0);
+  const std::string blob = cli.store + "/blobs/sha256/" + std::string(digest_hex(sha256_digest(hello_bytes())));
+  std::string bytes = slurp(blob);
+  ASSERT_EQ(bytes, hello_bytes());
+  bytes[bytes.size() - 3] ^= 0x01;  // still a valid module, most likely: what matters is the digest
+  spit(blob, bytes);
+
+  for (const std::string& r : {ref("tamper:v1"), ref("tamper@" + digest)}) {
+    const Outcome run = cli({"run", "--pull", "never", r});
+    EXPECT_EQ(run.status, 125) << r << "\n" << run.err;
+    EXPECT_EQ(run.out, "") << "the tampered module ran";
+    EXPECT_THAT(run.err, HasSubstr("is corrupt"));
+    EXPECT_THAT(run.err, HasSubstr("Pull it again: wasm-bpf pull "));
+  }
+  const Outcome pull = cli({"pull", ref("tamper:v1")});
+  ASSERT_EQ(pull.status, 0) << pull.err;
+  EXPECT_EQ(slurp(blob), hello_bytes());
+  const Outcome run = cli({"run", "--pull", "never", ref("tamper:v1")});
+  EXPECT_EQ(run.status, 7) << run.err;
+  EXPECT_EQ(run.out, "hello from oci\n");
+}
+
 TEST_F(PlainRegistry, ErrorsNameTheReference) {
   const Outcome missing = cli({"pull", ref("nothing:here")});
   EXPECT_EQ(missing.status, 1);
@@ -145,6 +173,13 @@ TEST_F(PlainRegistry, ErrorsNameTheReference) {
   const Outcome not_wasm = cli({"push", WB_CLI_BINARY, ref("x:v1")});
   EXPECT_EQ(not_wasm.status, 1);
   EXPECT_THAT(not_wasm.err, HasSubstr("not a WebAssembly module"));
+  // A truncated module has the magic number but is not a module: refused before any upload.
+  spit(dir / "truncated.wasm", hello_bytes().substr(0, hello_bytes().size() / 2));
+  const Outcome truncated = cli({"push", dir / "truncated.wasm", ref("trunc:v1")});
+  EXPECT_EQ(truncated.status, 1);
+  EXPECT_THAT(truncated.err, HasSubstr("truncated.wasm is not a valid WebAssembly module ("));
+  EXPECT_THAT(truncated.err, HasSubstr("nothing was pushed"));
+  EXPECT_EQ(cli({"pull", ref("trunc:v1")}).status, 1) << "it reached the registry";
   const Outcome bad_ref = cli({"pull", "127.0.0.1:5000/UPPER"});
   EXPECT_EQ(bad_ref.status, 1);
   EXPECT_THAT(bad_ref.err, HasSubstr("lowercase"));

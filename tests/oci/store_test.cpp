@@ -204,11 +204,19 @@ TEST(Store, DetectsCorruptBlobs) {
   auto r = store.read_blob(a.module_digest);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("corrupt"), std::string::npos);
-  // run does not hash the module again (the runtime rejects what is not a module); a blob
-  // that is gone counts as not stored.
+  // run finds the module, and reading it checks its digest; a blob that is gone counts as
+  // not stored.
   ClientOptions options;
   options.store_root = dir / "store";
-  EXPECT_TRUE(resolve_module_for_run("localhost:5000/a:v1", PullPolicy::never, options));
+  auto found = resolve_module_for_run("localhost:5000/a:v1", PullPolicy::never, options);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->digest, a.module_digest);
+  auto tampered = read_module(*found);
+  ASSERT_FALSE(tampered);
+  EXPECT_NE(tampered.error().message.find("the stored module of localhost:5000/a:v1 is corrupt"), std::string::npos)
+      << tampered.error().message;
+  EXPECT_NE(tampered.error().message.find("Pull it again: wasm-bpf pull localhost:5000/a:v1"), std::string::npos)
+      << tampered.error().message;
   std::remove(store.blob_path(a.module_digest).c_str());
   auto gone = resolve_module_for_run("localhost:5000/a:v1", PullPolicy::never, options);
   ASSERT_FALSE(gone);
@@ -239,9 +247,9 @@ TEST(Resolve, FilesAndReferences) {
   options.store_root = dir / "store";
   test::spit(dir / "m.bin", kModule);
   // An existing file, and names that look like files, are returned as they are.
-  EXPECT_EQ(*resolve_module_for_run(dir / "m.bin", PullPolicy::never, options), dir / "m.bin");
-  EXPECT_EQ(*resolve_module_for_run("missing.wasm", PullPolicy::never, options), "missing.wasm");
-  EXPECT_EQ(*resolve_module_for_run("./x", PullPolicy::never, options), "./x");
+  EXPECT_EQ(resolve_module_for_run(dir / "m.bin", PullPolicy::never, options)->path, dir / "m.bin");
+  EXPECT_EQ(resolve_module_for_run("missing.wasm", PullPolicy::never, options)->path, "missing.wasm");
+  EXPECT_EQ(resolve_module_for_run("./x", PullPolicy::never, options)->path, "./x");
 
   auto bad = resolve_module_for_run("Not A Ref!", PullPolicy::missing, options);
   ASSERT_FALSE(bad);
@@ -254,10 +262,12 @@ TEST(Resolve, FilesAndReferences) {
 
   Store store(options.store_root);
   const StoredImage a = commit(store, "localhost:5000/a:v1", kModule + "a");
-  EXPECT_EQ(*resolve_module_for_run("localhost:5000/a:v1", PullPolicy::never, options),
+  EXPECT_EQ(resolve_module_for_run("localhost:5000/a:v1", PullPolicy::never, options)->path,
             store.blob_path(a.module_digest));
-  EXPECT_EQ(*resolve_module_for_run("localhost:5000/a:v1", PullPolicy::missing, options),
-            store.blob_path(a.module_digest));
+  auto stored = resolve_module_for_run("localhost:5000/a:v1", PullPolicy::missing, options);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->path, store.blob_path(a.module_digest));
+  EXPECT_EQ(*read_module(*stored), kModule + "a");
   // 'always' goes to the registry, which is not there.
   auto always = resolve_module_for_run("127.0.0.1:1/a:v1", PullPolicy::always, options);
   ASSERT_FALSE(always);
