@@ -29,6 +29,9 @@ class Sha256 {
 };
 
 std::string sha256_digest(std::string_view data);
+// The same without loading OpenSSL (sha256_builtin.cpp): for small data on paths where
+// start-up time counts (the digest check of `run REF`).
+std::string sha256_digest_builtin(std::string_view data);
 
 // Checks "sha256:<64 lowercase hex>"; other algorithms are reported as unsupported.
 Result<void> validate_digest(std::string_view digest);

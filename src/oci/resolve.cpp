@@ -34,7 +34,7 @@ Result<std::string> read_module(const ResolvedModule& module) {
   auto bytes = read_file(module.path);
   if (!bytes) return bytes.error();
   if (module.digest.empty()) return bytes;
-  const std::string actual = sha256_digest(*bytes);
+  const std::string actual = sha256_digest_builtin(*bytes);
   if (actual != module.digest) {
     return make_error("the stored module of " + module.reference + " is corrupt: its file (" + module.path +
                       ") has digest " + actual + ", not " + module.digest +

@@ -260,5 +260,19 @@ TEST(Digest, Sha256AndValidation) {
   EXPECT_FALSE(validate_digest("sha256:ABC"));
 }
 
+// The built-in SHA-256 agrees with OpenSSL's at every length around the block and padding
+// boundaries, and on a module-sized input.
+TEST(Digest, BuiltinSha256MatchesOpenSsl) {
+  std::string data;
+  for (int n = 0; n <= 300; ++n) {
+    EXPECT_EQ(sha256_digest_builtin(data), sha256_digest(data)) << "length " << n;
+    data += static_cast<char>(n * 131 + 7);
+  }
+  std::string big(100000, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 13);
+  EXPECT_EQ(sha256_digest_builtin(big), sha256_digest(big));
+  EXPECT_EQ(sha256_digest_builtin("abc"), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 }  // namespace
 }  // namespace wb::oci
