@@ -115,6 +115,19 @@ FdEntry* WasiContext::Impl::fd_with(uint32_t fd, uint64_t rights, int32_t& e) {
   return d;
 }
 
+FdEntry* WasiContext::Impl::file_fd(uint32_t fd, uint64_t rights, int32_t& e) {
+  FdEntry* d = fds.get(fd);
+  if (d == nullptr || d->filetype == kDirectory) {
+    e = kBadf;
+    return nullptr;
+  }
+  if ((d->rights_base & rights) != rights) {
+    e = kNotCapable;
+    return nullptr;
+  }
+  return d;
+}
+
 FdEntry* WasiContext::Impl::dir(uint32_t fd, uint64_t rights, int32_t& e) {
   FdEntry* d = fds.get(fd);
   if (d == nullptr) {
@@ -180,6 +193,7 @@ Result<std::unique_ptr<WasiContext>> WasiContext::create(WasiConfig config) {
     FdEntry e;
     e.host_fd = fd;
     e.filetype = kDirectory;
+    e.rights_base = kDirectoryRights;
     e.preopen_name = p.guest_path.empty() ? "." : p.guest_path;
     impl->fds.insert(e);
   }

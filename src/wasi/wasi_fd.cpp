@@ -142,8 +142,7 @@ R WasiContext::Impl::stream_read_write(Memory& m, FdEntry& e, const std::vector<
 R WasiContext::Impl::read_write(Memory& m, uint32_t fd, uint32_t iovs, uint32_t n, uint32_t out, bool write,
                                 bool positional, uint64_t offset) {
   FdEntry* e = fds.get(fd);
-  if (e == nullptr) return kBadf;
-  if (e->filetype == kDirectory) return kIsDir;
+  if (e == nullptr || e->filetype == kDirectory) return kBadf;  // as wasmtime: not a file
   uint64_t need = (write ? kRightFdWrite : kRightFdRead) | (positional ? kRightFdSeek : 0);
   if ((e->rights_base & need) != need) return kNotCapable;
   std::vector<struct iovec> v;
@@ -207,7 +206,7 @@ void WasiContext::Impl::define_fd(const Definer& def, bool unstable_abi) {
 
   def("fd_advise", [self](HostContext&, uint32_t fd, uint64_t off, uint64_t len, uint32_t advice) -> R {
     int32_t e;
-    FdEntry* f = self->fd_with(fd, kRightFdAdvise, e);
+    FdEntry* f = self->file_fd(fd, kRightFdAdvise, e);
     if (f == nullptr) return e;
     static const int adv[] = {POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
                               POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
@@ -218,7 +217,7 @@ void WasiContext::Impl::define_fd(const Definer& def, bool unstable_abi) {
   });
   def("fd_allocate", [self](HostContext&, uint32_t fd, uint64_t off, uint64_t len) -> R {
     int32_t e;
-    FdEntry* f = self->fd_with(fd, kRightFdAllocate, e);
+    FdEntry* f = self->file_fd(fd, kRightFdAllocate, e);
     if (f == nullptr) return e;
     if (f->stream) return kSpipe;
     if (off > INT64_MAX || len > INT64_MAX - off) return kFbig;
@@ -306,7 +305,7 @@ void WasiContext::Impl::define_fd(const Definer& def, bool unstable_abi) {
   });
   def("fd_filestat_set_size", [self](HostContext&, uint32_t fd, uint64_t size) -> R {
     int32_t e;
-    FdEntry* f = self->fd_with(fd, kRightFdFilestatSetSize, e);
+    FdEntry* f = self->file_fd(fd, kRightFdFilestatSetSize, e);
     if (f == nullptr) return e;
     if (f->stream) return kInval;
     if (size > INT64_MAX) return kFbig;
@@ -372,7 +371,7 @@ void WasiContext::Impl::define_fd(const Definer& def, bool unstable_abi) {
     if (unstable_abi) w = whence == 0 ? SEEK_CUR : whence == 1 ? SEEK_END : whence == 2 ? SEEK_SET : -1;
     else w = whence == 0 ? SEEK_SET : whence == 1 ? SEEK_CUR : whence == 2 ? SEEK_END : -1;
     FdEntry* e = self->fds.get(fd);
-    if (e == nullptr) return kBadf;
+    if (e == nullptr || e->filetype == kDirectory) return kBadf;
     // fd_tell suffices for a seek that does not move.
     const bool tell = off == 0 && w == SEEK_CUR;
     if (!(e->rights_base & (kRightFdSeek | (tell ? kRightFdTell : 0)))) return kNotCapable;
@@ -385,7 +384,7 @@ void WasiContext::Impl::define_fd(const Definer& def, bool unstable_abi) {
   def("fd_tell", [self, unstable_abi](HostContext& ctx, uint32_t fd, uint32_t out) -> R {
     WASI_MEMORY();
     FdEntry* e = self->fds.get(fd);
-    if (e == nullptr) return kBadf;
+    if (e == nullptr || e->filetype == kDirectory) return kBadf;
     if (!(e->rights_base & (kRightFdTell | kRightFdSeek))) return kNotCapable;
     if (e->stream) return kSpipe;
     off_t r = ::lseek(e->host_fd, 0, SEEK_CUR);

@@ -45,6 +45,16 @@ constexpr uint64_t kRightPathSymlink = 1ull << 24;
 constexpr uint64_t kRightPathRemoveDirectory = 1ull << 25;
 constexpr uint64_t kRightPathUnlinkFile = 1ull << 26;
 constexpr uint64_t kRightPollFdReadwrite = 1ull << 27;
+constexpr uint64_t kRightPathFilestatSetSizeDeprecated = 1ull << 19;
+// What a directory fd may have: the path operations and the fd operations that make sense
+// for a directory. Without the file rights (read, write, seek, tell, ...), fd_fdstat_get
+// shows a directory as wasmtime does and those calls fail (with EBADF, see file_fd).
+constexpr uint64_t kDirectoryRights =
+    kRightFdFdstatSetFlags | kRightFdSync | kRightPathCreateDirectory | kRightPathCreateFile |
+    kRightPathLinkSource | kRightPathLinkTarget | kRightPathOpen | kRightFdReaddir | kRightPathReadlink |
+    kRightPathRenameSource | kRightPathRenameTarget | kRightPathFilestatGet | kRightPathFilestatSetSizeDeprecated |
+    kRightPathFilestatSetTimes | kRightFdFilestatGet | kRightFdFilestatSetTimes | kRightPathSymlink |
+    kRightPathRemoveDirectory | kRightPathUnlinkFile;
 // The rights that make path_open open the host file for writing.
 constexpr uint64_t kWriteRights = kRightFdDatasync | kRightFdWrite | kRightFdAllocate | kRightFdFilestatSetSize;
 
@@ -128,6 +138,9 @@ struct WasiContext::Impl {
 
   // An open fd with `rights` (EBADF, ENOTCAPABLE otherwise).
   FdEntry* fd_with(uint32_t fd, uint64_t rights, int32_t& e);
+  // The same for operations on file contents (read, write, seek, tell, allocate, truncate,
+  // advise): a directory fd is EBADF for them, as in wasmtime.
+  FdEntry* file_fd(uint32_t fd, uint64_t rights, int32_t& e);
   // A directory fd with `rights`, for path operations (also ENOTDIR).
   FdEntry* dir(uint32_t fd, uint64_t rights, int32_t& e);
 

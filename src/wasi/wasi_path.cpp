@@ -22,7 +22,6 @@ using wasm::Memory;
 
 namespace {
 
-constexpr uint64_t kRightPathFilestatSetSize = 1ull << 19;
 
 // Sets the times of the file behind an O_PATH fd (futimens needs a real open, which would
 // block on a FIFO). AT_EMPTY_PATH came to utimensat in Linux 5.8; before, /proc does it.
@@ -152,7 +151,7 @@ void WasiContext::Impl::define_path(const Definer& def, bool unstable_abi) {
     WASI_MEMORY();
     int32_t e;
     uint64_t need = kRightPathOpen | ((oflags & kOCreat) ? kRightPathCreateFile : 0) |
-                    ((oflags & kOTrunc) ? kRightPathFilestatSetSize : 0);
+                    ((oflags & kOTrunc) ? kRightPathFilestatSetSizeDeprecated : 0);
     FdEntry* d = self->dir(fd, need, e);
     if (d == nullptr) return e;
     auto path = self->guest_path(m, p, len);
@@ -174,10 +173,6 @@ void WasiContext::Impl::define_path(const Definer& def, bool unstable_abi) {
     if (!(dirflags & kLookupFollow)) flags |= O_NOFOLLOW;
     const StopCheck stop = self->stop_check();
     int hfd = FdTable::open_beneath(d->host_fd, *path, flags, 0666, stop);
-    if (hfd == -EISDIR && (flags & O_ACCMODE) != O_RDONLY) {
-      // A directory opened with write rights: open it read-only (the rights keep the rest).
-      hfd = FdTable::open_beneath(d->host_fd, *path, (flags & ~O_ACCMODE) | O_RDONLY, 0666, stop);
-    }
     if (hfd == -EINTR && self->stop_requested()) return interrupted_trap();
     if (hfd < 0) return self->err(-hfd);
     struct stat st;
@@ -186,11 +181,16 @@ void WasiContext::Impl::define_path(const Definer& def, bool unstable_abi) {
       ::close(hfd);
       return self->err(saved);
     }
+    const bool is_dir = S_ISDIR(st.st_mode);
+    if (is_dir && want_write) {  // a directory is not opened for writing (as in wasmtime)
+      ::close(hfd);
+      return kIsDir;
+    }
     FdEntry ne;
     ne.host_fd = hfd;
     ne.filetype = filetype_from_mode(st.st_mode);
     ne.host_type = st.st_mode & S_IFMT;
-    ne.rights_base = rights_base & d->rights_inheriting;
+    ne.rights_base = rights_base & d->rights_inheriting & (is_dir ? kDirectoryRights : ~uint64_t{0});
     ne.rights_inheriting = rights_inh & d->rights_inheriting;
     ne.nonblock = (fdflags & kFdNonblock) != 0;
     uint32_t n = self->fds.insert(ne);
@@ -251,6 +251,9 @@ void WasiContext::Impl::define_path(const Definer& def, bool unstable_abi) {
     auto newp = self->guest_path(m, np, nlen);
     if (!target || !newp) return kFault;
     if (target->find('\0') != std::string::npos) return kInval;
+    // An absolute target means a host path: a tool that later follows the link (a backup, a
+    // shell in the directory) would leave the sandbox. wasmtime refuses it the same way.
+    if (!target->empty() && target->front() == '/') return kPerm;
     ParentPath pp;
     if (int r = FdTable::open_parent(d->host_fd, *newp, pp); r < 0) return self->err(-r);
     return ::symlinkat(target->c_str(), pp.dir.get(), pp.name_as_given().c_str()) == 0 ? kSuccess : self->err(errno);

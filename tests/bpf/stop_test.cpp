@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <ostream>
 #include <string>
 #include <thread>
 
@@ -38,6 +39,9 @@ struct StopCase {
   StopBy by;
   int expected_status;
 };
+
+// gtest names the case by its name (not its bytes) in test lists.
+void PrintTo(const StopCase& c, std::ostream* os) { *os << c.name; }
 
 class GracefulStop : public ::testing::TestWithParam<StopCase> {
  protected:

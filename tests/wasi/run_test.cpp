@@ -449,6 +449,8 @@ struct SignalCase {
   bool fifo = false;
 };
 
+void PrintTo(const SignalCase& c, std::ostream* os) { *os << c.name; }
+
 class Signals : public ::testing::TestWithParam<SignalCase> {};
 
 TEST_P(Signals, StopTheGuestWithin200ms) {

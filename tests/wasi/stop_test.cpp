@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct StopCase {
   Output out;
   int expected_status;
 };
+
+// gtest names the case by its name (not its bytes) in test lists.
+void PrintTo(const StopCase& c, std::ostream* os) { *os << c.name; }
 
 // Checks that `out` holds "tick 1" .. "tick N" in order, nothing lost, N >= min_ticks, and
 // returns N.

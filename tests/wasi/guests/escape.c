@@ -235,8 +235,7 @@ static void via_raw_wasi(void) {
 
   // Relative to a directory opened inside the sandbox.
   __wasi_fd_t subfd;
-  e = __wasi_path_open(pre, follow, "sub", __WASI_OFLAGS_DIRECTORY, rights_inheriting,
-                       rights_inheriting, 0, &subfd);
+  e = __wasi_path_open(pre, follow, "sub", __WASI_OFLAGS_DIRECTORY, rights_base, rights_inheriting, 0, &subfd);
   allowed("raw open sub/", e == 0, e);
   if (e == 0) {
     raw_open("raw open (sub fd) ../../outside.txt", subfd, "../../outside.txt", follow, 0, 0);

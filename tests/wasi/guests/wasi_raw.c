@@ -4,7 +4,7 @@
 //   wasi_raw preview1 DIR      poll_oneoff, iovec limits, EFAULT, ELOOP, fd_advise,
 //                              fd_allocate, fd_renumber, fd_fdstat_set_flags/_rights,
 //                              rights, sched_yield, proc_raise, sock_*, path edge cases,
-//                              non-blocking FIFO reads. DIR (a preopen's guest name) must be
+//                              non-blocking FIFO reads, what directory fds refuse. DIR (a preopen's guest name) must be
 //                              an empty directory except for a FIFO named "fifo".
 //   wasi_raw unstable DIR      the same module name's wasi_unstable layouts: poll_oneoff
 //                              subscriptions (56 bytes), fd_seek whence, filestat.
@@ -448,6 +448,76 @@ static void check_nonblocking_fifo(__wasi_fd_t dir) {
   (void)__wasi_fd_close(f);
 }
 
+// What wasmtime and the WASI test suite expect of directories: a directory fd lacks the
+// rights of file operations and refuses them with EBADF; opening a directory for writing is
+// EISDIR; a symlink may not point at an absolute path (a host tool following it later would
+// leave the sandbox).
+static void check_directories(__wasi_fd_t dir) {
+  EXPECT_ERR("symlink to / is EPERM", __wasi_path_symlink("/", dir, "abs_root"), __WASI_ERRNO_PERM);
+  EXPECT_ERR("symlink to /etc/passwd is EPERM", __wasi_path_symlink("/etc/passwd", dir, "abs_file"),
+             __WASI_ERRNO_PERM);
+  __wasi_filestat_t st;
+  EXPECT_ERR("no link was left", __wasi_path_filestat_get(dir, 0, "abs_root", &st), __WASI_ERRNO_NOENT);
+  EXPECT_ERR("a relative symlink is fine", __wasi_path_symlink("somewhere", dir, "rel_link"), __WASI_ERRNO_SUCCESS);
+  (void)__wasi_path_unlink_file(dir, "rel_link");
+
+  if (__wasi_path_create_directory(dir, "d") != 0) {
+    check("directory setup", 0, "cannot make d");
+    return;
+  }
+  __wasi_fd_t d;
+  const __wasi_rights_t rw = __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE;
+  EXPECT_ERR("open a directory with O_DIRECTORY for reading and writing is EISDIR",
+             open_at(dir, "d", __WASI_OFLAGS_DIRECTORY, rw, 0, &d), __WASI_ERRNO_ISDIR);
+  EXPECT_ERR("open a directory for writing is EISDIR", open_at(dir, "d", 0, __WASI_RIGHTS_FD_WRITE, 0, &d),
+             __WASI_ERRNO_ISDIR);
+  const __wasi_rights_t write = __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_ALLOCATE |
+                                __WASI_RIGHTS_FD_FILESTAT_SET_SIZE;
+  EXPECT_ERR("open a directory asking for every right is EISDIR (write among them)",
+             open_at(dir, "d", __WASI_OFLAGS_DIRECTORY, kAll, 0, &d), __WASI_ERRNO_ISDIR);
+  int e = open_at(dir, "d", __WASI_OFLAGS_DIRECTORY, kAll & ~write, 0, &d);
+  check("open a directory asking for every right but writing", e == 0, "errno %d", e);
+  if (e != 0) return;
+  __wasi_fdstat_t fs;
+  e = __wasi_fd_fdstat_get(d, &fs);
+  check("a directory fd has no file rights",
+        e == 0 && fs.fs_filetype == __WASI_FILETYPE_DIRECTORY &&
+            (fs.fs_rights_base & (__WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_TELL | __WASI_RIGHTS_FD_READ |
+                                  __WASI_RIGHTS_FD_WRITE)) == 0 &&
+            (fs.fs_rights_base & __WASI_RIGHTS_FD_READDIR) != 0,
+        "errno %d type %d rights %llx", e, fs.fs_filetype, (unsigned long long)fs.fs_rights_base);
+  __wasi_filesize_t pos;
+  char buf[8];
+  __wasi_iovec_t iov = {(uint8_t*)buf, sizeof buf};
+  __wasi_ciovec_t ciov = {(const uint8_t*)"x", 1};
+  __wasi_size_t n;
+  for (int i = 0; i < 2; ++i) {  // an opened directory, then the preopened one
+    const __wasi_fd_t fd = i == 0 ? d : dir;
+    const char* which = i == 0 ? "opened" : "preopened";
+    char what[96];
+#define DIR_EBADF(label, call)                                      \
+  snprintf(what, sizeof what, "%s on a %s directory is EBADF", label, which); \
+  EXPECT_ERR(what, call, __WASI_ERRNO_BADF)
+    DIR_EBADF("fd_seek", __wasi_fd_seek(fd, 0, __WASI_WHENCE_CUR, &pos));
+    DIR_EBADF("fd_tell", __wasi_fd_tell(fd, &pos));
+    DIR_EBADF("fd_read", __wasi_fd_read(fd, &iov, 1, &n));
+    DIR_EBADF("fd_write", __wasi_fd_write(fd, &ciov, 1, &n));
+    DIR_EBADF("fd_pread", __wasi_fd_pread(fd, &iov, 1, 0, &n));
+    DIR_EBADF("fd_pwrite", __wasi_fd_pwrite(fd, &ciov, 1, 0, &n));
+    DIR_EBADF("fd_allocate", __wasi_fd_allocate(fd, 0, 1));
+    DIR_EBADF("fd_filestat_set_size", __wasi_fd_filestat_set_size(fd, 0));
+    DIR_EBADF("fd_advise", __wasi_fd_advise(fd, 0, 1, __WASI_ADVICE_NORMAL));
+#undef DIR_EBADF
+  }
+  e = __wasi_fd_fdstat_get(dir, &fs);
+  check("the preopened directory has no seek right either",
+        e == 0 && (fs.fs_rights_base & (__WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_TELL)) == 0 &&
+            (fs.fs_rights_base & __WASI_RIGHTS_PATH_OPEN) != 0,
+        "errno %d rights %llx", e, (unsigned long long)fs.fs_rights_base);
+  (void)__wasi_fd_close(d);
+  (void)__wasi_path_remove_directory(dir, "d");
+}
+
 static int run_preview1(const char* name) {
   __wasi_fd_t dir = find_preopen(name);
   if (dir == (__wasi_fd_t)-1) return 1;
@@ -458,6 +528,7 @@ static int run_preview1(const char* name) {
   check_sockets(dir);
   check_path_edges(dir);
   check_nonblocking_fifo(dir);
+  check_directories(dir);
   puts("DONE");
   return failures ? 1 : 0;
 }
