@@ -86,6 +86,11 @@ int main(int argc, char **argv)
 	struct bpf_buffer *buf = NULL;
 	char binary[512];
 	const char *slash = strrchr(argv[0], '/');
+	const size_t len0 = strlen(argv[0]);
+	/* argv[0] is what was run: a module file, or a registry reference, which has no
+	 * directory that could hold uprobe-target. */
+	const int from_file = len0 > 5 && strcmp(argv[0] + len0 - 5, ".wasm") == 0;
+	int given = 0;
 	int err;
 
 	/* uprobe-target next to this module, by default */
@@ -98,12 +103,19 @@ int main(int argc, char **argv)
 			remaining = strtol(argv[++i], NULL, 10);
 		} else if (argv[i][0] != '-') {
 			snprintf(binary, sizeof(binary), "%s", argv[i]);
+			given = 1;
 		} else {
 			printf("USAGE: uprobe [-c COUNT] [BINARY]\n"
 			       "Trace uprobed_add() and uprobed_sub() in BINARY (default: the\n"
 			       "uprobe-target next to this module).\n");
 			return strcmp(argv[i], "-h") == 0 ? 0 : 2;
 		}
+	}
+	if (!given && !from_file) {
+		fprintf(stderr, "uprobe: %s is not a module file, so there is no uprobe-target next to it:\n"
+		                "give the binary to trace: wasm-bpf run %s [-c COUNT] /path/to/uprobe-target\n",
+		        argv[0], argv[0]);
+		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 

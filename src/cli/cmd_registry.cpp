@@ -30,6 +30,10 @@ namespace {
 constexpr const char* kRefHelp =
     "An OCI reference: registry/repository[:tag|@digest], e.g.\n"
     "localhost:5000/bootstrap:v1";
+// A push names a tag: the digest is what the registry computes.
+constexpr const char* kPushRefHelp =
+    "Where to push: registry/repository[:tag] (tag default: latest),\n"
+    "e.g. localhost:5000/bootstrap:v1";
 
 constexpr const char* kRegistryFooter =
     "Registries on localhost or 127.0.0.1 may speak plain HTTP. Credentials come from -u,\n"
@@ -75,7 +79,7 @@ Handler setup_push(CLI::App& sub) {
       ->required()
       ->type_name("")
       ->check(quiet(CLI::ExistingFile));
-  sub.add_option("REF", args->ref, kRefHelp)->required()->type_name("");
+  sub.add_option("REF", args->ref, kPushRefHelp)->required()->type_name("");
   sub.add_option("-a,--annotation", args->annotations,
                  "Add an annotation to the manifest, e.g.\n"
                  "org.opencontainers.image.description=...; repeatable")

@@ -24,6 +24,17 @@ std::string UsageFormatter::make_subcommand(const CLI::App* sub) const {
   return out.str();
 }
 
+std::string UsageFormatter::make_option_opts(const CLI::Option* opt) const {
+  if (!opt->get_option_text().empty()) return " " + opt->get_option_text();
+  std::string out;
+  if (opt->get_type_size() == 0) return out;
+  if (!opt->get_type_name().empty()) out += " " + get_label(opt->get_type_name());
+  if (!opt->get_default_str().empty()) out += "=" + opt->get_default_str();
+  if (opt->get_expected_max() == CLI::detail::expected_max_vector_size) out += " ...";
+  if (opt->get_required()) out += " " + get_label("REQUIRED");
+  return out;
+}
+
 void set_usage(CLI::App& app, std::string usage, std::size_t column_width) {
   auto formatter = std::make_shared<UsageFormatter>(std::move(usage));
   formatter->column_width(column_width);

@@ -15,6 +15,9 @@ class UsageFormatter : public CLI::Formatter {
   explicit UsageFormatter(std::string usage) : usage_(std::move(usage)) {}
   std::string make_usage(const CLI::App* app, std::string name) const override;
   std::string make_subcommand(const CLI::App* sub) const override;
+  // The option's value type (and "..." when repeatable), without CLI11's "Needs:" and
+  // "Excludes:" lists, which it glues onto the option's name: each description says it.
+  std::string make_option_opts(const CLI::Option* opt) const override;
 
  private:
   std::string usage_;  // may hold several lines; lines after the first are indented

@@ -26,7 +26,7 @@ CLI::Validator size_validator() {
   return make("SIZE", [](const std::string& v) -> std::string {
     const auto size = parse_size(v);
     if (!size) return "'" + v + "' is not a size (examples: 65536, 64K, 16MiB, 1G)";
-    if (*size == 0) return "the size must be greater than zero";
+    if (*size < 65536) return "a WebAssembly memory is at least 64KiB (one page)";
     if (*size > (std::uint64_t{4} << 30)) return "a wasm32 memory is at most 4GiB";
     return {};
   });

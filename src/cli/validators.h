@@ -6,7 +6,7 @@
 namespace wb::cli {
 
 CLI::Validator duration_validator(bool allow_zero = false);  // parse_duration
-CLI::Validator size_validator();         // parse_size, at most 4GiB (wasm32 memory limit)
+CLI::Validator size_validator();         // parse_size, 64KiB to 4GiB (a wasm32 memory)
 CLI::Validator dir_mapping_validator();  // HOST[::GUEST]
 CLI::Validator env_var_validator();      // K[=V]
 CLI::Validator key_value_validator();    // k=v with non-empty k

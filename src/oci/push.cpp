@@ -10,7 +10,10 @@ namespace wb::oci {
 Result<std::string> push_module(const PushRequest& request, const ClientOptions& options) {
   const Reference& ref = request.reference;
   if (ref.tag.empty()) {
-    return make_error("cannot push to " + ref.to_string() + ": the reference needs a tag");
+    return make_error("cannot push to " + ref.to_string() +
+                      ": push takes a tag, not a digest (the digest is what the registry computes "
+                      "from the manifest, and push prints it); e.g. " +
+                      ref.registry + "/" + ref.repository + ":v1");
   }
   auto module = read_file(request.module_path);
   if (!module) return module.error();

@@ -12,6 +12,7 @@
 #include "oci/credentials.h"
 #include "oci/digest.h"
 #include "oci/encoding.h"
+#include "oci/files.h"
 #include "oci/interrupt.h"
 #include "oci/json_fields.h"
 #include "oci/manifest.h"
@@ -65,6 +66,21 @@ std::mutex& token_cache_mutex() {
 // "repository:x:pull" -> "repository:x:pull,push" (a push token also allows pulls).
 std::string scope_with_push(const std::string& scope) {
   return scope.ends_with(":pull") ? scope + ",push" : scope;
+}
+
+// Whether `path` holds PEM certificates (what libcurl's CAINFO reads).
+Result<void> check_ca_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) {
+    return make_error("cannot read the CA file " + path + " (--ca-file or WASM_BPF_CA_FILE): " +
+                      text.error().message);
+  }
+  if (text->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return make_error("the CA file " + path + " (--ca-file or WASM_BPF_CA_FILE) holds no PEM certificate "
+                      "(a '-----BEGIN CERTIFICATE-----' block); convert a DER file with "
+                      "'openssl x509 -inform der -in FILE -out FILE.pem'");
+  }
+  return {};
 }
 
 HttpClientOptions http_options(const ClientOptions& o) {
@@ -158,6 +174,11 @@ std::string RegistryClient::scope_for(const std::string& repository) const {
 
 Result<void> RegistryClient::ping() {
   if (pinged_) return {};
+  // A CA file that is not PEM makes every TLS attempt fail for a reason the registry's
+  // answer over plain HTTP would hide ("answered HTTP 400"): say what is wrong with it.
+  if (!options_.ca_file.empty()) {
+    if (auto ok = check_ca_file(options_.ca_file); !ok) return ok.error();
+  }
   const bool insecure = options_.is_insecure(registry_);
   const bool loopback = is_loopback_registry(registry_);
   HttpResponse r;

@@ -289,6 +289,20 @@ TEST(CliRun, RunOptionsBeforeAReferenceAskForRun) {
   EXPECT_THAT(r.err, HasSubstr("wasm-bpf run [OPTIONS] REF"));
 }
 
+// Options that need each other are described in words, not with CLI11's "Needs:" glued to
+// the option's name; push's REF offers no @digest (push refuses one).
+TEST(CliHelp, HelpTextIsClean) {
+  for (const char* command : {"push", "pull", "run", "login"}) {
+    const ProcessResult r = wasm_bpf({command, "--help"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_THAT(r.out, Not(HasSubstr("Needs:"))) << command;
+    EXPECT_THAT(r.out, Not(HasSubstr("Excludes:"))) << command;
+  }
+  const ProcessResult push = wasm_bpf({"push", "--help"});
+  EXPECT_THAT(push.out, Not(HasSubstr("@digest")));
+  EXPECT_THAT(push.out, HasSubstr("registry/repository[:tag]"));
+}
+
 TEST(CliRun, FileAsFirstArgumentIsRoutedToRun) {
   const ProcessResult r = wasm_bpf({"foo.wasm", "-x"});
   EXPECT_EQ(r.exit_code, 125);

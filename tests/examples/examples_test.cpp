@@ -541,6 +541,7 @@ TEST(ModuleSize, BootstrapStaysSmall) {
 TEST(BuildCommand, BuildsAGuestFromItsSources) {
   const fs::path out = fs::temp_directory_path() / ("wasm-bpf-build-test-" + std::to_string(getpid()));
   fs::remove_all(out);
+  fs::create_directories(out);
   const std::string src = WB_SOURCE_DIR "/examples/bootstrap/";
   const ProcessResult r = run_process(
       kWasmBpf, {"build", src + "bootstrap.bpf.c", src + "bootstrap.c", "--headers-from-btf", src + "bootstrap.h",
@@ -575,6 +576,7 @@ TEST(BuildCommand, BuildsARustGuestFromItsCrate) {
   if (::access("/usr/bin/cargo", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/cargo";
   const fs::path out = fs::temp_directory_path() / ("wasm-bpf-build-rs-test-" + std::to_string(getpid()));
   fs::remove_all(out);
+  fs::create_directories(out);
   const ProcessResult r = run_process(
       kWasmBpf, {"build", WB_SOURCE_DIR "/examples/bootstrap/bootstrap.bpf.c", "--cargo", WB_SOURCE_DIR "/examples/bootstrap-rs",
                  "--vmlinux", WB_VMLINUX_H, "-o", (out / "bootstrap-rs.wasm").string()},
@@ -610,6 +612,12 @@ TEST(BuildCommand, NeedsGuestSourcesOrACrate) {
   r = run_process(kWasmBpf, {"build", bpf, "--cargo", "/nonexistent-crate-dir", "-o", "/tmp/wasm-bpf-never.wasm"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("no Cargo.toml in /nonexistent-crate-dir"));
+  // The output's directory must exist, as for compilers: a typo must not make a tree.
+  r = run_process(kWasmBpf, {"build", bpf, WB_SOURCE_DIR "/examples/bootstrap/bootstrap.c", "-o",
+                             "/nonexistent-wasm-bpf-dir/sub/x.wasm"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no directory /nonexistent-wasm-bpf-dir/sub"));
+  EXPECT_FALSE(fs::exists("/nonexistent-wasm-bpf-dir"));
 }
 
 // --- lsm: this kernel refuses BPF LSM programs; the guest must say so -------------------

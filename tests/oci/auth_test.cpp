@@ -44,6 +44,13 @@ TEST_F(Tls, VerifiesTheCertificateAgainstTheGivenCa) {
   ASSERT_EQ(pull.status, 0) << pull.err;
   EXPECT_EQ(slurp(dir / "s.wasm"), hello_bytes());
 
+  // A CA file that is not PEM is named as the problem (not "answered HTTP 400").
+  spit(dir / "ca.der", std::string("\x30\x82\x01\x0a garbage", 13));
+  const Outcome not_pem = cli({"pull", "--ca-file", dir / "ca.der", "-o", dir / "x.wasm", ref});
+  EXPECT_EQ(not_pem.status, 1);
+  EXPECT_THAT(not_pem.err, HasSubstr("the CA file " + (dir / "ca.der") + " (--ca-file or WASM_BPF_CA_FILE) holds no PEM certificate"));
+  EXPECT_THAT(not_pem.err, ::testing::Not(HasSubstr("HTTP 400")));
+
   // run takes --ca-file, and WASM_BPF_CA_FILE.
   const Outcome run = cli({"run", "--ca-file", tls.ca, ref});
   EXPECT_EQ(run.status, 7) << run.err;

@@ -173,6 +173,9 @@ TEST_F(PlainRegistry, ErrorsNameTheReference) {
   const Outcome not_wasm = cli({"push", WB_CLI_BINARY, ref("x:v1")});
   EXPECT_EQ(not_wasm.status, 1);
   EXPECT_THAT(not_wasm.err, HasSubstr("not a WebAssembly module"));
+  const Outcome by_digest = cli({"push", hello_path(), ref("x@sha256:" + std::string(64, '0'))});
+  EXPECT_EQ(by_digest.status, 1);
+  EXPECT_THAT(by_digest.err, HasSubstr("push takes a tag, not a digest"));
   // A truncated module has the magic number but is not a module: refused before any upload.
   spit(dir / "truncated.wasm", hello_bytes().substr(0, hello_bytes().size() / 2));
   const Outcome truncated = cli({"push", dir / "truncated.wasm", ref("trunc:v1")});

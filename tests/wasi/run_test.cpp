@@ -571,6 +571,8 @@ TEST(Usage, BadOptionValues) {
   for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
            {"run", "--timeout", "soon", guest("hello")},
            {"run", "--max-memory", "lots", guest("hello")},
+           {"run", "--max-memory", "100", guest("hello")},  // less than one page
+           {"run", "--stop-timeout", "later", guest("hello")},
            {"run", "--env", "=x", guest("hello")},
            {"run", "--dir", "::/x", guest("hello")}}) {
     const ProcessResult r = wasm_bpf(bad);

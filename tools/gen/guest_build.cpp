@@ -220,11 +220,13 @@ Result<std::string> build_guest(const GuestBuild& b, std::ostream& log) {
   if (base.size() > 4 && base.compare(base.size() - 4, 4, ".bpf") == 0) base.resize(base.size() - 4);
 
   const fs::path output = fs::absolute(b.output.empty() ? base + ".wasm" : b.output);
+  // As compilers do: the output's directory must exist (a typo must not make a tree).
+  if (!fs::is_directory(output.parent_path()))
+    return make_error("cannot write " + output.string() + ": no directory " + output.parent_path().string());
   const fs::path work = fs::absolute(b.work_dir.empty() ? output.string() + ".d" : b.work_dir);
   std::error_code ec;
   fs::create_directories(work / "include", ec);
   if (ec) return make_error("cannot create " + work.string() + ": " + ec.message());
-  if (!output.parent_path().empty()) fs::create_directories(output.parent_path(), ec);
 
   const std::string clang = b.clang.empty() ? first_on_path({"clang-14", "clang"}) : b.clang;
   if (clang.empty() || !executable_on_path(clang)) return make_error("no clang found (install clang-14, or pass --clang)");

@@ -1,0 +1,60 @@
+// Examples run from a registry reference, as users run them on other machines: pushed to a
+// real docker-registry on 127.0.0.1, then `wasm-bpf run REF`. Loading BPF programs needs root:
+// the tests skip otherwise.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fixtures.h"
+
+namespace wb::oci::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FromRegistry : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
+    registry = std::make_unique<Registry>(dir / "reg");
+  }
+  ScratchDir dir;
+  Cli cli{dir.path()};
+  std::unique_ptr<Registry> registry;
+};
+
+// argv[0] of a module run by reference is the reference: there is no directory next to it
+// where uprobe-target could be, so the example asks for the binary, and traces it when given.
+TEST_F(FromRegistry, UprobeAsksForItsBinaryAndTracesTheOneGiven) {
+  const std::string ref = registry->host() + "/uprobe:v1";
+  const Outcome push = cli({"push", std::string(WB_EXAMPLES_DIR) + "/uprobe/uprobe.wasm", ref});
+  ASSERT_EQ(push.status, 0) << push.err;
+
+  const Outcome bare = cli({"run", ref});
+  EXPECT_EQ(bare.status, 2) << bare.err;
+  EXPECT_THAT(bare.err, HasSubstr("is not a module file, so there is no uprobe-target next to it"));
+  EXPECT_THAT(bare.err, HasSubstr("wasm-bpf run " + ref + " [-c COUNT] /path/to/uprobe-target"));
+
+  Background traced(WB_CLI_BINARY, {"run", "--timeout", "20s", ref, "-c", "4", WB_UPROBE_TARGET}, cli.env,
+                    dir.path());
+  // Call the target until the tracer has seen two calls (four events) and exits.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (traced.running() && std::chrono::steady_clock::now() < deadline) {
+    const Outcome call = run(WB_UPROBE_TARGET, {"5", "3"});
+    ASSERT_EQ(call.status, 0) << call.err;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  const Outcome r = traced.wait(5000);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("uprobed_add(5, 3) called"));
+  EXPECT_THAT(r.out, HasSubstr("uprobed_sub returned 2"));
+}
+
+}  // namespace
+}  // namespace wb::oci::test
