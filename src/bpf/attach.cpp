@@ -7,6 +7,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,6 +64,26 @@ int32_t ifindex_of(const std::string& name) {
   if (name.empty() || name.size() >= IFNAMSIZ) return guest_err(EINVAL);
   unsigned idx = if_nametoindex(name.c_str());
   return idx == 0 ? guest_err(ENODEV) : static_cast<int32_t>(idx);
+}
+
+// A uprobe section names a host binary ("uprobe/PATH:FUNC", also uretprobe and the sleepable
+// ".s" forms) that libbpf opens to find the function: a FIFO or a device there would block it
+// for ever, or read what it should not. Only regular files are traced. (A name without '/' is
+// looked up by libbpf in PATH and the library directories.)
+int32_t check_uprobe_target(const bpf_program* prog) {
+  const char* sec = bpf_program__section_name(prog);
+  if (sec == nullptr) return 0;
+  std::string_view s(sec);
+  for (std::string_view prefix : {"uprobe/", "uretprobe/", "uprobe.s/", "uretprobe.s/"}) {
+    if (!s.starts_with(prefix)) continue;
+    std::string_view rest = s.substr(prefix.size());
+    const std::string path(rest.substr(0, rest.find(':')));
+    if (path.find('/') == std::string::npos) return 0;
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return guest_err(errno);
+    return S_ISREG(st.st_mode) ? 0 : guest_err(EINVAL);
+  }
+  return 0;
 }
 
 int32_t attach_link(bpf_link* link, Attachment& out) {
@@ -164,6 +185,7 @@ void Attachment::detach() {
 
 int32_t attach_program(bpf_program* prog, std::string_view target, const OpenGuestDir& open_guest_dir,
                        Attachment& out) {
+  if (int32_t r = check_uprobe_target(prog); r < 0) return r;
   if (target.empty()) return attach_link(bpf_program__attach(prog), out);
   const bpf_prog_type type = bpf_program__type(prog);
   if (is_cgroup_type(type)) {

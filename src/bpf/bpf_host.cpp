@@ -76,8 +76,10 @@ std::string sanitized_object_name(const std::string& name) {
 void ensure_tracefs(bool verbose) {
   static std::once_flag once;
   std::call_once(once, [verbose] {
-    if (access("/sys/kernel/tracing/events", F_OK) == 0 || access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-      return;
+    // EACCES: mounted, but only root may look inside (this process is not root).
+    for (const char* events : {"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"}) {
+      if (access(events, F_OK) == 0 || errno == EACCES) return;
+    }
     if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0) {
       if (verbose) std::fprintf(stderr, "wasm-bpf: mounted tracefs on /sys/kernel/tracing\n");
     } else if (verbose) {
@@ -182,6 +184,11 @@ struct BpfHost::Impl {
       }
     }
     int err = bpf_object__load(o->obj);
+    if (err && opts.interrupt.stop_requested()) {
+      // Signals sent to end the guest cut the verifier short: not the object's fault.
+      report({"loading BPF object '" + name + "' was cut short: the guest is being stopped"});
+      return 0;
+    }
     if (err) {
       report(explain_load_failure(-err, name, o->obj, log.text(), Privileges::of_this_process(), opts.verbose));
       return 0;
@@ -259,7 +266,9 @@ struct BpfHost::Impl {
     if (o == nullptr) return guest_err(EBADF);
     auto it = o->pollers.find(map_fd);
     if (it == o->pollers.end()) return guest_err(o->maps.count(map_fd) ? EINVAL : EBADF);
-    if (callback == nullptr || !is_callback_type(callback->type())) return guest_err(EINVAL);
+    // The callback must be the guest's own code: a host function (a WASI import placed in
+    // the table) would run without the guest's memory.
+    if (callback == nullptr || callback->is_host() || !is_callback_type(callback->type())) return guest_err(EINVAL);
     uint8_t* data_host = max_size == 0 ? nullptr : m->span(data, max_size);
     if (data_host == nullptr) return guest_err(EFAULT);
 

@@ -69,6 +69,7 @@ extern "C" void on_stop_signal(int sig) {
 std::string signal_name(int sig) {
   if (sig == SIGINT) return "SIGINT";
   if (sig == SIGTERM) return "SIGTERM";
+  if (sig == SIGPIPE) return "a closed stdout (SIGPIPE)";
   return "signal " + std::to_string(sig);
 }
 
@@ -106,7 +107,7 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) 
   }
   cfg.args = o.guest_args;
   for (const EnvVar& e : o.env) cfg.env.push_back(e.name + "=" + e.value);
-  for (const DirMapping& d : o.dirs) cfg.dirs.push_back({d.host, d.guest});
+  for (const DirMapping& d : o.dirs) cfg.dirs.push_back({d.host, d.guest, d.read_only});
   if (o.timeout) cfg.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*o.timeout);
   cfg.stop_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o.stop_timeout);
   if (o.max_memory) cfg.max_memory_bytes = *o.max_memory;
@@ -163,7 +164,7 @@ void print_plan(std::ostream& err, const RunOptions& o) {
   err << '\n';
   err << "wasm-bpf run: pull policy: " << to_string(o.pull) << '\n';
   for (const DirMapping& d : o.dirs) {
-    err << "wasm-bpf run: dir: " << d.host << " -> " << d.guest << '\n';
+    err << "wasm-bpf run: dir: " << d.host << " -> " << d.guest << (d.read_only ? " (read-only)" : "") << '\n';
   }
   for (const EnvVar& e : o.env) err << "wasm-bpf run: env: " << e.name << '\n';
   if (o.timeout) err << "wasm-bpf run: timeout: " << format_duration(*o.timeout) << '\n';
@@ -193,8 +194,9 @@ Handler setup_run(CLI::App& sub) {
 
   sub.add_option("--dir", args->dirs,
                  "Let the guest open host directory HOST, seen by it as GUEST\n"
-                 "(default: the same path); repeatable")
-      ->type_name("HOST[::GUEST]")
+                 "(default: the same path); with :ro it can write, create and\n"
+                 "remove nothing there (EROFS); repeatable")
+      ->type_name("HOST[::GUEST][:ro]")
       ->allow_extra_args(false)
       ->check(dir_mapping_validator());
   sub.add_option("-e,--env", args->env,
@@ -249,6 +251,7 @@ Handler setup_run(CLI::App& sub) {
       "       import, --dir that cannot be opened, REF not found)\n"
       "  130  stopped by SIGINT (asked to finish first, as for --timeout)\n"
       "  134  the guest trapped (the trap and the function it happened in go to stderr)\n"
+      "  141  its stdout was closed (as '| head' does): asked to finish, as for SIGINT\n"
       "  143  stopped by SIGTERM\n"
       "\n"
       "Examples:\n"

@@ -6,8 +6,12 @@
 namespace wb::cli {
 
 std::optional<DirMapping> parse_dir_mapping(std::string_view spec) {
-  const std::size_t sep = spec.find("::");
   DirMapping m;
+  if (spec.ends_with(":ro") || spec.ends_with(":rw")) {
+    m.read_only = spec.ends_with(":ro");
+    spec.remove_suffix(3);
+  }
+  const std::size_t sep = spec.find("::");
   if (sep == std::string_view::npos) {
     m.host = spec;
     m.guest = spec;

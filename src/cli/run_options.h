@@ -12,10 +12,12 @@ namespace wb::cli {
 
 enum class PullPolicy { missing, always, never };
 
-// --dir HOST[::GUEST]: a host directory the guest may open, under the guest path GUEST.
+// --dir HOST[::GUEST][:ro|:rw]: a host directory the guest may open, under the guest path
+// GUEST, read-only with ":ro".
 struct DirMapping {
   std::string host;
   std::string guest;
+  bool read_only = false;
 };
 
 // --env K[=V]
@@ -38,7 +40,8 @@ struct RunOptions {
   std::string go_callback_export = "go-callback";       // and the callback they export
 };
 
-// "HOST::GUEST" or "HOST" (guest path = host path). nullopt if either side is empty.
+// "HOST::GUEST" or "HOST" (guest path = host path), either followed by ":ro" (read-only) or
+// ":rw" (the default). nullopt if either side is empty.
 std::optional<DirMapping> parse_dir_mapping(std::string_view spec);
 
 // "K=V", or "K" whose value is taken from wasm-bpf's own environment: nullopt when K is unset

@@ -33,8 +33,8 @@ CLI::Validator size_validator() {
 }
 
 CLI::Validator dir_mapping_validator() {
-  return make("HOST[::GUEST]", [](const std::string& v) -> std::string {
-    if (!parse_dir_mapping(v)) return "'" + v + "' is not HOST or HOST::GUEST with non-empty paths";
+  return make("HOST[::GUEST][:ro]", [](const std::string& v) -> std::string {
+    if (!parse_dir_mapping(v)) return "'" + v + "' is not HOST or HOST::GUEST (with :ro or :rw) with non-empty paths";
     return {};
   });
 }

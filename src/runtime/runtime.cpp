@@ -16,7 +16,8 @@ int exit_status(const RunResult& r) {
     case Outcome::Exited: return r.exit_code >= 0 && r.exit_code <= 255 ? r.exit_code : 1;
     case Outcome::Trapped: return 134;
     case Outcome::TimedOut: return 124;
-    case Outcome::Interrupted: return r.stop_reason == SIGTERM ? 143 : 130;
+    case Outcome::Interrupted:  // 128 + the signal, as a shell reports it (130 by default)
+      return r.stop_reason > 0 && r.stop_reason < 65 ? 128 + r.stop_reason : 130;
     case Outcome::Failed: return 125;
   }
   return 125;
@@ -98,6 +99,7 @@ RunResult Runner::run() {
   wc.stderr_stream = cfg.stderr_stream;
   wc.interrupt = st.store->interrupt_handle();
   wc.stop_request = st.stop->stop_request();
+  wc.on_broken_pipe = [&st] { st.stop->request_once(SIGPIPE); };
   auto wasi = wasi::WasiContext::create(std::move(wc));
   if (!wasi) return failed(wasi.error().message);
 
@@ -125,7 +127,23 @@ RunResult Runner::run() {
   // The timeout clock starts before instantiation (a start function counts).
   std::optional<StopControl::Clock::time_point> deadline;
   if (cfg.timeout) deadline = StopControl::Clock::now() + *cfg.timeout;
-  st.stop->start(deadline);
+  // The kick signal needs a handler (an ignored signal is never pending) that does nothing,
+  // and no SA_RESTART: interrupted system calls return.
+  struct sigaction kick_old{};
+  if (cfg.kick_signal != 0) {
+    struct sigaction kick{};
+    kick.sa_handler = [](int) {};
+    sigemptyset(&kick.sa_mask);
+    sigaction(cfg.kick_signal, &kick, &kick_old);
+  }
+  struct RestoreKick {
+    int sig;
+    struct sigaction& old;
+    ~RestoreKick() {
+      if (sig != 0) sigaction(sig, &old, nullptr);
+    }
+  } restore_kick{cfg.kick_signal, kick_old};
+  st.stop->start(deadline, pthread_self(), cfg.kick_signal);
   struct FinishWatch {
     StopControl& stop;
     ~FinishWatch() { stop.finish(); }
@@ -153,14 +171,13 @@ RunResult Runner::run() {
     }
   };
 
-  auto inst = st.store->instantiate(mod.value(), imports);
+  // A start function is the guest's code too: its exit, trap or interruption ends the run as
+  // one in _start would.
+  std::optional<wasm::Trap> start_trap;
+  auto inst = st.store->instantiate(mod.value(), imports, &start_trap);
   if (!inst) {
-    const std::string& msg = inst.error().message;
-    if (msg.rfind("start function trapped", 0) == 0) {
-      if (st.stop->forced() && msg.find("interrupted") != std::string::npos) return stopped(0, true);
-      return {Outcome::Trapped, 0, msg};
-    }
-    return failed("cannot instantiate '" + cfg.module_path + "': " + msg);
+    if (start_trap) return classify(*start_trap);
+    return failed("cannot instantiate '" + cfg.module_path + "': " + inst.error().message);
   }
   wasm::Function* entry = inst.value()->function("_start");
   bool reactor = false;

@@ -2,6 +2,7 @@
 // This is what `wasm-bpf run` and embedders use.
 #pragma once
 
+#include <csignal>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -35,6 +36,10 @@ struct RunConfig {
   // How long a guest asked to finish (request_stop(), signal_stop(), the timeout) may take
   // before it is stopped outright; 0 stops it at once.
   std::chrono::milliseconds stop_timeout{5000};
+  // Sent to the thread running the guest, again and again, once it is stopped outright, so
+  // that a host call blocked in the kernel returns (a BPF verifier run of many seconds).
+  // run() installs an empty handler for it while the guest runs. 0: none.
+  int kick_signal = SIGURG;
   uint64_t max_memory_bytes = 4ull << 30;  // cap on linear memory
   // The wasm_bpf host module (its interrupt handle and fd mapping are filled in by run()).
   bool enable_bpf = true;

@@ -1,6 +1,7 @@
 #include "runtime/stop_control.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -21,8 +22,25 @@ StopControl::~StopControl() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-void StopControl::start(std::optional<Clock::time_point> deadline) {
-  watcher_ = std::thread([this, deadline] { watch(deadline); });
+void StopControl::start(std::optional<Clock::time_point> deadline, pthread_t guest_thread, int kick_signal) {
+  guest_thread_ = guest_thread;
+  kick_signal_ = kick_signal;
+  watcher_ = std::thread([this, deadline] {
+    watch(deadline);
+    kick_until_finished();
+  });
+}
+
+void StopControl::kick_until_finished() {
+  if (kick_signal_ == 0) return;
+  // The interpreter stops at its next check point; a host call in the kernel (a verifier run
+  // of many seconds, libbpf retrying it) ends with EINTR or EAGAIN when a signal is pending.
+  constexpr int kKickIntervalMs = 10;
+  while (!finished_.load()) {
+    ::pthread_kill(guest_thread_, kick_signal_);
+    struct pollfd p{wake_fd_, POLLIN, 0};
+    ::poll(wake_fd_ >= 0 ? &p : nullptr, wake_fd_ >= 0 ? 1 : 0, kKickIntervalMs);
+  }
 }
 
 void StopControl::finish() {
@@ -42,6 +60,17 @@ void StopControl::request(int reason) noexcept {
   if (requests_.fetch_add(1, std::memory_order_relaxed) > 0 || grace_.count() == 0) {
     forced_.store(true, std::memory_order_relaxed);
     if (interrupt_flag_) interrupt_flag_->store(wasm::kInterruptRequested, std::memory_order_relaxed);
+  }
+  wake();
+}
+
+void StopControl::request_once(int reason) noexcept {
+  int none = 0;
+  if (!requests_.compare_exchange_strong(none, 1)) return;
+  StopRequest::request(stop_.raw(), reason);
+  if (grace_.count() == 0) {
+    forced_.store(true, std::memory_order_relaxed);
+    interrupt_.interrupt();
   }
   wake();
 }
@@ -77,7 +106,7 @@ void StopControl::watch(std::optional<Clock::time_point> deadline) {
       forced_.store(true);
       interrupt_.interrupt();
     }
-    if (forced_.load()) return;  // nothing left to watch for
+    if (forced_.load()) return;  // nothing left to watch for but the kicks
 
     std::optional<Clock::time_point> next = deadline;
     if (grace_end && (!next || *grace_end < *next)) next = grace_end;

@@ -8,6 +8,8 @@
 // A second signal (or request) fires the interrupt at once.
 #pragma once
 
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
 #include <optional>
@@ -28,7 +30,10 @@ class StopControl {
   StopControl& operator=(const StopControl&) = delete;
 
   // Starts watching: the deadline (if any) makes a StopRequest::kByTimeout request.
-  void start(std::optional<Clock::time_point> deadline);
+  // `guest_thread` runs the guest: once it is stopped outright, it is sent `kick_signal`
+  // (if not 0; it must have a handler) every few milliseconds until it ends, so that a host
+  // call blocked in the kernel (the BPF verifier checks for pending signals) returns.
+  void start(std::optional<Clock::time_point> deadline, pthread_t guest_thread, int kick_signal);
   // The guest has ended: stop watching.
   void finish();
 
@@ -38,6 +43,9 @@ class StopControl {
   void request(int reason) noexcept;
   // Stops the guest at once (the embedder's Runner::stop).
   void force(int reason) noexcept;
+  // A first request only: does nothing once the guest was asked to stop (for events that
+  // repeat, such as every write into a closed pipe).
+  void request_once(int reason) noexcept;
 
   const StopRequest& stop_request() const { return stop_; }
   int reason() const { return stop_.reason(); }
@@ -49,6 +57,7 @@ class StopControl {
 
  private:
   void watch(std::optional<Clock::time_point> deadline);
+  void kick_until_finished();
   void wake() const noexcept;
 
   wasm::InterruptHandle interrupt_;
@@ -60,6 +69,8 @@ class StopControl {
   std::atomic<bool> grace_expired_{false};
   std::atomic<bool> finished_{false};
   int wake_fd_ = -1;  // an eventfd: requests and finish() wake the watch thread
+  pthread_t guest_thread_{};
+  int kick_signal_ = 0;
   std::thread watcher_;
 };
 

@@ -1,5 +1,7 @@
 #include "wasi/fd_table.h"
 
+#include "wasi/own_process.h"
+
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <poll.h>
@@ -136,6 +138,12 @@ int FdTable::open_beneath(int dir_fd, std::string_view path, int flags, uint32_t
           ::close(f);
           return -e;
         }
+      }
+      // Whatever it was given (even /proc), the guest never reaches this process's own
+      // memory, environment or fds.
+      if (reaches_own_process(f)) {
+        ::close(f);
+        return -kEscapeErrno;
       }
       return f;
     }

@@ -59,6 +59,9 @@ struct FdEntry {
   uint64_t rights_base = ~uint64_t{0};
   uint64_t rights_inheriting = ~uint64_t{0};
   std::string preopen_name;  // non-empty for preopened directories
+  // Beneath a read-only preopen (--dir HOST:ro): nothing may be created, changed or removed,
+  // and files open read-only; fds opened from it are read-only too.
+  bool read_only = false;
   // The guest asked for non-blocking I/O. On fds the guest opened, O_NONBLOCK is set on the
   // host fd too; on inherited ones (stdio) it is only emulated, so that the host's open file
   // description, shared with the parent shell, never changes.

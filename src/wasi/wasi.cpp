@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "wasi/own_process.h"
 #include "wasi/wasi_impl.h"
 
 namespace wb::wasi {
@@ -138,6 +139,10 @@ FdEntry* WasiContext::Impl::dir(uint32_t fd, uint64_t rights, int32_t& e) {
     e = kNotDir;
     return nullptr;
   }
+  if (d->read_only && (rights & kMutatingPathRights)) {
+    e = kRofs;  // as on a read-only mount
+    return nullptr;
+  }
   if ((d->rights_base & rights) != rights) {
     e = kNotCapable;
     return nullptr;
@@ -190,10 +195,19 @@ Result<std::unique_ptr<WasiContext>> WasiContext::create(WasiConfig config) {
       return make_error("cannot give the guest directory '" + p.host_path +
                         "': this kernel lacks openat2 (Linux 5.6 or later is needed)");
     }
+    if (reaches_own_process(fd)) {
+      ::close(fd);
+      return make_error("cannot give the guest directory '" + p.host_path +
+                        "': it is inside wasm-bpf's own /proc entry (its memory, environment and fds)");
+    }
     FdEntry e;
     e.host_fd = fd;
     e.filetype = kDirectory;
     e.rights_base = kDirectoryRights;
+    e.read_only = p.read_only;
+    // The inheriting rights stay whole: wasi-libc asks only for what they allow, and a guest
+    // that asks to write must hear EROFS from the open, not ENOTCAPABLE from a later write.
+    if (p.read_only) e.rights_base &= ~kMutatingPathRights;
     e.preopen_name = p.guest_path.empty() ? "." : p.guest_path;
     impl->fds.insert(e);
   }

@@ -19,6 +19,7 @@
 // filestat (nlink is u32, 56 bytes), and in whence numbering (cur 0, end 1, set 2).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,7 @@ namespace wb::wasi {
 struct Preopen {
   std::string host_path;   // a directory on the host
   std::string guest_path;  // the name the guest sees (e.g. "/data" or ".")
+  bool read_only = false;  // nothing beneath it can be written, created or removed (EROFS)
 };
 
 struct WasiConfig {
@@ -50,6 +52,10 @@ struct WasiConfig {
   std::shared_ptr<StdioStream> stderr_stream;
   wasm::InterruptHandle interrupt;  // blocking calls return when it fires
   StopRequest stop_request;         // blocking calls return early once it is made
+  // Called when a write to the guest's stdout or stderr finds the pipe closed (EPIPE, the
+  // guest gets EPIPE too): `wasm-bpf run ... | head` asks the guest to finish, as SIGPIPE
+  // ends a native tool. Unset: nothing happens but the error.
+  std::function<void()> on_broken_pipe;
 };
 
 class WasiContext {

@@ -147,6 +147,9 @@ R WasiContext::Impl::read_write(Memory& m, uint32_t fd, uint32_t iovs, uint32_t 
   if ((e->rights_base & need) != need) return kNotCapable;
   std::vector<struct iovec> v;
   if (int32_t g = gather(m, iovs, n, v); g != kSuccess) return g;
+  // A bad result pointer fails the call before any data moves (nothing read is lost, nothing
+  // written unreported).
+  if (!m.in_bounds(out, 4)) return kFault;
   if (e->stream) {
     if (positional) return kSpipe;
     return stream_read_write(m, *e, v, out, write);
@@ -194,6 +197,7 @@ R WasiContext::Impl::read_write(Memory& m, uint32_t fd, uint32_t iovs, uint32_t 
       if (stop_requested()) return interrupted_trap();
       continue;
     }
+    if (write && errno == EPIPE && !e->owned && cfg.on_broken_pipe) cfg.on_broken_pipe();
     // An inherited fd may have O_NONBLOCK set on the host while the guest wants blocking
     // I/O: wait again.
     if ((errno == EAGAIN || errno == EWOULDBLOCK) && may_block && !e->nonblock) continue;
@@ -377,6 +381,7 @@ void WasiContext::Impl::define_fd(const Definer& def, bool unstable_abi) {
     if (!(e->rights_base & (kRightFdSeek | (tell ? kRightFdTell : 0)))) return kNotCapable;
     if (w < 0) return kInval;
     if (e->stream) return kSpipe;
+    if (!m.in_bounds(out, 8)) return kFault;  // before the position moves
     off_t r = ::lseek(e->host_fd, static_cast<off_t>(off), w);
     if (r < 0) return self->err(errno);
     return m.store<uint64_t>(out, static_cast<uint64_t>(r)) ? kSuccess : kFault;

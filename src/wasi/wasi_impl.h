@@ -46,6 +46,12 @@ constexpr uint64_t kRightPathRemoveDirectory = 1ull << 25;
 constexpr uint64_t kRightPathUnlinkFile = 1ull << 26;
 constexpr uint64_t kRightPollFdReadwrite = 1ull << 27;
 constexpr uint64_t kRightPathFilestatSetSizeDeprecated = 1ull << 19;
+// The path operations that change a directory (or, for a link's source, let a file be
+// written through a name elsewhere): refused with EROFS beneath a read-only preopen.
+constexpr uint64_t kMutatingPathRights =
+    kRightPathCreateDirectory | kRightPathCreateFile | kRightPathLinkSource | kRightPathLinkTarget |
+    kRightPathRenameSource | kRightPathRenameTarget | kRightPathFilestatSetSizeDeprecated |
+    kRightPathFilestatSetTimes | kRightPathSymlink | kRightPathRemoveDirectory | kRightPathUnlinkFile;
 // What a directory fd may have: the path operations and the fd operations that make sense
 // for a directory. Without the file rights (read, write, seek, tell, ...), fd_fdstat_get
 // shows a directory as wasmtime does and those calls fail (with EBADF, see file_fd).

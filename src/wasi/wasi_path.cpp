@@ -156,8 +156,10 @@ void WasiContext::Impl::define_path(const Definer& def, bool unstable_abi) {
     if (d == nullptr) return e;
     auto path = self->guest_path(m, p, len);
     if (!path) return kFault;
+    if (!m.in_bounds(out, 4)) return kFault;  // before anything is created or truncated
     int flags = 0;
     bool want_write = rights_base & kWriteRights;
+    if (want_write && d->read_only) return kRofs;
     bool want_read = rights_base & (kRightFdRead | kRightFdReaddir);
     if (oflags & kODirectory) flags |= O_DIRECTORY;
     if (oflags & kOCreat) flags |= O_CREAT;
@@ -193,6 +195,8 @@ void WasiContext::Impl::define_path(const Definer& def, bool unstable_abi) {
     ne.rights_base = rights_base & d->rights_inheriting & (is_dir ? kDirectoryRights : ~uint64_t{0});
     ne.rights_inheriting = rights_inh & d->rights_inheriting;
     ne.nonblock = (fdflags & kFdNonblock) != 0;
+    ne.read_only = d->read_only;
+    if (ne.read_only) ne.rights_base &= ~(kWriteRights | kRightFdFilestatSetTimes);
     uint32_t n = self->fds.insert(ne);
     if (!m.store<uint32_t>(out, n)) {
       self->fds.close(n);

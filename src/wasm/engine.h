@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -281,7 +282,10 @@ class Store {
   // Links imports (by module and name, with type checks), allocates, initialises tables and
   // memories from segments and runs the start function. Link errors begin with "unknown
   // import" or "incompatible import type"; a trap during initialisation is reported too.
-  Result<Instance*> instantiate(std::shared_ptr<const Module> module, const Imports& imports);
+  // When the start function traps and `start_trap` is given, the trap is stored there too
+  // (its kind tells an exit or an interrupt from a fault).
+  Result<Instance*> instantiate(std::shared_ptr<const Module> module, const Imports& imports,
+                                std::optional<Trap>* start_trap = nullptr);
 
   CallResult<std::vector<Value>> call(Function* f, std::span<const Value> args);
   // Fast path for hot callbacks: raw argument slots in, raw result slots out (i32/f32 in the

@@ -290,7 +290,8 @@ uint64_t eval_const(const ConstExpr& e, const Instance& inst) {
 
 }  // namespace
 
-Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const Imports& imports) {
+Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const Imports& imports,
+                                     std::optional<Trap>* start_trap) {
   const Module& m = *module;
   Instance& inst = instances_.emplace_back();
   inst.module_ = module;
@@ -400,7 +401,10 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   // 4. Start function.
   if (m.start) {
     auto r = call(inst.funcs_[*m.start], {});
-    if (!r) return make_error("start function trapped: " + r.error().to_string());
+    if (!r) {
+      if (start_trap != nullptr) *start_trap = r.error();
+      return make_error("start function trapped: " + r.error().to_string());
+    }
   }
   return &inst;
 }

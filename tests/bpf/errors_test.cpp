@@ -2,6 +2,11 @@
 // kernel refuses give errors the guest can print.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include "bpf_process.h"
 
@@ -70,6 +75,47 @@ TEST(Errors, RefusedProgramTypesGiveErrors) {
     EXPECT_NE(v.err.find("libbpf"), std::string::npos) << diag(v);
   }
   if (refused == 0) GTEST_SKIP() << "this kernel accepts both fentry and lsm programs:\n" << r.out;
+}
+
+// A uprobe section that names a FIFO: libbpf would open it and block for ever. The attach is
+// refused (-EINVAL) at once instead, and a timeout is not needed to end the guest.
+TEST(Errors, AUprobeOnAFifoIsRefusedNotAHang) {
+  WBT_REQUIRE_ROOT();
+  ::unlink(WB_UPROBE_FIFO);
+  ASSERT_EQ(::mkfifo(WB_UPROBE_FIFO, 0600), 0);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = start_guest(guest("attach_one"), {"wbt_fifo_uprobe"}, {"--timeout", "20s"})->wait(30000);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::unlink(WB_UPROBE_FIFO);
+  EXPECT_EQ(r.exit_code, 0) << diag(r);
+  EXPECT_NE(r.out.find("attach=-28\n"), std::string::npos) << diag(r);  // -EINVAL (WASI)
+  EXPECT_LT(took, std::chrono::seconds(5)) << diag(r);
+}
+
+// An object the verifier needs about 12 s for: --timeout and a second Ctrl-C still end the
+// guest promptly (the thread in the verifier is sent signals, which make it give up).
+TEST(Errors, ALongVerifierRunDoesNotOutlastTheTimeout) {
+  WBT_REQUIRE_ROOT();
+  const auto start = std::chrono::steady_clock::now();
+  auto r = start_guest(guest("load_heavy"), {}, {"--timeout", "1s", "--stop-timeout", "500ms"})->wait(30000);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 124) << diag(r);
+  EXPECT_EQ(r.out.find("load=1"), std::string::npos) << "the load was not interrupted\n" << diag(r);
+  EXPECT_LT(took, std::chrono::seconds(4)) << diag(r);
+  EXPECT_NE(r.err.find("was cut short: the guest is being stopped"), std::string::npos) << diag(r);
+}
+
+TEST(Errors, ASecondSignalEndsALongVerifierRun) {
+  WBT_REQUIRE_ROOT();
+  auto p = start_guest(guest("load_heavy"), {});
+  ASSERT_TRUE(p->wait_for_output("loading\n", 5000)) << p->out() << p->err();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  p->send_signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto second = p->send_signal(SIGINT);
+  auto r = p->wait(30000);
+  EXPECT_EQ(r.exit_code, 130) << diag(r);
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(p->exit_time() - second).count(), 1500) << diag(r);
 }
 
 // ---- why a load failed, without -v (the guest itself gets only handle 0) ------------------

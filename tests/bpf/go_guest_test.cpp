@@ -30,7 +30,7 @@ class GoGuest : public ::testing::Test {
 
 TEST_F(GoGuest, DefaultNames) {
   ASSERT_FALSE(exports_a_table(guest("go_style")));
-  auto r = start_guest(guest("go_style"), {"50"}, {"--dir", "/proc::/proc"})->wait(10000);
+  auto r = start_guest(guest("go_style"), {"50"}, {"--dir", "/proc::/proc:ro"})->wait(10000);
   EXPECT_EQ(r.exit_code, 0) << diag(r);
   EXPECT_NE(r.out.find("received=50 expected=50 in_order=1 ctx_ok=1\n"), std::string::npos) << diag(r);
 }
@@ -38,7 +38,7 @@ TEST_F(GoGuest, DefaultNames) {
 TEST_F(GoGuest, NamesGivenOnTheCommandLine) {
   ASSERT_FALSE(exports_a_table(guest("go_style_custom")));
   auto r = start_guest(guest("go_style_custom"), {"50"},
-                       {"--dir", "/proc::/proc", "--go-callback-module", "my-callbacks", "--go-callback-export",
+                       {"--dir", "/proc::/proc:ro", "--go-callback-module", "my-callbacks", "--go-callback-export",
                         "on_sample"})
                ->wait(10000);
   EXPECT_EQ(r.exit_code, 0) << diag(r);
@@ -47,14 +47,14 @@ TEST_F(GoGuest, NamesGivenOnTheCommandLine) {
 
 // Without the flag the import cannot be satisfied: a clear start-up error, not a crash.
 TEST_F(GoGuest, CustomModuleNameNeedsItsFlag) {
-  auto r = start_guest(guest("go_style_custom"), {"50"}, {"--dir", "/proc::/proc"})->wait(10000);
+  auto r = start_guest(guest("go_style_custom"), {"50"}, {"--dir", "/proc::/proc:ro"})->wait(10000);
   EXPECT_EQ(r.exit_code, 125) << diag(r);
   EXPECT_NE(r.err.find("my-callbacks"), std::string::npos) << diag(r);
 }
 
 // The module is right but the export is not there: the poll says -EINVAL.
 TEST_F(GoGuest, MissingCallbackExportIsAnError) {
-  auto r = start_guest(guest("go_style_custom"), {"50"}, {"--dir", "/proc::/proc", "--go-callback-module", "my-callbacks"})
+  auto r = start_guest(guest("go_style_custom"), {"50"}, {"--dir", "/proc::/proc:ro", "--go-callback-module", "my-callbacks"})
                ->wait(10000);
   EXPECT_EQ(r.exit_code, 3) << diag(r);
   EXPECT_NE(r.out.find("poll error -28\n"), std::string::npos) << diag(r);

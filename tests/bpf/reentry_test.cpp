@@ -19,7 +19,7 @@ std::string diag(const wb::test::ProcessResult& r) {
          "\nstderr:\n" + r.err;
 }
 
-const std::vector<std::string> kProcFlags = {"--dir", "/proc::/proc"};
+const std::vector<std::string> kProcFlags = {"--dir", "/proc::/proc:ro"};
 
 class Reentry : public ::testing::TestWithParam<std::string> {
  protected:

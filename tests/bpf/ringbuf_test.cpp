@@ -98,7 +98,7 @@ TEST(PerfBuffer, OpenatEventsArrive) {
 // last record of each poll fails this).
 TEST(RingBuffer, BurstOfRecordsDeliveredInOrder) {
   WBT_REQUIRE_ROOT();
-  auto g = start_guest(guest("burst"), {"ring", "1000", "5"}, {"--dir", "/proc::/proc"});
+  auto g = start_guest(guest("burst"), {"ring", "1000", "5"}, {"--dir", "/proc::/proc:ro"});
   auto r = g->wait(10000);
   EXPECT_EQ(r.exit_code, 0) << diag(r);
   EXPECT_NE(r.out.find("received=5000 expected=5000 in_order=1"), std::string::npos) << diag(r);
@@ -106,7 +106,7 @@ TEST(RingBuffer, BurstOfRecordsDeliveredInOrder) {
 
 TEST(PerfBuffer, BurstOfRecordsDeliveredInOrder) {
   WBT_REQUIRE_ROOT();
-  auto g = start_guest(guest("burst"), {"perf", "200", "5"}, {"--dir", "/proc::/proc"});
+  auto g = start_guest(guest("burst"), {"perf", "200", "5"}, {"--dir", "/proc::/proc:ro"});
   auto r = g->wait(10000);
   EXPECT_EQ(r.exit_code, 0) << diag(r);
   EXPECT_NE(r.out.find("received=1000 expected=1000 in_order=1"), std::string::npos) << diag(r);

@@ -21,6 +21,25 @@ TEST(ParseDirMapping, HostAndGuest) {
   EXPECT_EQ(m->guest, "/logs");
 }
 
+TEST(ParseDirMapping, ReadOnlyAndReadWriteSuffixes) {
+  auto m = parse_dir_mapping("/sys/fs/cgroup:ro");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->host, "/sys/fs/cgroup");
+  EXPECT_EQ(m->guest, "/sys/fs/cgroup");
+  EXPECT_TRUE(m->read_only);
+  m = parse_dir_mapping("/var/log::/logs:ro");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->host, "/var/log");
+  EXPECT_EQ(m->guest, "/logs");
+  EXPECT_TRUE(m->read_only);
+  m = parse_dir_mapping("/data::/d:rw");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->guest, "/d");
+  EXPECT_FALSE(m->read_only);
+  EXPECT_FALSE(parse_dir_mapping("/data")->read_only);
+  EXPECT_FALSE(parse_dir_mapping(":ro"));
+}
+
 TEST(ParseDirMapping, RejectsEmptySides) {
   EXPECT_FALSE(parse_dir_mapping(""));
   EXPECT_FALSE(parse_dir_mapping("::/x"));

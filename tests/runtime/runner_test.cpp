@@ -174,6 +174,33 @@ TEST(Runner, ASecondStopRequestEndsTheGuestAtOnce) {
   EXPECT_FALSE(result.grace_expired);
 }
 
+// A start function is the guest's code: proc_exit there ends the run with that status (not
+// as a trap), and a timeout there is a timeout.
+TEST(Runner, ProcExitInTheStartFunctionIsAnExit) {
+  for (int code : {0, 3}) {
+    runtime::RunConfig cfg;
+    cfg.module_path = module_path("start_exit.wasm");
+    cfg.extra_imports = [code](wasm::Store& store, wasm::Imports& imports) {
+      imports.add("env", "code", wasm::define_host(store, "env.code", [code](wasm::HostContext&) { return code; }));
+    };
+    runtime::Runner runner(std::move(cfg));
+    const runtime::RunResult r = runner.run();
+    EXPECT_EQ(r.outcome, runtime::Outcome::Exited) << r.message;
+    EXPECT_EQ(runtime::exit_status(r), code);
+  }
+}
+
+TEST(Runner, TimeoutInTheStartFunctionIsATimeout) {
+  runtime::RunConfig cfg;
+  cfg.module_path = module_path("start_loop.wasm");
+  cfg.timeout = 100ms;
+  cfg.stop_timeout = 0ms;
+  runtime::Runner runner(std::move(cfg));
+  const runtime::RunResult r = runner.run();
+  EXPECT_EQ(r.outcome, runtime::Outcome::TimedOut) << r.message;
+  EXPECT_EQ(runtime::exit_status(r), 124);
+}
+
 TEST(Runner, SignalStopUsesTheSignalsExitStatus) {
   TickerRun t(std::nullopt, 0ms);
   runtime::RunResult result;

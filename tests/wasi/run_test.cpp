@@ -247,6 +247,45 @@ TEST(Files, PreopensAreNumberedInOrderWithTheGuestNames) {
   EXPECT_EQ(r.out, "preopen 3 /first\npreopen 4 data\npreopen 5 " + c.str() + "\n") << describe(r);
 }
 
+// --dir HOST:ro: nothing in HOST can be changed (EROFS), also not by linking or renaming its
+// files into a writable directory; the host's files are untouched.
+TEST(Files, ReadOnlyDirectoriesRefuseEveryChange) {
+  TempDir ro, rw;
+  std::ofstream(ro.path() / "from_host.txt") << "from the host\n";
+  fs::create_directory(ro.path() / "sub");
+  const ProcessResult r = run({"--dir", ro.str() + "::/ro:ro", "--dir", rw.str() + "::/rw", guest("files"),
+                               "readonly", "/ro", "/rw"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(lines_with(r.out, "FAIL "), std::vector<std::string>{}) << describe(r);
+  EXPECT_TRUE(contains(r.out, "\nDONE\n")) << describe(r);
+  EXPECT_EQ(read_file(ro.path() / "from_host.txt"), "from the host\n");
+  std::set<std::string> left;
+  for (const auto& e : fs::directory_iterator(ro.path())) left.insert(e.path().filename().string());
+  EXPECT_EQ(left, (std::set<std::string>{"from_host.txt", "sub"}));
+  EXPECT_TRUE(fs::is_empty(rw.path()));
+}
+
+// Whatever it is given, even /proc, the guest cannot reach wasm-bpf's own process: its
+// environment (registry passwords), memory, fds. Other processes' entries stay readable.
+TEST(Files, NoDirectoryReachesTheRuntimesOwnProcess) {
+  SpawnOptions secret;
+  secret.env = {"WASM_BPF_REGISTRY_PASSWORD=s3cret-for-the-test"};
+  for (const std::string path : {"/p/self/environ", "/p/self/mem", "/p/thread-self/environ", "/p/self/maps",
+                                  "/p/self/task/../environ", "/p/self/cmdline"}) {
+    const ProcessResult r = run({"--dir", "/proc::/p", guest("files"), "cat", path}, secret);
+    EXPECT_EQ(r.exit_code, 1) << path << "\n" << describe(r);
+    EXPECT_TRUE(contains(r.out, "errno 76")) << path << " must be ENOTCAPABLE\n" << describe(r);
+    EXPECT_FALSE(contains(r.out, "s3cret")) << describe(r);
+  }
+  const ProcessResult other = run({"--dir", "/proc::/p", guest("files"), "cat", "/p/1/comm"});
+  EXPECT_EQ(other.exit_code, 0) << "another process's entry is the user's choice to give\n" << describe(other);
+  for (const std::string dir : {"/proc/self", "/proc/self/fd", "/proc/thread-self"}) {
+    const ProcessResult given = run({"--dir", dir + "::/me", guest("hello")});
+    EXPECT_EQ(given.exit_code, 125) << dir << "\n" << describe(given);
+    EXPECT_TRUE(contains(given.err, "inside wasm-bpf's own /proc entry")) << describe(given);
+  }
+}
+
 TEST(Files, NoDirectoryNoFiles) {
   ProcessResult r = run({guest("files"), "preopens"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);

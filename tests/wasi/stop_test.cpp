@@ -187,6 +187,17 @@ TEST(GracefulStop, StdoutAndStderrLookLikeTerminalsSoThatGuestsLineBuffer) {
   EXPECT_EQ(r.out, "isatty=1\n") << describe(r);
 }
 
+// `wasm-bpf run tool.wasm | head`: once head is gone the guest's writes fail with EPIPE and it
+// is asked to finish; wasm-bpf is not killed by SIGPIPE in the middle of a host call, and
+// exits 141 as a shell expects.
+TEST(GracefulStop, AClosedStdoutEndsTheGuestWith141) {
+  const std::string cmd = "'" + kCli + "' run '" + guest("ticker") + "' | head -n 3; echo \"status=${PIPESTATUS[0]}\"";
+  const auto start = Clock::now();
+  const ProcessResult r = wb::test::run_process("/bin/bash", {"-c", cmd}, 10000);
+  EXPECT_LT(ms_between(start, Clock::now()), 3000) << describe(r);
+  EXPECT_EQ(r.out, "tick 1\ntick 2\ntick 3\nstatus=141\n") << describe(r);
+}
+
 // A guest writing into a pipe nobody reads waits in the host; --timeout must still reach it
 // (a write larger than the pipe has room for would block inside the kernel).
 TEST(GracefulStop, AGuestBlockedWritingToAFullPipeIsStopped) {

@@ -65,7 +65,7 @@ LIBBPF_WASM_IMPORT("wasm_attach_bpf_program")
 int wasm_attach_bpf_program(bpf_object_skel obj, const char *name, const char *attach_target);
 
 /* Attaches a cgroup program to the cgroup directory open as guest fd `target_fd` (a
- * preopened directory, `wasm-bpf run --dir /sys/fs/cgroup/x`); fd < 0 attaches by section. */
+ * preopened directory, `wasm-bpf run --dir /sys/fs/cgroup/x:ro`); fd < 0 attaches by section. */
 LIBBPF_WASM_IMPORT("wasm_attach_bpf_program_fd")
 int wasm_attach_bpf_program_fd(bpf_object_skel obj, const char *name, int target_fd);
 
@@ -574,7 +574,7 @@ static inline struct bpf_link *bpf_program__attach_cgroup(struct bpf_program *pr
 }
 
 /* A cgroup program on the cgroup directory `path`, named as the guest sees it: it must lie
- * inside a directory preopened with `wasm-bpf run --dir` (e.g. `--dir /sys/fs/cgroup`),
+ * inside a directory preopened with `wasm-bpf run --dir` (e.g. `--dir /sys/fs/cgroup:ro`),
  * otherwise the attach fails with ENOTCAPABLE. */
 static inline struct bpf_link *bpf_program__attach_cgroup_path(struct bpf_program *prog,
                                                                const char *path)

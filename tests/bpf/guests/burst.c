@@ -4,7 +4,7 @@
  *   burst ring|perf COUNT TRIGGERS [PID]
  *
  * The guest's host pid comes from PID or from readlink("/proc/self") (run with
- * --dir /proc::/proc). Prints "received=N expected=M in_order=0|1 polls=P" and exits 0 when
+ * --dir /proc::/proc:ro). Prints "received=N expected=M in_order=0|1 polls=P" and exits 0 when
  * every record arrived in order, 1 otherwise. */
 #include <errno.h>
 #include <sched.h>
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
   cfg.tgid = argc > 4 ? (unsigned int)atoi(argv[4]) : wbt_host_pid();
   cfg.mode = perf ? WBT_BURST_PERF : WBT_BURST_RING;
   if (cfg.tgid == 0) {
-    WBT_SAY("unknown host pid: pass PID or run with --dir /proc::/proc\n");
+    WBT_SAY("unknown host pid: pass PID or run with --dir /proc::/proc:ro\n");
     return 64;
   }
   static unsigned char buf[64];

@@ -34,6 +34,11 @@ static int on_record(void *ctx, void *data, unsigned int size) {
 }
 static void not_a_callback(void) {}
 
+/* A WASI import of the callback's type, (i32, i32, i32) -> i32: taking its address puts the
+ * import itself in the function table. */
+__attribute__((import_module("wasi_snapshot_preview1"), import_name("fd_prestat_dir_name"))) int
+wasi_import_of_callback_type(void *ctx, void *data, unsigned int size);
+
 int main(void) {
   uint32_t mem_end = (uint32_t)__builtin_wasm_memory_size(0) * 65536u;
   static unsigned char garbage[256];
@@ -122,6 +127,9 @@ int main(void) {
   expect_neg("poll with a null callback", wasm_bpf_buffer_poll(obj2, rb, (wb_sample_fn)0, NULL, buf, sizeof buf, 0));
   expect_neg("poll with a callback of the wrong type",
              wasm_bpf_buffer_poll(obj2, rb, (wb_sample_fn)(uintptr_t)&not_a_callback, NULL, buf, sizeof buf, 0));
+  expect_eq("poll with a host function (a WASI import) as the callback",
+            wasm_bpf_buffer_poll(obj2, rb, (wb_sample_fn)&wasi_import_of_callback_type, NULL, buf, sizeof buf, 0),
+            -EINVAL);
   int r = wasm_bpf_buffer_poll(obj2, rb, on_record, NULL, buf, sizeof buf, 0);
   report("poll still works", r, r >= 0, ">= 0");
 

@@ -5,7 +5,7 @@
  *
  *   go_style COUNT
  *
- * Run with --dir /proc::/proc. The records come from burst.bpf.o (COUNT per sched_yield()).
+ * Run with --dir /proc::/proc:ro. The records come from burst.bpf.o (COUNT per sched_yield()).
  * Prints "received=N expected=M in_order=0|1 ctx_ok=0|1" and exits 0 when all arrived in
  * order with the guest's ctx, or "poll error R" and exits 3. */
 #include <errno.h>
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
   cfg.tgid = wbt_host_pid();
   cfg.mode = WBT_BURST_RING;
   if (cfg.tgid == 0) {
-    WBT_SAY("unknown host pid: run with --dir /proc::/proc\n");
+    WBT_SAY("unknown host pid: run with --dir /proc::/proc:ro\n");
     return 64;
   }
   static unsigned char buf[64];

@@ -59,7 +59,7 @@ static inline int wbt_map_fd_or_die(int64_t obj, const char *name) {
 }
 
 /* This process's pid on the host, read from the host's /proc when the test maps it with
- * `--dir /proc::/proc`; 0 when unknown. */
+ * `--dir /proc::/proc:ro`; 0 when unknown. */
 static inline unsigned int wbt_host_pid(void) {
   char buf[32];
   ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);

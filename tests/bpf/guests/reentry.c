@@ -3,7 +3,7 @@
  *
  *   reentry MODE ring|perf COUNT
  *
- * (run with --dir /proc::/proc: the BPF side filters by this process's host pid)
+ * (run with --dir /proc::/proc:ro: the BPF side filters by this process's host pid)
  *
  *   close     waits for a line on stdin (the test records what the guest holds), then the
  *             callback closes the object at its first record; the poll must return
@@ -102,7 +102,7 @@ int main(int argc, char **argv) {
   cfg.tgid = wbt_host_pid();
   cfg.mode = perf ? WBT_BURST_PERF : WBT_BURST_RING;
   if (cfg.tgid == 0) {
-    WBT_SAY("unknown host pid: run with --dir /proc::/proc\n");
+    WBT_SAY("unknown host pid: run with --dir /proc::/proc:ro\n");
     return 64;
   }
   int want = (int)cfg.count;

@@ -8,6 +8,11 @@
 //                     made.
 //   files preopens    prints "preopen FD NAME" for each preopened directory
 //   files cat PATH    prints the file at PATH (exit 1 with the errno if it cannot)
+//   files readonly DIR OTHER
+//                     DIR is a read-only preopen holding from_host.txt and sub/; OTHER a
+//                     writable one: every change in DIR (writing, creating, truncating,
+//                     removing, renaming, linking, symlinking, setting times, also a link of
+//                     a DIR file into OTHER) must fail with EROFS, reading must work.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -423,8 +428,52 @@ static int list_preopens(void) {
   return 0;
 }
 
+// Checks that `call` failed with EROFS.
+#define EXPECT_EROFS(name, call) CHECK(name, (call) < 0 && errno == EROFS, "not refused with EROFS")
+
+static int check_read_only(const char* other) {
+  char buf[64];
+  ssize_t n = read_file(P("from_host.txt"), buf, sizeof buf);
+  CHECK("read a file", n == 14 && memcmp(buf, "from the host\n", 14) == 0, "read %zd bytes", n);
+  DIR* d = opendir(dir);
+  CHECK("list the directory", d != NULL, "opendir");
+  if (d) closedir(d);
+  EXPECT_EROFS("open for writing", open(P("from_host.txt"), O_WRONLY));
+  EXPECT_EROFS("open for reading and writing", open(P("from_host.txt"), O_RDWR));
+  EXPECT_EROFS("open with O_TRUNC", open(P("from_host.txt"), O_RDONLY | O_TRUNC));
+  EXPECT_EROFS("create a file", open(P("new.txt"), O_WRONLY | O_CREAT, 0644));
+  EXPECT_EROFS("mkdir", mkdir(P("newdir"), 0755));
+  EXPECT_EROFS("rmdir", rmdir(P("sub")));
+  EXPECT_EROFS("unlink", unlink(P("from_host.txt")));
+  EXPECT_EROFS("rename inside", rename(P("from_host.txt"), P("renamed.txt")));
+  char out[512];
+  snprintf(out, sizeof out, "%s/moved.txt", other);
+  EXPECT_EROFS("rename out to a writable directory", rename(P("from_host.txt"), out));
+  snprintf(out, sizeof out, "%s/linked.txt", other);
+  EXPECT_EROFS("hard link into a writable directory", link(P("from_host.txt"), out));
+  EXPECT_EROFS("symlink", symlink("from_host.txt", P("sym")));
+  struct timeval tv[2] = {{1, 0}, {1, 0}};
+  EXPECT_EROFS("set times", utimes(P("from_host.txt"), tv));
+  int fd = open(P("sub"), O_RDONLY | O_DIRECTORY);
+  CHECK("open a subdirectory", fd >= 0, "open sub");
+  if (fd >= 0) {
+    EXPECT_EROFS("create through a subdirectory fd", openat(fd, "x.txt", O_WRONLY | O_CREAT, 0644));
+    close(fd);
+  }
+  // The writable one still works.
+  snprintf(out, sizeof out, "%s/w.txt", other);
+  CHECK("the other directory stays writable", write_file(out, "w\n") == 0, "write");
+  unlink(out);
+  puts("DONE");
+  return failures == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "preopens") == 0) return list_preopens();
+  if (argc == 4 && strcmp(argv[1], "readonly") == 0) {
+    dir = argv[2];
+    return check_read_only(argv[3]);
+  }
   if (argc == 3 && strcmp(argv[1], "cat") == 0) {
     FILE* f = fopen(argv[2], "r");
     if (f == NULL) {

@@ -34,6 +34,9 @@ int32_t raw_path_open(int32_t fd, int32_t dirflags, int32_t path, int32_t len, i
 IMPORT("wasi_snapshot_preview1", "path_filestat_get")
 int32_t raw_path_filestat_get(int32_t fd, int32_t flags, int32_t path, int32_t len, int32_t out);
 IMPORT("wasi_snapshot_preview1", "proc_raise") int32_t raw_proc_raise(int32_t sig);
+IMPORT("wasi_snapshot_preview1", "fd_read") int32_t raw_fd_read(int32_t fd, int32_t iovs, int32_t n, int32_t out);
+IMPORT("wasi_snapshot_preview1", "fd_seek")
+int32_t raw_fd_seek(int32_t fd, int64_t off, int32_t whence, int32_t out);
 
 // wasi_unstable (preview 0).
 IMPORT("wasi_unstable", "poll_oneoff") int32_t u_poll_oneoff(int32_t in, int32_t out, int32_t n, int32_t nevents);
@@ -236,6 +239,24 @@ static void check_iovecs_and_faults(__wasi_fd_t dir) {
   static const char name[] = "iov.txt";
   EXPECT_ERR("EFAULT path_open result", raw_path_open(dir, 0, (int32_t)(uintptr_t)name, 7, 0, -1, -1, 0, (int32_t)kBad),
              __WASI_ERRNO_FAULT);
+  // A bad result pointer fails the call before it does anything: no file is created, no data
+  // is consumed, the position does not move.
+  static const char fresh[] = "never_made.txt";
+  EXPECT_ERR("EFAULT path_open result with O_CREAT",
+             raw_path_open(dir, 0, (int32_t)(uintptr_t)fresh, 14, __WASI_OFLAGS_CREAT, -1, -1, 0, (int32_t)kBad),
+             __WASI_ERRNO_FAULT);
+  __wasi_filestat_t fst;
+  EXPECT_ERR("... and created nothing", __wasi_path_filestat_get(dir, 0, fresh, &fst), __WASI_ERRNO_NOENT);
+  __wasi_filesize_t pos = 99;
+  int se = __wasi_fd_seek(f, 0, __WASI_WHENCE_SET, &pos);
+  EXPECT_ERR("EFAULT fd_seek result", raw_fd_seek(f, 5, __WASI_WHENCE_SET, (int32_t)kBad), __WASI_ERRNO_FAULT);
+  check("... and the position did not move", se == 0 && __wasi_fd_tell(f, &pos) == 0 && pos == 0, "pos %llu",
+        (unsigned long long)pos);
+  static uint8_t rbuf[4];
+  static __wasi_iovec_t riov = {rbuf, 4};
+  EXPECT_ERR("EFAULT fd_read result", raw_fd_read(f, (int32_t)(uintptr_t)&riov, 1, (int32_t)kBad), __WASI_ERRNO_FAULT);
+  check("... and nothing was consumed", __wasi_fd_tell(f, &pos) == 0 && pos == 0, "pos %llu",
+        (unsigned long long)pos);
   EXPECT_ERR("EFAULT path_filestat_get result",
              raw_path_filestat_get(dir, 0, (int32_t)(uintptr_t)name, 7, (int32_t)kBad), __WASI_ERRNO_FAULT);
   __wasi_size_t count;
