@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds the engine's libFuzzer target with clang-14 (build-fuzz/) and runs it for
-# SECONDS seconds (default 60), seeded with every binary module of the spec test suite.
-# Exits non-zero if the fuzzer finds a crash, a leak or a hang (the input is left in
+# Builds the libFuzzer targets with clang-14 (build-fuzz/) and runs each for SECONDS seconds
+# (default 60):
+#   wb-load-fuzzer        the engine, seeded with every binary module of the spec test suite;
+#   wb-bpf-object-fuzzer  the BPF object checks and libbpf's open, seeded with the BPF objects
+#                         of the main build (build/, when it exists).
+# Exits non-zero if a fuzzer finds a crash, a leak or a hang (the input is left in
 # build-fuzz/artifacts/). WB_SPEC_SUITE overrides where the spec suite is (default
 # ../shared/wasm-spec-testsuite, beside the checkout; a git worktree elsewhere needs it).
 #
@@ -13,7 +16,7 @@ suite=${WB_SPEC_SUITE:-../shared/wasm-spec-testsuite}
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWB_FUZZ=ON -DWB_BUILD_TESTS=OFF -DWB_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j2 --target wb-load-fuzzer
+cmake --build build-fuzz -j2 --target wb-load-fuzzer wb-bpf-object-fuzzer
 
 corpus=build-fuzz/corpus
 mkdir -p "$corpus" build-fuzz/artifacts
@@ -32,13 +35,25 @@ fi
 
 # Not under `set -e`: a failing fuzzer must reach the message below (with pipefail, the
 # failed pipeline would otherwise end the script first).
-set +e
-build-fuzz/fuzz/wb-load-fuzzer "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
-  -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 2>&1 | tail -n 25
-status=${PIPESTATUS[0]}
-set -e
-if [ "$status" -ne 0 ]; then
-  echo "fuzz: FAILED (exit $status); reproducer in build-fuzz/artifacts/"
-  exit "$status"
+run_fuzzer() {
+  local name=$1 corpus=$2
+  set +e
+  "build-fuzz/fuzz/$name" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+    -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 2>&1 | tail -n 25
+  local status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz: $name FAILED (exit $status); reproducer in build-fuzz/artifacts/"
+    exit "$status"
+  fi
+  echo "fuzz: $name: no crash in ${seconds}s"
+}
+run_fuzzer wb-load-fuzzer "$corpus"
+
+bpf_corpus=build-fuzz/bpf-corpus
+mkdir -p "$bpf_corpus"
+if [ -d build ]; then
+  find build -name '*.bpf.o' -size -256k -exec cp {} "$bpf_corpus"/ \; 2>/dev/null || true
 fi
-echo "fuzz: no crash in ${seconds}s"
+echo "fuzz: BPF objects seeded with $(ls "$bpf_corpus" | wc -l) objects"
+run_fuzzer wb-bpf-object-fuzzer "$bpf_corpus"

@@ -17,6 +17,7 @@
 #include "bpf/attach.h"
 #include "bpf/guest_errno.h"
 #include "bpf/load_diagnosis.h"
+#include "bpf/object_check.h"
 #include "bpf/poller.h"
 #include "wasm/host.h"
 
@@ -159,6 +160,11 @@ struct BpfHost::Impl {
     if (p == nullptr) return 0;
     // Read the bytes now: skeletons patch .rodata in the guest's copy just before loading.
     std::vector<uint8_t> copy(p, p + len);
+    // What libbpf would trust blindly (and crash or hang on) is checked first.
+    if (std::string bad = check_bpf_object(copy); !bad.empty()) {
+      report({"the guest gave a malformed BPF object: " + bad});
+      return 0;
+    }
     ensure_tracefs(opts.verbose);
     LibbpfLog log;
     LIBBPF_OPTS(bpf_object_open_opts, oo);
