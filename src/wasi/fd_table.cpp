@@ -80,8 +80,13 @@ FdEntry* FdTable::get(uint32_t fd) {
 }
 
 uint32_t FdTable::insert(FdEntry e) {
-  uint32_t n = 3;
-  while (fds_.count(n)) ++n;
+  uint32_t n;
+  if (!free_.empty()) {
+    n = *free_.begin();
+    free_.erase(free_.begin());
+  } else {
+    n = next_++;
+  }
   fds_[n] = std::move(e);
   return n;
 }
@@ -93,6 +98,7 @@ bool FdTable::close(uint32_t fd) {
   if (it == fds_.end()) return false;
   if (it->second.owned && it->second.host_fd >= 0) ::close(it->second.host_fd);
   fds_.erase(it);
+  if (fd >= 3) free_.insert(fd);
   return true;
 }
 
@@ -102,7 +108,9 @@ bool FdTable::renumber(uint32_t from, uint32_t to) {
   if (from == to) return true;
   FdEntry e = std::move(it->second);
   fds_.erase(it);
+  if (from >= 3) free_.insert(from);
   close(to);
+  free_.erase(to);
   fds_[to] = std::move(e);
   return true;
 }

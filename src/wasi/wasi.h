@@ -56,6 +56,9 @@ struct WasiConfig {
   // guest gets EPIPE too): `wasm-bpf run ... | head` asks the guest to finish, as SIGPIPE
   // ends a native tool. Unset: nothing happens but the error.
   std::function<void()> on_broken_pipe;
+  // Open guest fds (stdio and preopens included) at most; path_open beyond is EMFILE. Each
+  // is a host fd of wasm-bpf's.
+  size_t max_open_files = 1024;
 };
 
 class WasiContext {

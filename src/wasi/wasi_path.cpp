@@ -157,6 +157,7 @@ void WasiContext::Impl::define_path(const Definer& def, bool unstable_abi) {
     auto path = self->guest_path(m, p, len);
     if (!path) return kFault;
     if (!m.in_bounds(out, 4)) return kFault;  // before anything is created or truncated
+    if (self->fds.size() >= self->cfg.max_open_files) return kMfile;
     int flags = 0;
     bool want_write = rights_base & kWriteRights;
     if (want_write && d->read_only) return kRofs;

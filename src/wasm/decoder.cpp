@@ -399,7 +399,6 @@ bool Decoder::export_section(Reader& s) {
   uint32_t n;
   if (!s.u32(n)) return false;
   if (n > s.remaining()) return s.fail("unexpected end: too many exports");
-  std::unordered_set<std::string> names;
   for (uint32_t i = 0; i < n; ++i) {
     Export e;
     uint8_t kind;
@@ -414,12 +413,21 @@ bool Decoder::export_section(Reader& s) {
       case ExternKind::Global: limit = m_->globals.size(); break;
     }
     if (e.index >= limit) return s.fail(std::string("unknown ") + to_string(e.kind) + " " + std::to_string(e.index));
-    if (!names.insert(e.name).second) return s.fail("duplicate export name \"" + e.name + "\"");
     if (e.kind == ExternKind::Func) {
       declared_refs_.resize(std::max<size_t>(declared_refs_.size(), e.index + 1));
       declared_refs_[e.index] = 1;
     }
     m_->exports.push_back(std::move(e));
+  }
+  // Sorted, duplicates are neighbours: n log n whatever the names (a hash set of names could
+  // be flooded with colliding ones).
+  auto& order = m_->exports_by_name;
+  order.resize(m_->exports.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto& ex = m_->exports;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return ex[a].name < ex[b].name; });
+  for (size_t i = 1; i < order.size(); ++i) {
+    if (ex[order[i]].name == ex[order[i - 1]].name) return s.fail("duplicate export name \"" + ex[order[i]].name + "\"");
   }
   return true;
 }
@@ -598,9 +606,10 @@ std::vector<std::string> Module::defined_function_names() const {
 }
 
 const Export* Module::find_export(std::string_view name) const {
-  for (const auto& e : exports)
-    if (e.name == name) return &e;
-  return nullptr;
+  auto it = std::lower_bound(exports_by_name.begin(), exports_by_name.end(), name,
+                             [&](uint32_t i, std::string_view n) { return exports[i].name < n; });
+  if (it == exports_by_name.end() || exports[*it].name != name) return nullptr;
+  return &exports[*it];
 }
 
 }  // namespace wb::wasm

@@ -89,6 +89,9 @@ class Module {
   uint32_t num_imported_memories = 0;
   uint32_t num_imported_globals = 0;
   std::vector<Export> exports;
+  // Indices of `exports` sorted by name: find_export is a binary search (a module may have a
+  // million exports, and hosts look one up at every call).
+  std::vector<uint32_t> exports_by_name;
   std::optional<uint32_t> start;
   std::vector<ElemSegment> elems;
   std::vector<DataSegment> datas;

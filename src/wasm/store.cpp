@@ -8,6 +8,9 @@
 #include <thread>
 
 #include "wasm/engine.h"
+
+#include <sys/random.h>
+#include <unistd.h>
 #include "wasm/interp.h"
 
 namespace wb::wasm {
@@ -195,11 +198,33 @@ bool Store::wait_while_paused() {
   }
 }
 
+namespace {
+// A seed drawn once per process: a module cannot choose types whose hashes collide (it could
+// with a fixed hash, and make every lookup scan all the types it declared).
+uint64_t type_hash_seed() {
+  static const uint64_t seed = [] {
+    uint64_t s = 0;
+    if (::getrandom(&s, sizeof s, 0) != sizeof s) s = 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(::getpid());
+    return s | 1;
+  }();
+  return seed;
+}
+
+// A 64-bit mix (multiply, xor-shift) of the state with one more value.
+inline uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 31;
+  h *= 0x94D049BB133111EBull;
+  return h ^ (h >> 29);
+}
+}  // namespace
+
 size_t Store::TypeHash::operator()(const FuncType& t) const noexcept {
-  size_t h = t.params.size() * 0x9E3779B97F4A7C15ull + t.results.size();
-  for (ValType v : t.params) h = h * 131 + static_cast<uint8_t>(v);
-  for (ValType v : t.results) h = h * 137 + static_cast<uint8_t>(v);
-  return h;
+  uint64_t h = mix(type_hash_seed(), t.params.size() * 0x100000001ull + t.results.size());
+  for (ValType v : t.params) h = mix(h, static_cast<uint8_t>(v));
+  for (ValType v : t.results) h = mix(h, static_cast<uint8_t>(v) + 0x100);
+  return static_cast<size_t>(h);
 }
 
 uint32_t Store::intern_type(const FuncType& t) {

@@ -170,6 +170,10 @@ TEST(LoadDiagnosis, WithoutPrivilegesItSaysWhatIsNeeded) {
       << diag(r);
   EXPECT_NE(r.err.find("(EPERM: Operation not permitted)"), std::string::npos) << diag(r);
   EXPECT_EQ(r.err.find("Invalid argument"), std::string::npos) << diag(r);
+  // tracefs is mounted, only not readable by nobody: -v must not say it is missing.
+  auto v = run(setpriv, {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                         wasm_bpf_binary(), "run", "-v", guest("exec_rb"), "x", "1", "100"});
+  EXPECT_EQ(v.err.find("tracefs is not mounted"), std::string::npos) << diag(v);
 }
 
 // This kernel refuses fentry and LSM programs with EPERM even to root: that is not a

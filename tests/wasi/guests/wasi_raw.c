@@ -15,6 +15,9 @@
 //   wasi_raw nonblock_stdin    makes stdin non-blocking and reads it: prints "read: EAGAIN"
 //                              when nothing is there (and "append: ENOTSUP": stdin's
 //                              append flag cannot change).
+//   wasi_raw open_many DIR     opens DIR/f (made first) until an open fails: prints "opened N
+//                              then errno E", then closes one fd in the middle and prints
+//                              "reused=1" if the next open takes its number.
 //   wasi_raw stdio_split       checks with poll_oneoff that stdin and stdout are ready,
 //                              copies stdin to stdout as "out: DATA" and writes
 //                              "err: N bytes" to stderr.
@@ -717,6 +720,23 @@ static int run_stdio_split(void) {
   return e == 0 ? 0 : 1;
 }
 
+static int run_open_many(const char* name) {
+  __wasi_fd_t dir = find_preopen(name);
+  if (dir == (__wasi_fd_t)-1) return 1;
+  if (make_file(dir, "f", "x") != 0) return 1;
+  static __wasi_fd_t fds[100000];
+  int n = 0, e = 0;
+  while (n < 100000 && (e = open_at(dir, "f", 0, __WASI_RIGHTS_FD_READ, 0, &fds[n])) == 0) ++n;
+  printf("opened %d then errno %d\n", n, e);
+  if (n > 10) {
+    __wasi_fd_t middle = fds[n / 2];
+    (void)__wasi_fd_close(middle);
+    __wasi_fd_t again;
+    printf("reused=%d\n", open_at(dir, "f", 0, __WASI_RIGHTS_FD_READ, 0, &again) == 0 && again == middle);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "preview1") == 0) return run_preview1(argv[2]);
   if (argc == 3 && strcmp(argv[1], "unstable") == 0) return run_unstable(argv[2]);
@@ -724,6 +744,7 @@ int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "poll_stdin") == 0) return run_poll_stdin();
   if (argc == 2 && strcmp(argv[1], "nonblock_stdin") == 0) return run_nonblock_stdin();
   if (argc == 2 && strcmp(argv[1], "stdio_split") == 0) return run_stdio_split();
+  if (argc == 3 && strcmp(argv[1], "open_many") == 0) return run_open_many(argv[2]);
   fprintf(stderr, "usage: wasi_raw preview1 DIR | unstable DIR | cross DIR1 DIR2 | poll_stdin | nonblock_stdin | "
                   "stdio_split\n");
   return 64;
