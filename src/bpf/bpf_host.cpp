@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -99,6 +100,7 @@ struct MapInfo {
 
 struct Object {
   bpf_object* obj = nullptr;
+  uint64_t map_bytes = 0;  // what its maps count against BpfHostOptions::max_map_bytes
   std::vector<Attachment> attachments;
   std::map<int, std::unique_ptr<Poller>> pollers;  // by map fd: every ring buffer and perf event array
   std::map<int, MapInfo> maps;                     // by map fd
@@ -117,6 +119,34 @@ bool is_per_cpu(bpf_map_type t) {
          t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
 }
 
+std::string format_bytes(uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+// The kernel memory a map will take, roughly: what its type allocates per entry.
+uint64_t map_memory(const bpf_map* map, uint64_t ncpu) {
+  const uint64_t entries = bpf_map__max_entries(map);
+  const uint64_t key = bpf_map__key_size(map), value = bpf_map__value_size(map);
+  switch (bpf_map__type(map)) {
+    case BPF_MAP_TYPE_RINGBUF:
+    case BPF_MAP_TYPE_USER_RINGBUF: return entries;  // bytes
+    case BPF_MAP_TYPE_PERF_EVENT_ARRAY: return ncpu * Poller::kPerfBufferBytesPerCpu;
+    case BPF_MAP_TYPE_PERCPU_ARRAY:
+    case BPF_MAP_TYPE_PERCPU_HASH:
+    case BPF_MAP_TYPE_LRU_PERCPU_HASH: return entries * (key + 16 + (value + 7) / 8 * 8 * ncpu);
+    default: return entries * (key + value + 16);  // hash buckets and element headers, roughly
+  }
+}
+
 bool is_callback_type(const wasm::FuncType& t) {
   using wasm::ValType;
   return t.params.size() == 3 && t.results.size() == 1 && t.params[0] == ValType::I32 &&
@@ -132,6 +162,13 @@ struct BpfHost::Impl {
   // buffers still being consumed; freed when that poll returns.
   std::vector<std::unique_ptr<Object>> closed_while_polling;
   uint64_t next_handle = 1;
+
+  uint64_t map_bytes_in_use() const {
+    uint64_t total = 0;
+    for (const auto& [h, o] : objects) total += o->map_bytes;
+    for (const auto& o : closed_while_polling) total += o->map_bytes;
+    return total;
+  }
 
   ~Impl() { close_all(); }
 
@@ -165,6 +202,11 @@ struct BpfHost::Impl {
       report({"the guest gave a malformed BPF object: " + bad});
       return 0;
     }
+    if (opts.max_objects != 0 && objects.size() >= opts.max_objects) {
+      report({"BPF object refused: the guest has " + std::to_string(objects.size()) +
+              " objects open, the most it may (--max-bpf-objects)"});
+      return 0;
+    }
     ensure_tracefs(opts.verbose);
     LibbpfLog log;
     LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -188,6 +230,25 @@ struct BpfHost::Impl {
           std::fprintf(stderr, "wasm-bpf: map '%s' is not pinned (guest maps are private)\n", bpf_map__name(map));
         bpf_map__set_pin_path(map, nullptr);
       }
+    }
+    // Kernel memory: checked before the maps exist (a 4 KB object can ask for a 1 GiB ring).
+    const uint64_t cpus = static_cast<uint64_t>(std::max(libbpf_num_possible_cpus(), 1));
+    const bpf_map* largest = nullptr;
+    uint64_t largest_bytes = 0;
+    bpf_object__for_each_map(map, o->obj) {
+      const uint64_t b = map_memory(map, cpus);
+      o->map_bytes += b;
+      if (b >= largest_bytes) {
+        largest = map;
+        largest_bytes = b;
+      }
+    }
+    if (opts.max_map_bytes != 0 && map_bytes_in_use() + o->map_bytes > opts.max_map_bytes) {
+      report({"BPF object '" + name + "' refused: its maps would take " + format_bytes(o->map_bytes) +
+              " of kernel memory (the largest: '" + std::string(largest ? bpf_map__name(largest) : "?") + "', " +
+              format_bytes(largest_bytes) + "), the guest's objects " + format_bytes(map_bytes_in_use()) +
+              " already, over its limit of " + format_bytes(opts.max_map_bytes) + " (--max-map-memory)"});
+      return 0;
     }
     int err = bpf_object__load(o->obj);
     if (err && opts.interrupt.stop_requested()) {

@@ -23,6 +23,12 @@ struct BpfHostOptions {
   // NAME.rodata, in `bpftool map show`): the module's name. At most 15 characters of
   // [A-Za-z0-9_] are kept; empty: "guest".
   std::string object_name;
+  // Kernel memory the maps of all the guest's open objects may take together (estimated from
+  // their types and sizes before loading; ring buffers count their size, perf buffers what
+  // the host maps per CPU). An object that would go over is refused. 0: no limit.
+  uint64_t max_map_bytes = 256ull << 20;
+  // Objects the guest may have open at once (each holds kernel memory and fds).
+  uint32_t max_objects = 64;
   // Why an object did not load, one line at a time (default: "wasm-bpf: LINE" on stderr).
   // The guest itself gets only handle 0.
   std::function<void(const std::string& line)> diagnostic;

@@ -18,6 +18,8 @@ namespace wb::bpf {
 
 class Poller {
  public:
+  // What a perf event array's buffers take, per CPU (as libbpf's perf_buffer__new maps them).
+  static constexpr uint64_t kPerfBufferBytesPerCpu = 64 * 4096 + 4096;
   // Opens the consumer of `map_fd` now (at load), not at the first poll: a perf event array
   // receives nothing until its per-CPU perf events are open, so records emitted between
   // attach and the first poll would be lost. A failure is remembered and returned by every

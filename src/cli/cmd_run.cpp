@@ -33,6 +33,10 @@ struct RunArgs {
   std::string timeout;
   std::string stop_timeout;
   std::string max_memory;
+  std::string max_map_memory;
+  std::string max_write;
+  std::uint32_t max_bpf_objects = 64;
+  std::uint32_t max_open_files = 1024;
   std::string pull = "missing";
   bool verbose = false;
   std::string go_callback_module = "callback-wrapper";
@@ -51,6 +55,10 @@ RunOptions to_run_options(const RunArgs& a, std::vector<std::string> guest_args)
   if (!a.timeout.empty()) o.timeout = parse_duration(a.timeout);
   if (!a.stop_timeout.empty()) o.stop_timeout = parse_duration(a.stop_timeout).value_or(o.stop_timeout);
   if (!a.max_memory.empty()) o.max_memory = parse_size(a.max_memory);
+  if (!a.max_map_memory.empty()) o.max_map_memory = parse_size(a.max_map_memory).value_or(o.max_map_memory);
+  if (!a.max_write.empty()) o.max_write = parse_size(a.max_write).value_or(o.max_write);
+  o.max_bpf_objects = a.max_bpf_objects;
+  o.max_open_files = a.max_open_files;
   o.verbose = a.verbose;
   o.go_callback_module = a.go_callback_module;
   o.go_callback_export = a.go_callback_export;
@@ -111,6 +119,10 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) 
   if (o.timeout) cfg.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*o.timeout);
   cfg.stop_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o.stop_timeout);
   if (o.max_memory) cfg.max_memory_bytes = *o.max_memory;
+  cfg.max_open_files = o.max_open_files;
+  cfg.max_write_bytes = o.max_write;
+  cfg.bpf.max_map_bytes = o.max_map_memory;
+  cfg.bpf.max_objects = o.max_bpf_objects;
   cfg.bpf.verbose = o.verbose;
   cfg.bpf.go_callback_module = o.go_callback_module;
   cfg.bpf.go_callback_export = o.go_callback_export;
@@ -170,6 +182,9 @@ void print_plan(std::ostream& err, const RunOptions& o) {
   if (o.timeout) err << "wasm-bpf run: timeout: " << format_duration(*o.timeout) << '\n';
   err << "wasm-bpf run: stop timeout: " << format_duration(o.stop_timeout) << '\n';
   if (o.max_memory) err << "wasm-bpf run: max memory: " << format_size(*o.max_memory) << '\n';
+  err << "wasm-bpf run: limits: map memory " << (o.max_map_memory ? format_size(o.max_map_memory) : "none")
+      << ", BPF objects " << o.max_bpf_objects << ", open files " << o.max_open_files << ", writes "
+      << (o.max_write ? format_size(o.max_write) : "none") << '\n';
 }
 
 }  // namespace
@@ -222,6 +237,25 @@ Handler setup_run(CLI::App& sub) {
                  "at most 4G); default: what the module declares")
       ->type_name("SIZE")
       ->check(size_validator());
+  sub.add_option("--max-map-memory", args->max_map_memory,
+                 "Kernel memory the module's BPF maps may take together (its ring\n"
+                 "buffers, hash tables, ...; default 256M, 0: no limit)")
+      ->type_name("SIZE")
+      ->check(limit_size_validator());
+  sub.add_option("--max-bpf-objects", args->max_bpf_objects,
+                 "BPF objects the module may have loaded at once (default 64)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 100000u));
+  sub.add_option("--max-open-files", args->max_open_files,
+                 "Files the module may have open at once, stdio and --dir\n"
+                 "directories included (default 1024; then EMFILE)")
+      ->type_name("N")
+      ->check(CLI::Range(4u, 1000000u));
+  sub.add_option("--max-write", args->max_write,
+                 "Bytes the module may write into files beneath its --dir\n"
+                 "directories, over the run (default 1G, 0: no limit; then ENOSPC)")
+      ->type_name("SIZE")
+      ->check(limit_size_validator());
   sub.add_option("--pull", args->pull,
                  "When to pull REF from its registry: if it is not in the local\n"
                  "store (default), every time, or never")

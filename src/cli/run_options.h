@@ -34,6 +34,11 @@ struct RunOptions {
   std::optional<std::chrono::nanoseconds> timeout;
   std::chrono::nanoseconds stop_timeout = std::chrono::seconds(5);  // grace after a stop request
   std::optional<std::uint64_t> max_memory;  // bytes
+  // Limits of what the module may take (see `run --help`); defaults in the runtime.
+  std::uint64_t max_map_memory = 256ull << 20;
+  std::uint32_t max_bpf_objects = 64;
+  std::uint32_t max_open_files = 1024;
+  std::uint64_t max_write = 1ull << 30;
   bool verbose = false;
   PullPolicy pull = PullPolicy::missing;
   std::string go_callback_module = "callback-wrapper";  // Go/TinyGo guests' poll module

@@ -22,6 +22,13 @@ CLI::Validator duration_validator(bool allow_zero) {
   });
 }
 
+CLI::Validator limit_size_validator() {
+  return make("SIZE", [](const std::string& v) -> std::string {
+    if (!parse_size(v)) return "'" + v + "' is not a size (examples: 0, 64K, 16MiB, 1G)";
+    return {};
+  });
+}
+
 CLI::Validator size_validator() {
   return make("SIZE", [](const std::string& v) -> std::string {
     const auto size = parse_size(v);

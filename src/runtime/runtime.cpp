@@ -99,6 +99,8 @@ RunResult Runner::run() {
   wc.stderr_stream = cfg.stderr_stream;
   wc.interrupt = st.store->interrupt_handle();
   wc.stop_request = st.stop->stop_request();
+  wc.max_open_files = cfg.max_open_files;
+  wc.max_write_bytes = cfg.max_write_bytes;
   wc.on_broken_pipe = [&st] { st.stop->request_once(SIGPIPE); };
   auto wasi = wasi::WasiContext::create(std::move(wc));
   if (!wasi) return failed(wasi.error().message);

@@ -41,6 +41,8 @@ struct RunConfig {
   // run() installs an empty handler for it while the guest runs. 0: none.
   int kick_signal = SIGURG;
   uint64_t max_memory_bytes = 4ull << 30;  // cap on linear memory
+  size_t max_open_files = 1024;            // guest fds (wasi::WasiConfig::max_open_files)
+  uint64_t max_write_bytes = 1ull << 30;   // written into files (wasi::WasiConfig); 0: no limit
   // The wasm_bpf host module (its interrupt handle and fd mapping are filled in by run()).
   bool enable_bpf = true;
   bpf::BpfHostOptions bpf;

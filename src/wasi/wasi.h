@@ -59,6 +59,12 @@ struct WasiConfig {
   // Open guest fds (stdio and preopens included) at most; path_open beyond is EMFILE. Each
   // is a host fd of wasm-bpf's.
   size_t max_open_files = 1024;
+  // Bytes the guest may write into files it opened (beneath its --dir directories), grow
+  // them by (fd_filestat_set_size) or allocate (fd_allocate), over the whole run; beyond,
+  // writes are short and then fail with ENOSPC. 0: no limit. stdout and stderr do not count.
+  uint64_t max_write_bytes = 0;
+  // Told once when the write budget runs out (default: a line on stderr).
+  std::function<void(const std::string&)> diagnostic;
 };
 
 class WasiContext {

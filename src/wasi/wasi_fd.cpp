@@ -155,7 +155,19 @@ R WasiContext::Impl::read_write(Memory& m, uint32_t fd, uint32_t iovs, uint32_t 
     return stream_read_write(m, *e, v, out, write);
   }
   const int h = e->host_fd;
-  const int count = static_cast<int>(v.size());
+  int count = static_cast<int>(v.size());
+  // Files the guest opened draw on the write budget: a write beyond it is short, then ENOSPC.
+  const bool budgeted = write && e->owned;
+  if (budgeted) {
+    uint64_t want = 0;
+    for (const struct iovec& io : v) want += io.iov_len;
+    const uint64_t allowed = write_allowance(want);
+    if (want > 0 && allowed == 0) return kNoSpc;
+    if (allowed < want) {
+      count = limit_iovecs(v, allowed);
+      v.resize(static_cast<size_t>(count));
+    }
+  }
   if (positional) {
     ssize_t r;
     do {
@@ -163,6 +175,7 @@ R WasiContext::Impl::read_write(Memory& m, uint32_t fd, uint32_t iovs, uint32_t 
                 : ::preadv(h, v.data(), count, static_cast<off_t>(offset));
     } while (r < 0 && errno == EINTR && !stop_requested());
     if (r < 0) return err(errno);
+    if (budgeted) written += static_cast<uint64_t>(r);
     return m.store<uint32_t>(out, static_cast<uint32_t>(r)) ? kSuccess : kFault;
   }
   // Pipes, terminals, FIFOs and sockets may block: wait for them in slices so that a stop
@@ -192,6 +205,7 @@ R WasiContext::Impl::read_write(Memory& m, uint32_t fd, uint32_t iovs, uint32_t 
       }
     }
     ssize_t r = write ? ::writev(h, v.data(), write_count) : ::readv(h, v.data(), count);
+    if (r >= 0 && budgeted) written += static_cast<uint64_t>(r);
     if (r >= 0) return m.store<uint32_t>(out, static_cast<uint32_t>(r)) ? kSuccess : kFault;
     if (errno == EINTR) {
       if (stop_requested()) return interrupted_trap();
@@ -225,7 +239,9 @@ void WasiContext::Impl::define_fd(const Definer& def, bool unstable_abi) {
     if (f == nullptr) return e;
     if (f->stream) return kSpipe;
     if (off > INT64_MAX || len > INT64_MAX - off) return kFbig;
+    if (self->write_allowance(len) < len) return kNoSpc;  // the write budget (all or nothing)
     int r = ::posix_fallocate(f->host_fd, static_cast<off_t>(off), static_cast<off_t>(len));
+    if (r == 0) self->written += len;
     return r == 0 ? int32_t{kSuccess} : self->err(r);
   });
   def("fd_close", [self](HostContext&, uint32_t fd) -> R { return self->fds.close(fd) ? kSuccess : kBadf; });
@@ -313,7 +329,13 @@ void WasiContext::Impl::define_fd(const Definer& def, bool unstable_abi) {
     if (f == nullptr) return e;
     if (f->stream) return kInval;
     if (size > INT64_MAX) return kFbig;
-    return ::ftruncate(f->host_fd, static_cast<off_t>(size)) == 0 ? kSuccess : self->err(errno);
+    struct stat st;
+    if (::fstat(f->host_fd, &st) != 0) return self->err(errno);
+    const uint64_t growth = size > static_cast<uint64_t>(st.st_size) ? size - static_cast<uint64_t>(st.st_size) : 0;
+    if (self->write_allowance(growth) < growth) return kNoSpc;  // growing counts as writing
+    if (::ftruncate(f->host_fd, static_cast<off_t>(size)) != 0) return self->err(errno);
+    self->written += growth;
+    return kSuccess;
   });
   def("fd_filestat_set_times", [self](HostContext&, uint32_t fd, uint64_t atim, uint64_t mtim, uint32_t flags) -> R {
     int32_t e;

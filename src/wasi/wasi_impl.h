@@ -3,6 +3,9 @@
 // wasi_path.cpp: path_*; poll.cpp: poll_oneoff).
 #pragma once
 
+#include <algorithm>
+#include <cstdio>
+
 #include <sys/uio.h>
 #include <time.h>
 
@@ -123,6 +126,23 @@ struct WasiContext::Impl {
     return WaitVerdict::return_early;
   }
   bool early_return_used = false;
+
+  // The write budget (WasiConfig::max_write_bytes): how many of `want` bytes may be written
+  // now (0: none left, or nothing asked), and the charge for what was.
+  uint64_t written = 0;
+  uint64_t write_allowance(uint64_t want) {
+    if (cfg.max_write_bytes == 0) return want;
+    const uint64_t left = written >= cfg.max_write_bytes ? 0 : cfg.max_write_bytes - written;
+    if (left < want && !write_limit_told) {
+      write_limit_told = true;
+      const std::string line = "the guest reached its write limit of " + std::to_string(cfg.max_write_bytes) +
+                               " bytes (--max-write): its writes to files now fail with ENOSPC";
+      if (cfg.diagnostic) cfg.diagnostic(line);
+      else std::fprintf(stderr, "wasm-bpf: %s\n", line.c_str());
+    }
+    return std::min(want, left);
+  }
+  bool write_limit_told = false;
 
   // The WASI errno for a (positive) host errno or kEscapeErrno.
   static int32_t err(int host_errno) {

@@ -67,6 +67,22 @@ TEST(WasiRaw, OpenFilesAreCappedAndNumbersReused) {
   EXPECT_TRUE(contains(r.out, "reused=1\n")) << describe(r);
 }
 
+// Bytes written into files beneath --dir are capped over the run (--max-write): a write
+// reaching the limit is short, then ENOSPC, and so are fd_allocate and growing a file.
+TEST(WasiRaw, WritesIntoFilesAreCapped) {
+  TempDir dir;
+  const ProcessResult r = run({"--max-write", "1M", "--dir", dir.str() + "::/d", guest("wasi_raw"), "write_much", "/d"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "wrote 1048576 then errno 51\n")) << describe(r);  // ENOSPC
+  EXPECT_TRUE(contains(r.out, "allocate errno 51\n")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "grow errno 51\n")) << describe(r);
+  EXPECT_EQ(fs::file_size(dir.path() / "big"), 1048576u);
+  EXPECT_TRUE(contains(r.err, "reached its write limit of 1048576 bytes (--max-write)")) << describe(r);
+  // Without a limit the 8 MiB go through.
+  const ProcessResult free = run({"--max-write", "0", "--dir", dir.str() + "::/d", guest("wasi_raw"), "write_much", "/d"});
+  EXPECT_TRUE(contains(free.out, "wrote 8388608 then errno 0\n")) << describe(free);
+}
+
 TEST(WasiRaw, UnstableLayouts) {
   TempDir dir;
   const ProcessResult r = run({"--timeout", "20s", "--dir", dir.str() + "::/u", guest("wasi_raw"), "unstable", "/u"});

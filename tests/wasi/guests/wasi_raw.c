@@ -18,6 +18,9 @@
 //   wasi_raw open_many DIR     opens DIR/f (made first) until an open fails: prints "opened N
 //                              then errno E", then closes one fd in the middle and prints
 //                              "reused=1" if the next open takes its number.
+//   wasi_raw write_much DIR    writes DIR/big in 64 KiB pieces until a write fails (at most
+//                              8 MiB): prints "wrote N then errno E", then the errnos of an
+//                              fd_allocate and a growing fd_filestat_set_size of 1 MiB more.
 //   wasi_raw stdio_split       checks with poll_oneoff that stdin and stdout are ready,
 //                              copies stdin to stdout as "out: DATA" and writes
 //                              "err: N bytes" to stderr.
@@ -720,6 +723,27 @@ static int run_stdio_split(void) {
   return e == 0 ? 0 : 1;
 }
 
+static int run_write_much(const char* name) {
+  __wasi_fd_t dir = find_preopen(name);
+  if (dir == (__wasi_fd_t)-1) return 1;
+  __wasi_fd_t f;
+  if (open_at(dir, "big", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC, kAll, 0, &f) != 0) return 1;
+  static uint8_t chunk[65536];
+  __wasi_ciovec_t iov = {chunk, sizeof chunk};
+  unsigned long total = 0;
+  int e = 0;
+  while (total < (8ul << 20)) {
+    __wasi_size_t n = 0;
+    e = __wasi_fd_write(f, &iov, 1, &n);
+    if (e != 0) break;
+    total += n;
+  }
+  printf("wrote %lu then errno %d\n", total, e);
+  printf("allocate errno %d\n", __wasi_fd_allocate(f, total, 1 << 20));
+  printf("grow errno %d\n", __wasi_fd_filestat_set_size(f, total + (1 << 20)));
+  return 0;
+}
+
 static int run_open_many(const char* name) {
   __wasi_fd_t dir = find_preopen(name);
   if (dir == (__wasi_fd_t)-1) return 1;
@@ -745,6 +769,7 @@ int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "nonblock_stdin") == 0) return run_nonblock_stdin();
   if (argc == 2 && strcmp(argv[1], "stdio_split") == 0) return run_stdio_split();
   if (argc == 3 && strcmp(argv[1], "open_many") == 0) return run_open_many(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "write_much") == 0) return run_write_much(argv[2]);
   fprintf(stderr, "usage: wasi_raw preview1 DIR | unstable DIR | cross DIR1 DIR2 | poll_stdin | nonblock_stdin | "
                   "stdio_split\n");
   return 64;
