@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <set>
 #include <mutex>
 #include <vector>
 
@@ -19,6 +20,8 @@
 #include "bpf/guest_errno.h"
 #include "bpf/load_diagnosis.h"
 #include "bpf/object_check.h"
+#include "bpf/object_facts.h"
+#include "bpf/policy.h"
 #include "bpf/poller.h"
 #include "wasm/host.h"
 
@@ -132,21 +135,6 @@ std::string format_bytes(uint64_t n) {
   return buf;
 }
 
-// The kernel memory a map will take, roughly: what its type allocates per entry.
-uint64_t map_memory(const bpf_map* map, uint64_t ncpu) {
-  const uint64_t entries = bpf_map__max_entries(map);
-  const uint64_t key = bpf_map__key_size(map), value = bpf_map__value_size(map);
-  switch (bpf_map__type(map)) {
-    case BPF_MAP_TYPE_RINGBUF:
-    case BPF_MAP_TYPE_USER_RINGBUF: return entries;  // bytes
-    case BPF_MAP_TYPE_PERF_EVENT_ARRAY: return ncpu * Poller::kPerfBufferBytesPerCpu;
-    case BPF_MAP_TYPE_PERCPU_ARRAY:
-    case BPF_MAP_TYPE_PERCPU_HASH:
-    case BPF_MAP_TYPE_LRU_PERCPU_HASH: return entries * (key + 16 + (value + 7) / 8 * 8 * ncpu);
-    default: return entries * (key + value + 16);  // hash buckets and element headers, roughly
-  }
-}
-
 bool is_callback_type(const wasm::FuncType& t) {
   using wasm::ValType;
   return t.params.size() == 3 && t.results.size() == 1 && t.params[0] == ValType::I32 &&
@@ -230,6 +218,21 @@ struct BpfHost::Impl {
           std::fprintf(stderr, "wasm-bpf: map '%s' is not pinned (guest maps are private)\n", bpf_map__name(map));
         bpf_map__set_pin_path(map, nullptr);
       }
+    }
+    // What the programs would do: checked against the policy before anything is loaded.
+    const ObjectFacts facts = object_facts(o->obj, copy);
+    if (const std::vector<Refusal> refused = check_policy(facts, opts.policy); !refused.empty()) {
+      std::vector<std::string> lines = {"BPF object '" + name + "' refused by the policy of what modules may do:"};
+      std::set<std::string> flags;
+      for (const Refusal& r : refused) {
+        lines.push_back("  " + r.what + " (allow with " + r.allow + ")");
+        flags.insert(r.allow);
+      }
+      std::string all;
+      for (const std::string& f : flags) all += " " + f;
+      lines.push_back("to run it anyway, trusting it with that: wasm-bpf run" + all + " ...");
+      report(lines);
+      return 0;
     }
     // Kernel memory: checked before the maps exist (a 4 KB object can ask for a 1 GiB ring).
     const uint64_t cpus = static_cast<uint64_t>(std::max(libbpf_num_possible_cpus(), 1));

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "bpf/policy.h"
 #include "common/stop_request.h"
 #include "wasm/engine.h"
 
@@ -29,6 +30,8 @@ struct BpfHostOptions {
   uint64_t max_map_bytes = 256ull << 20;
   // Objects the guest may have open at once (each holds kernel memory and fds).
   uint32_t max_objects = 64;
+  // What the programs may do (policy.h): refused objects are not loaded.
+  Policy policy;
   // Why an object did not load, one line at a time (default: "wasm-bpf: LINE" on stderr).
   // The guest itself gets only handle 0.
   std::function<void(const std::string& line)> diagnostic;

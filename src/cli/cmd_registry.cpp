@@ -2,6 +2,8 @@
 // push, pull, images, rm, inspect, save, load. The work is done by src/oci.
 #include <unistd.h>
 
+#include <filesystem>
+
 #include <iostream>
 #include <map>
 #include <memory>
@@ -20,6 +22,9 @@
 #include "oci/progress.h"
 #include "oci/pull.h"
 #include "oci/push.h"
+#include "oci/digest.h"
+#include "cli/argv_split.h"
+#include "cli/inspect_bpf.h"
 #include "wasm/engine.h"
 #include "oci/reference.h"
 #include "oci/store.h"
@@ -206,6 +211,23 @@ Handler setup_rm(CLI::App& sub) {
   };
 }
 
+// The module of `ref`: from the local store if it is there, else downloaded (and verified)
+// into a temporary file that is removed again; the store is not changed.
+Result<std::string> module_bytes_of(const oci::Reference& ref, const oci::ClientOptions& options) {
+  oci::Store store(oci::store_root_of(options));
+  auto stored = store.find(ref);
+  if (!stored) return stored.error();
+  if (*stored && !(*stored)->module_digest.empty()) return store.read_blob((*stored)->module_digest);
+  char dir_template[] = "/tmp/wasm-bpf-inspect-XXXXXX";
+  if (::mkdtemp(dir_template) == nullptr) return make_error("cannot make a temporary directory in /tmp");
+  const std::string dir = dir_template;
+  auto pulled = oci::pull_image(ref, options, dir + "/module.wasm");
+  Result<std::string> bytes = pulled ? oci::read_file(dir + "/module.wasm") : Result<std::string>(pulled.error());
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return bytes;
+}
+
 Handler setup_inspect(CLI::App& sub) {
   struct Args {
     std::string ref;
@@ -213,19 +235,45 @@ Handler setup_inspect(CLI::App& sub) {
   };
   auto args = std::make_shared<Args>();
   sub.description(
-      "Print the OCI manifest, config and annotations of a module as JSON, with its digest,\n"
-      "total size and module layer: from the local store if it is there, otherwise from its\n"
-      "registry.");
-  sub.add_option("REF", args->ref, kRefHelp)->required()->type_name("");
+      "Print, as JSON, what a module's BPF objects would do in the kernel before it is run\n"
+      "(\"bpf\": programs and their types, the BPF helpers their code calls, maps and the kernel\n"
+      "memory they take, what 'run' refuses without --allow flags and the flags that allow it)\n"
+      "and, for a reference, the OCI manifest, config and annotations with its digest, total\n"
+      "size and module layer: from the local store if it is there, otherwise from its\n"
+      "registry (the module is downloaded for the \"bpf\" part, not stored).");
+  sub.add_option("MODULE|REF", args->ref, "A .wasm file, or " + std::string(kRefHelp))->required()->type_name("");
   add_registry_options(sub, args->registry, false);
-  sub.footer("Example:\n  wasm-bpf inspect localhost:5000/bootstrap:v1");
+  sub.footer(
+      "Examples:\n"
+      "  wasm-bpf inspect ./bootstrap.wasm\n"
+      "  wasm-bpf inspect localhost:5000/bootstrap:v1");
   return [args](Context& ctx) {
+    if (is_module_file(args->ref)) {
+      auto bytes = oci::read_file(args->ref);
+      if (!bytes) return registry_failure(ctx, bytes.error().message);
+      auto bpf = describe_module_bpf({reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()});
+      if (!bpf) return registry_failure(ctx, args->ref + ": " + bpf.error().message);
+      nlohmann::ordered_json out;
+      out["path"] = args->ref;
+      out["size"] = bytes->size();
+      out["digest"] = oci::sha256_digest(*bytes);
+      out["bpf"] = *bpf;
+      ctx.out << out.dump(2) << '\n';
+      return kExitOk;
+    }
     auto ref = reference(ctx, args->ref);
     if (!ref) return kExitFailure;
     const oci::InterruptScope interrupts;
-    auto json = oci::inspect_image(*ref, client_options(ctx, args->registry, ref->registry));
+    const oci::ClientOptions options = client_options(ctx, args->registry, ref->registry);
+    auto json = oci::inspect_image(*ref, options);
     if (!json) return registry_failure(ctx, json.error().message);
-    ctx.out << *json;
+    nlohmann::ordered_json out = nlohmann::ordered_json::parse(*json);
+    auto module = module_bytes_of(*ref, options);
+    if (!module) return registry_failure(ctx, module.error().message);
+    auto bpf = describe_module_bpf({reinterpret_cast<const uint8_t*>(module->data()), module->size()});
+    if (bpf) out["bpf"] = *bpf;
+    else out["bpfProblem"] = bpf.error().message;
+    ctx.out << out.dump(2) << '\n';
     return kExitOk;
   };
 }

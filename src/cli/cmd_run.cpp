@@ -10,6 +10,7 @@
 #include "oci/interrupt.h"
 #include "oci/reference.h"
 #include "oci/resolve.h"
+#include "bpf/policy.h"
 #include "runtime/runtime.h"
 
 #include <CLI/CLI.hpp>
@@ -37,6 +38,9 @@ struct RunArgs {
   std::string max_write;
   std::uint32_t max_bpf_objects = 64;
   std::uint32_t max_open_files = 1024;
+  std::vector<std::string> allow;
+  std::vector<std::string> allow_program;
+  std::string policy_file;
   std::string pull = "missing";
   bool verbose = false;
   std::string go_callback_module = "callback-wrapper";
@@ -81,7 +85,7 @@ std::string signal_name(int sig) {
   return "signal " + std::to_string(sig);
 }
 
-int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) {
+int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry, const bpf::Policy& policy) {
   runtime::RunConfig cfg;
   // MODULE|REF: a file, or an OCI reference whose module comes from the local store (pulled
   // as --pull says). The guest's argv[0] stays what the user typed.
@@ -123,6 +127,7 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry) 
   cfg.max_write_bytes = o.max_write;
   cfg.bpf.max_map_bytes = o.max_map_memory;
   cfg.bpf.max_objects = o.max_bpf_objects;
+  cfg.bpf.policy = policy;
   cfg.bpf.verbose = o.verbose;
   cfg.bpf.go_callback_module = o.go_callback_module;
   cfg.bpf.go_callback_export = o.go_callback_export;
@@ -237,6 +242,24 @@ Handler setup_run(CLI::App& sub) {
                  "at most 4G); default: what the module declares")
       ->type_name("SIZE")
       ->check(size_validator());
+  sub.add_option("--allow", args->allow,
+                 "Let the module's BPF programs call helpers that are refused by\n"
+                 "default: send-signal, probe-write-user, override-return,\n"
+                 "sys-bpf, or all (comma-separated; repeatable)")
+      ->type_name("NAME,...")
+      ->allow_extra_args(false);
+  sub.add_option("--allow-program", args->allow_program,
+                 "Let it load programs that change what the kernel does: xdp, tc,\n"
+                 "cgroup, sockops, sk, lsm, fmod-ret, raw-tp-writable, lwt,\n"
+                 "flow-dissector, struct-ops, ext, syscall, lirc, unknown, or all\n"
+                 "(comma-separated; repeatable). Tracing is always allowed")
+      ->type_name("TYPE,...")
+      ->allow_extra_args(false);
+  sub.add_option("--policy", args->policy_file,
+                 "Read what to allow from FILE: lines 'allow NAME,...' and\n"
+                 "'allow-program TYPE,...' ('#' starts a comment)")
+      ->type_name("FILE")
+      ->check(quiet(CLI::ExistingFile));
   sub.add_option("--max-map-memory", args->max_map_memory,
                  "Kernel memory the module's BPF maps may take together (its ring\n"
                  "buffers, hash tables, ...; default 256M, 0: no limit)")
@@ -296,8 +319,19 @@ Handler setup_run(CLI::App& sub) {
 
   return [args](Context& ctx) {
     const RunOptions options = to_run_options(*args, std::move(ctx.passthrough));
+    bpf::Policy policy;
+    Result<void> ok;
+    if (!args->policy_file.empty()) ok = policy.add_file(args->policy_file);
+    for (const std::string& a : args->allow)
+      if (ok) ok = policy.allow_helpers(a);
+    for (const std::string& a : args->allow_program)
+      if (ok) ok = policy.allow_programs(a);
+    if (!ok) {
+      ctx.err << "wasm-bpf run: " << ok.error().message << "\nRun 'wasm-bpf run --help' for usage.\n";
+      return kExitUsage;
+    }
     if (options.verbose) print_plan(ctx.err, options);
-    return run_module(ctx, options, args->registry);
+    return run_module(ctx, options, args->registry, policy);
   };
 }
 

@@ -57,7 +57,9 @@ class Lifecycle : public ::testing::Test {
   void start(const std::string& mode, const std::vector<std::string>& flags = {}) {
     SpawnOptions opts;
     opts.stdin_mode = SpawnOptions::Stdin::pipe;
-    guest_ = start_guest(guest("lifecycle"), {mode, veth_->a(), marker_}, flags, opts);
+    std::vector<std::string> all = flags;
+    all.insert(all.end(), {"--allow-program", "tc"});  // lifecycle.bpf.o attaches a tc program
+    guest_ = start_guest(guest("lifecycle"), {mode, veth_->a(), marker_}, all, opts);
     ASSERT_TRUE(guest_->wait_for_output("attached\n", 5000)) << diag(*guest_);
     ids_ = bpf_ids_of_process(guest_->pid());
     // wbt_lc_tp and wbt_lc_tc at least; the ring buffer and libbpf's internal maps.

@@ -12,6 +12,14 @@
 namespace wb::bpftest {
 namespace {
 
+// netcount.bpf.o holds xdp, tc and cgroup programs besides the socket filter: programs that
+// change what the kernel does are refused unless allowed (policy.h).
+const std::vector<std::string> kNetPrograms = {"--allow-program", "xdp,tc,cgroup"};
+std::vector<std::string> net_flags(std::vector<std::string> flags) {
+  flags.insert(flags.end(), kNetPrograms.begin(), kNetPrograms.end());
+  return flags;
+}
+
 using wb::test::Process;
 
 std::string diag(const Process& p) { return "stdout:\n" + p.out() + "\nstderr:\n" + p.err(); }
@@ -49,7 +57,7 @@ TEST_F(Xdp, CountsFramesOnInterfaceAndDetachesOnExit) {
   VethPair veth("wbx");
   ASSERT_TRUE(veth.ok()) << veth.error();
 
-  auto g = start_guest(guest("netcount"), {"wbt_xdp", veth.a(), "0", "3", "5000"});
+  auto g = start_guest(guest("netcount"), {"wbt_xdp", veth.a(), "0", "3", "5000"}, kNetPrograms);
   ASSERT_TRUE(g->wait_for_output("attached\n", 5000)) << diag(*g);
   EXPECT_NE(ip_link_show(veth.a()).find("xdp"), std::string::npos) << ip_link_show(veth.a());
   // Frames sent out of the peer arrive on veth.a(), where the program runs.
@@ -65,7 +73,7 @@ TEST_F(Xdp, CountsFramesOnInterfaceAndDetachesOnExit) {
 TEST_F(Xdp, TargetWithTrailingJunkIsRejected) {
   VethPair veth("wbj");
   ASSERT_TRUE(veth.ok()) << veth.error();
-  auto r = start_guest(guest("netcount"), {"wbt_xdp", veth.a() + ":junk", "0", "1", "1000"})->wait(5000);
+  auto r = start_guest(guest("netcount"), {"wbt_xdp", veth.a() + ":junk", "0", "1", "1000"}, kNetPrograms)->wait(5000);
   EXPECT_EQ(r.exit_code, 11) << diag(r);  // the guest's "attach failed" status
   EXPECT_NE(r.out.find("attach wbt_xdp to " + veth.a() + ":junk: -28\n"), std::string::npos) << diag(r);  // -EINVAL
   EXPECT_EQ(ip_link_show(veth.a()).find("xdp"), std::string::npos) << ip_link_show(veth.a());
@@ -75,7 +83,7 @@ TEST_F(Tc, IngressCountsFramesAndIsRemovedOnExit) {
   VethPair veth("wbt");
   ASSERT_TRUE(veth.ok()) << veth.error();
 
-  auto g = start_guest(guest("netcount"), {"wbt_tc", veth.a(), "1", "3", "5000"});
+  auto g = start_guest(guest("netcount"), {"wbt_tc", veth.a(), "1", "3", "5000"}, kNetPrograms);
   ASSERT_TRUE(g->wait_for_output("attached\n", 5000)) << diag(*g);
   EXPECT_TRUE(tc_attached(veth.a(), "ingress", "wbt_tc"));
   EXPECT_FALSE(tc_attached(veth.a(), "egress", "wbt_tc"));
@@ -91,7 +99,7 @@ TEST_F(Tc, EgressSelectedByTargetSuffix) {
   VethPair veth("wbe");
   ASSERT_TRUE(veth.ok()) << veth.error();
 
-  auto g = start_guest(guest("netcount"), {"wbt_tc", veth.a() + ":egress", "1", "3", "5000"});
+  auto g = start_guest(guest("netcount"), {"wbt_tc", veth.a() + ":egress", "1", "3", "5000"}, kNetPrograms);
   ASSERT_TRUE(g->wait_for_output("attached\n", 5000)) << diag(*g);
   EXPECT_TRUE(tc_attached(veth.a(), "egress", "wbt_tc"));
   EXPECT_FALSE(tc_attached(veth.a(), "ingress", "wbt_tc"));
@@ -102,7 +110,7 @@ TEST_F(Tc, EgressSelectedByTargetSuffix) {
 }
 
 TEST_F(Tc, UnknownInterfaceIsAnError) {
-  auto r = start_guest(guest("netcount"), {"wbt_tc", "nosuchdev0", "1", "1", "1000"})->wait(5000);
+  auto r = start_guest(guest("netcount"), {"wbt_tc", "nosuchdev0", "1", "1", "1000"}, kNetPrograms)->wait(5000);
   EXPECT_EQ(r.exit_code, 11) << diag(r);  // the guest's "attach failed" status
   EXPECT_NE(r.out.find("attach wbt_tc to nosuchdev0: -43\n"), std::string::npos) << diag(r);  // -ENODEV
 }
@@ -111,7 +119,7 @@ TEST_F(Tc, UnknownInterfaceIsAnError) {
 TEST_F(Tc, UnknownHookSuffixIsRejected) {
   VethPair veth("wbk");
   ASSERT_TRUE(veth.ok()) << veth.error();
-  auto r = start_guest(guest("netcount"), {"wbt_tc", veth.a() + ":junk", "1", "1", "1000"})->wait(5000);
+  auto r = start_guest(guest("netcount"), {"wbt_tc", veth.a() + ":junk", "1", "1", "1000"}, kNetPrograms)->wait(5000);
   EXPECT_EQ(r.exit_code, 11) << diag(r);
   EXPECT_NE(r.out.find(":junk: -28\n"), std::string::npos) << diag(r);  // -EINVAL
   EXPECT_FALSE(tc_attached(veth.a(), "ingress", "wbt_tc"));
@@ -120,7 +128,7 @@ TEST_F(Tc, UnknownHookSuffixIsRejected) {
 TEST_F(SocketFilter, CountsFramesArrivingOnTheInterface) {
   VethPair veth("wbs");
   ASSERT_TRUE(veth.ok()) << veth.error();
-  auto g = start_guest(guest("netcount"), {"wbt_sock", veth.a(), "3", "3", "5000"});
+  auto g = start_guest(guest("netcount"), {"wbt_sock", veth.a(), "3", "3", "5000"}, kNetPrograms);
   ASSERT_TRUE(g->wait_for_output("attached\n", 5000)) << diag(*g);
   send_until_final(*g, veth.b());
   auto r = g->wait(5000);
@@ -131,7 +139,7 @@ TEST_F(SocketFilter, CountsFramesArrivingOnTheInterface) {
 TEST_F(SocketFilter, TargetWithTrailingJunkIsRejected) {
   VethPair veth("wbq");
   ASSERT_TRUE(veth.ok()) << veth.error();
-  auto r = start_guest(guest("netcount"), {"wbt_sock", veth.a() + ":x", "3", "1", "1000"})->wait(5000);
+  auto r = start_guest(guest("netcount"), {"wbt_sock", veth.a() + ":x", "3", "1", "1000"}, kNetPrograms)->wait(5000);
   EXPECT_EQ(r.exit_code, 11) << diag(r);
   EXPECT_NE(r.out.find(":x: -28\n"), std::string::npos) << diag(r);  // -EINVAL
 }
@@ -141,7 +149,7 @@ TEST_F(SocketFilter, TargetWithTrailingJunkIsRejected) {
 // Attaches wbt_cg_egress to TARGET with `flags`, sends datagrams from inside the cgroup until
 // the guest has counted 3.
 void expect_cgroup_counts(const Cgroup& cg, const std::string& target, const std::vector<std::string>& flags) {
-  auto g = start_guest(guest("netcount"), {"wbt_cg_egress", target, "2", "3", "5000"}, flags);
+  auto g = start_guest(guest("netcount"), {"wbt_cg_egress", target, "2", "3", "5000"}, net_flags(flags));
   ASSERT_TRUE(g->wait_for_output("attached\n", 5000)) << diag(*g);
   ASSERT_TRUE(eventually(
       [&] {
@@ -167,7 +175,7 @@ class CgroupAttach : public ::testing::Test {
   }
   // Runs the guest with `flags` and a cgroup `target` the host must refuse: -ENOTCAPABLE.
   void expect_refused(const std::string& target, const std::vector<std::string>& flags) {
-    auto r = start_guest(guest("netcount"), {"wbt_cg_egress", target, "2", "1", "1000"}, flags)->wait(5000);
+    auto r = start_guest(guest("netcount"), {"wbt_cg_egress", target, "2", "1", "1000"}, net_flags(flags))->wait(5000);
     EXPECT_EQ(r.exit_code, 11) << diag(r);
     EXPECT_NE(r.out.find("attach wbt_cg_egress to " + target + ": -76\n"), std::string::npos) << diag(r);
   }

@@ -53,10 +53,12 @@ std::string example_wasm(const std::string& name) {
   return kExamples + "/" + name + "/" + name + ".wasm";
 }
 
-// `wasm-bpf run --timeout TIMEOUT MODULE ARGS...`, started.
+// `wasm-bpf run --timeout TIMEOUT [FLAGS...] MODULE ARGS...`, started.
 std::unique_ptr<Process> start_example(const std::string& wasm, const std::vector<std::string>& args,
-                                       const std::string& timeout = "20s") {
-  std::vector<std::string> argv = {"run", "--timeout", timeout, wasm};
+                                       const std::string& timeout = "20s", const std::vector<std::string>& flags = {}) {
+  std::vector<std::string> argv = {"run", "--timeout", timeout};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.push_back(wasm);
   argv.insert(argv.end(), args.begin(), args.end());
   return Process::start(kWasmBpf, argv);
 }
@@ -433,7 +435,7 @@ TEST_F(VethExamples, SockfilterSeesUdpPackets) {
 }
 
 TEST_F(VethExamples, XdpPrintsPacketsAndCounts) {
-  auto p = start_example(example_wasm("xdp"), {rx_, "-d", "3"});
+  auto p = start_example(example_wasm("xdp"), {rx_, "-d", "3"}, "20s", {"--allow-program", "xdp"});
   ASSERT_TRUE(p->wait_for_output("XDP program attached to " + rx_, 15000)) << p->out() << p->err();
   EXPECT_THAT(link_state(), HasSubstr("xdp"));
   send_udp_frames(3);
@@ -446,7 +448,7 @@ TEST_F(VethExamples, XdpPrintsPacketsAndCounts) {
 
 // Ctrl-C ends the poll loop (-EINTR) and the example prints its totals, as its README says.
 TEST_F(VethExamples, XdpPrintsItsTotalsWhenStopped) {
-  auto p = start_example(example_wasm("xdp"), {rx_});
+  auto p = start_example(example_wasm("xdp"), {rx_}, "20s", {"--allow-program", "xdp"});
   ASSERT_TRUE(p->wait_for_output("XDP program attached to " + rx_, 15000)) << p->out() << p->err();
   send_udp_frames(2);
   ASSERT_TRUE(p->wait_for_output(rx_ + ": UDP 10.11.12.1:4242", 10000)) << p->out() << p->err();
@@ -458,7 +460,7 @@ TEST_F(VethExamples, XdpPrintsItsTotalsWhenStopped) {
 
 // The first SDK's way: bpf_set_prog_attach_target(prog, argv[1]) after open_and_load.
 TEST_F(VethExamples, UpstreamStyleXdpAttachesToTheTargetGiven) {
-  auto p = start_example(example_wasm("upstream_xdp"), {rx_});
+  auto p = start_example(example_wasm("upstream_xdp"), {rx_}, "20s", {"--allow-program", "xdp"});
   ASSERT_TRUE(p->wait_for_output("Load and attach BPF xdp successfully", 15000)) << p->out() << p->err();
   EXPECT_THAT(link_state(), HasSubstr("xdp"));
   const ProcessResult r = stop(*p);
@@ -467,7 +469,7 @@ TEST_F(VethExamples, UpstreamStyleXdpAttachesToTheTargetGiven) {
 }
 
 TEST_F(VethExamples, TcClassifierSeesPacketsAndIsRemoved) {
-  auto p = start_example(example_wasm("tc"), {rx_, "-d", "3"});
+  auto p = start_example(example_wasm("tc"), {rx_, "-d", "3"}, "20s", {"--allow-program", "tc"});
   ASSERT_TRUE(p->wait_for_output("tc classifier attached to " + rx_, 15000)) << p->out() << p->err();
   // a tcx link (or, on kernels without tcx, a netlink filter)
   EXPECT_TRUE(wb::bpftest::tc_attached(rx_, "ingress", "tc_ingress")) << link_state();
@@ -623,7 +625,8 @@ TEST(BuildCommand, NeedsGuestSourcesOrACrate) {
 // --- lsm: this kernel refuses BPF LSM programs; the guest must say so -------------------
 
 TEST_F(Examples, LsmReportsWhetherTheKernelAcceptsIt) {
-  const ProcessResult r = run_process(kWasmBpf, {"run", "--timeout", "20s", example_wasm("lsm"), "-d", "2"});
+  const ProcessResult r =
+      run_process(kWasmBpf, {"run", "--timeout", "20s", "--allow-program", "lsm", example_wasm("lsm"), "-d", "2"});
   if (r.out.find("is denied") != std::string::npos) {
     // A kernel with BPF LSM: the program ran for 2 s and exited cleanly.
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -632,6 +635,10 @@ TEST_F(Examples, LsmReportsWhetherTheKernelAcceptsIt) {
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("this kernel refused to load the BPF LSM program"));
   EXPECT_THAT(r.err, HasSubstr("CONFIG_BPF_LSM"));
+  EXPECT_THAT(r.err, Not(HasSubstr("refused by the policy")));
+  // Without the flag the policy refuses it before the kernel sees it.
+  const ProcessResult refused = run_process(kWasmBpf, {"run", "--timeout", "20s", example_wasm("lsm"), "-d", "2"});
+  EXPECT_THAT(refused.err, HasSubstr("(allow with --allow-program lsm)"));
 }
 
 }  // namespace

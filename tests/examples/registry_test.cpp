@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
 #include <gtest/gtest.h>
 
 #include "fixtures.h"
@@ -21,8 +22,10 @@ using ::testing::HasSubstr;
 class FromRegistry : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
     registry = std::make_unique<Registry>(dir / "reg");
+  }
+  void require_root() {
+    if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
   }
   ScratchDir dir;
   Cli cli{dir.path()};
@@ -32,6 +35,8 @@ class FromRegistry : public ::testing::Test {
 // argv[0] of a module run by reference is the reference: there is no directory next to it
 // where uprobe-target could be, so the example asks for the binary, and traces it when given.
 TEST_F(FromRegistry, UprobeAsksForItsBinaryAndTracesTheOneGiven) {
+  require_root();
+  if (IsSkipped()) return;
   const std::string ref = registry->host() + "/uprobe:v1";
   const Outcome push = cli({"push", std::string(WB_EXAMPLES_DIR) + "/uprobe/uprobe.wasm", ref});
   ASSERT_EQ(push.status, 0) << push.err;
@@ -54,6 +59,36 @@ TEST_F(FromRegistry, UprobeAsksForItsBinaryAndTracesTheOneGiven) {
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("uprobed_add(5, 3) called"));
   EXPECT_THAT(r.out, HasSubstr("uprobed_sub returned 2"));
+}
+
+// `inspect` shows what a module's BPF side would do before it is run, for a file and for a
+// reference (downloaded for that, not stored), and what the default policy refuses.
+TEST_F(FromRegistry, InspectShowsTheBpfSideAndWhatThePolicyRefuses) {
+  const std::string xdp = std::string(WB_EXAMPLES_DIR) + "/xdp/xdp.wasm";
+  const Outcome file = cli({"inspect", xdp});
+  ASSERT_EQ(file.status, 0) << file.err;
+  const auto f = nlohmann::json::parse(file.out);
+  ASSERT_EQ(f["bpf"].size(), 1u) << file.out;
+  const auto& obj = f["bpf"][0];
+  EXPECT_EQ(obj["programs"][0]["type"], "xdp") << file.out;
+  EXPECT_EQ(obj["policy"]["runWith"], nlohmann::json::array({"--allow-program xdp"})) << file.out;
+  bool ringbuf = false;
+  for (const auto& m : obj["maps"]) ringbuf = ringbuf || m["type"] == "ringbuf";
+  EXPECT_TRUE(ringbuf) << file.out;
+
+  const Outcome boot = cli({"inspect", std::string(WB_EXAMPLES_DIR) + "/bootstrap/bootstrap.wasm"});
+  ASSERT_EQ(boot.status, 0) << boot.err;
+  const auto b = nlohmann::json::parse(boot.out);
+  EXPECT_TRUE(b["bpf"][0]["policy"]["refusedByDefault"].empty()) << "observability runs with no flag\n" << boot.out;
+
+  const std::string ref = registry->host() + "/xdp:v1";
+  ASSERT_EQ(cli({"push", xdp, ref}).status, 0);
+  const Outcome remote = cli({"inspect", ref});
+  ASSERT_EQ(remote.status, 0) << remote.err;
+  const auto r = nlohmann::json::parse(remote.out);
+  EXPECT_EQ(r["source"], "registry");
+  EXPECT_EQ(r["bpf"][0]["policy"]["runWith"], nlohmann::json::array({"--allow-program xdp"})) << remote.out;
+  EXPECT_TRUE(files_under(cli.store + "/blobs").empty()) << "inspect must not store the module";
 }
 
 }  // namespace
