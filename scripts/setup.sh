@@ -16,8 +16,9 @@ PACKAGES=(
   rustc cargo libstd-rust-dev-wasm32
   # WebAssembly tools (wast2json for the spec suite, wasm-validate, objdump)
   wabt
-  # OCI tests and interop
+  # OCI tests and interop, container engines (they pull the images `push --format image` makes)
   docker-registry skopeo apache2-utils openssl ca-certificates curl
+  podman containerd runc buildah
   # tests and benchmarks
   iproute2 valgrind hyperfine python3
 )

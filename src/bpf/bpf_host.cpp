@@ -221,6 +221,12 @@ struct BpfHost::Impl {
     }
     // What the programs would do: checked against the policy before anything is loaded.
     const ObjectFacts facts = object_facts(o->obj, copy);
+    // Register offsets compiled for another architecture would read the wrong registers.
+    if (const std::string host = host_bpf_arch(); !facts.arch.empty() && facts.arch != host) {
+      report({"BPF object '" + name + "' was built for " + facts.arch + " (its programs read " + facts.arch +
+              " registers, struct pt_regs) but this machine is " + host + ": build the module for " + host});
+      return 0;
+    }
     if (const std::vector<Refusal> refused = check_policy(facts, opts.policy); !refused.empty()) {
       std::vector<std::string> lines = {"BPF object '" + name + "' refused by the policy of what modules may do:"};
       std::set<std::string> flags;

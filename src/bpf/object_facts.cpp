@@ -1,10 +1,13 @@
 #include "bpf/object_facts.h"
 
+#include <bpf/btf.h>
 #include <elf.h>
+#include <sys/utsname.h>
 #include <linux/bpf.h>
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include "bpf/poller.h"
 
@@ -57,8 +60,44 @@ uint64_t map_memory(const bpf_map* map, uint64_t ncpu) {
   }
 }
 
+namespace {
+// Which architecture's struct pt_regs the object's BTF describes, by its members' names.
+std::string pt_regs_arch(const bpf_object* obj) {
+  const btf* b = bpf_object__btf(obj);
+  if (b == nullptr) return {};
+  for (const char* name : {"pt_regs", "user_pt_regs"}) {
+    const int id = btf__find_by_name_kind(b, name, BTF_KIND_STRUCT);
+    if (id <= 0) continue;
+    const btf_type* t = btf__type_by_id(b, static_cast<uint32_t>(id));
+    const btf_member* m = btf_members(t);
+    for (uint16_t i = 0; i < btf_vlen(t); ++i, ++m) {
+      const std::string_view member = btf__name_by_offset(b, m->name_off) ? btf__name_by_offset(b, m->name_off) : "";
+      if (member == "orig_ax" || member == "ip") return "x86";
+      if (member == "pstate" || member == "orig_x0") return "arm64";
+      if (member == "epc") return "riscv";
+      if (member == "psw") return "s390";
+      if (member == "nip") return "powerpc";
+    }
+  }
+  return {};
+}
+}  // namespace
+
+std::string host_bpf_arch() {
+  struct utsname u;
+  if (::uname(&u) != 0) return {};
+  const std::string_view m = u.machine;
+  if (m == "x86_64" || m == "i686" || m == "i386") return "x86";
+  if (m == "aarch64" || m.starts_with("arm")) return "arm64";
+  if (m.starts_with("riscv")) return "riscv";
+  if (m == "s390x") return "s390";
+  if (m.starts_with("ppc")) return "powerpc";
+  return std::string(m);
+}
+
 ObjectFacts object_facts(const bpf_object* obj, std::span<const uint8_t> elf) {
   ObjectFacts f;
+  f.arch = pt_regs_arch(obj);
   const uint64_t ncpu = static_cast<uint64_t>(std::max(libbpf_num_possible_cpus(), 1));
   // (libbpf's iteration macros take and give non-const pointers; nothing here changes them.)
   auto* o = const_cast<bpf_object*>(obj);

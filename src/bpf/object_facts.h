@@ -37,6 +37,10 @@ struct SectionCalls {
 };
 
 struct ObjectFacts {
+  // The architecture its programs were built for ("x86", "arm64", "riscv", "s390",
+  // "powerpc"), when they read CPU registers (struct pt_regs: kprobes, uprobes built with
+  // __TARGET_ARCH_xxx); "" when nothing in it depends on the architecture.
+  std::string arch;
   std::vector<ProgramFacts> programs;
   std::vector<MapFacts> maps;
   std::vector<SectionCalls> calls;
@@ -49,6 +53,9 @@ ObjectFacts object_facts(const bpf_object* obj, std::span<const uint8_t> elf);
 // The kernel memory a map will take, roughly (ring buffers: their size; perf event arrays:
 // the buffers the host maps per CPU; other maps: per entry).
 uint64_t map_memory(const bpf_map* map, uint64_t ncpu);
+
+// The architecture this machine's BPF programs must be built for, named as ObjectFacts::arch.
+std::string host_bpf_arch();
 
 // "bpf_send_signal", ... or "BPF helper #N" for one this build does not know.
 std::string helper_name(int32_t id);

@@ -25,6 +25,8 @@
 #include "oci/digest.h"
 #include "cli/argv_split.h"
 #include "cli/inspect_bpf.h"
+#include "bpf/embedded_objects.h"
+#include "oci/manifest.h"
 #include "wasm/engine.h"
 #include "oci/reference.h"
 #include "oci/store.h"
@@ -92,10 +94,12 @@ Handler setup_push(CLI::App& sub) {
       ->allow_extra_args(false)
       ->check(key_value_validator());
   sub.add_option("--format", args->format,
-                 "Artifact layout: cncf (the CNCF Wasm OCI artifact format,\n"
-                 "default) or wasm-to-oci (for tools that expect that layout)")
-      ->type_name("cncf|wasm-to-oci")
-      ->check(quiet(CLI::IsMember({"cncf", "wasm-to-oci"})));
+                 "Layout: cncf (the CNCF Wasm OCI artifact format, default),\n"
+                 "wasm-to-oci (for tools that expect that layout) or image (a\n"
+                 "container image that podman, docker and containerd pull and\n"
+                 "run with wasm-bpf-runtime)")
+      ->type_name("cncf|wasm-to-oci|image")
+      ->check(quiet(CLI::IsMember({"cncf", "wasm-to-oci", "image"})));
   add_registry_options(sub, args->registry, false);
   sub.footer(
       std::string("Examples:\n"
@@ -109,11 +113,21 @@ Handler setup_push(CLI::App& sub) {
     oci::PushRequest request;
     request.module_path = args->module;
     request.reference = *ref;
-    request.format =
-        args->format == "wasm-to-oci" ? oci::PushFormat::wasm_to_oci : oci::PushFormat::cncf;
+    request.format = args->format == "wasm-to-oci" ? oci::PushFormat::wasm_to_oci
+                     : args->format == "image"     ? oci::PushFormat::image
+                                                   : oci::PushFormat::cncf;
     for (const std::string& a : args->annotations) {
       const auto eq = a.find('=');
       request.annotations[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    // The architecture its BPF programs were built for, when they depend on one (recorded so
+    // that users and clusters can tell; `run` refuses such an object on another machine).
+    if (auto bytes = oci::read_file(args->module)) {
+      if (auto objects = bpf::describe_embedded_objects(
+              {reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()}, bpf::Policy{})) {
+        for (const bpf::ObjectDescription& d : *objects)
+          if (!d.facts.arch.empty()) request.annotations.try_emplace(oci::kBpfArchAnnotation, d.facts.arch);
+      }
     }
     // What `run` would refuse (a truncated or corrupt module) never reaches the registry.
     request.validate = [](std::string_view bytes) -> std::string {

@@ -20,6 +20,7 @@ Result<ordered_json> describe_module_bpf(std::span<const uint8_t> wasm) {
       out.push_back(o);
       continue;
     }
+    o["arch"] = d.facts.arch.empty() ? ordered_json() : ordered_json(d.facts.arch);
     ordered_json programs = ordered_json::array();
     for (const bpf::ProgramFacts& p : d.facts.programs) {
       programs.push_back({{"name", p.name}, {"section", p.section}, {"type", bpf::program_type_name(p.type)}});

@@ -12,4 +12,8 @@ namespace wb::oci {
 // Inflates `data` (one or more concatenated gzip members); fails beyond `max_output` bytes.
 Result<std::string> gunzip(std::string_view data, std::uint64_t max_output);
 
+// Deflates `data` into one gzip member (best compression; no name, time 0: the same input
+// always gives the same bytes, and so the same layer digest).
+Result<std::string> gzip(std::string_view data);
+
 }  // namespace wb::oci

@@ -1,4 +1,6 @@
 #include "oci/manifest.h"
+#include "oci/tar.h"
+#include "oci/gzip.h"
 
 #include <cstdlib>
 #include <ctime>
@@ -216,6 +218,47 @@ Artifact build_artifact(PushFormat format, const std::string& module_digest,
   a.manifest = manifest.dump();
   a.manifest_media_type = std::string(media::kOciManifest);
   return a;
+}
+
+Result<ImageArtifact> build_image(std::string_view module, const std::string& title,
+                                  const std::map<std::string, std::string>& annotations,
+                                  const std::string& created) {
+  std::string name = title.empty() ? "module.wasm" : title;
+  if (name.size() < 5 || name.compare(name.size() - 5, 5, ".wasm") != 0) name += ".wasm";
+  TarWriter tar;
+  tar.add_file(name, module, 0755);
+  const std::string archive = tar.finish();
+  auto layer = gzip(archive);
+  if (!layer) return layer.error();
+  ImageArtifact img;
+  img.layer = std::move(*layer);
+  img.layer_digest = sha256_digest(img.layer);
+
+  ordered_json config = {{"created", created},
+                         {"architecture", "wasm"},
+                         {"os", "wasip1"},
+                         {"config", {{"Entrypoint", ordered_json::array({"/" + name})}}},
+                         {"rootfs", {{"type", "layers"}, {"diff_ids", ordered_json::array({sha256_digest(archive)})}}}};
+  if (auto it = annotations.find(kBpfArchAnnotation); it != annotations.end()) {
+    config["config"]["Labels"] = {{kBpfArchAnnotation, it->second}};
+  }
+  img.artifact.config = config.dump();
+  img.artifact.config_media_type = std::string(media::kOciConfig);
+
+  ordered_json manifest_annotations = {{kWasmVariantAnnotation, "compat"}, {kCreatedAnnotation, created}};
+  for (const auto& [k, v] : annotations) manifest_annotations[k] = v;
+  ordered_json layer_desc = {{"mediaType", media::kOciLayerTarGzip}, {"digest", img.layer_digest}, {"size", img.layer.size()}};
+  ordered_json manifest = {{"schemaVersion", 2},
+                           {"mediaType", media::kOciManifest},
+                           {"config",
+                            {{"mediaType", img.artifact.config_media_type},
+                             {"digest", sha256_digest(img.artifact.config)},
+                             {"size", img.artifact.config.size()}}},
+                           {"layers", ordered_json::array({layer_desc})},
+                           {"annotations", manifest_annotations}};
+  img.artifact.manifest = manifest.dump();
+  img.artifact.manifest_media_type = std::string(media::kOciManifest);
+  return img;
 }
 
 std::string rfc3339_now(bool reproducible) {

@@ -97,7 +97,11 @@ Result<Index> parse_index(std::string_view bytes);
 // The wasip1/wasm entry of an index (os "wasip1" or "wasi", architecture "wasm").
 Result<Descriptor> pick_wasm_platform(const Index& index, const std::string& what);
 
-enum class PushFormat { cncf, wasm_to_oci };
+enum class PushFormat { cncf, wasm_to_oci, image };
+
+// Annotations of the image layout (PushFormat::image).
+inline constexpr const char* kWasmVariantAnnotation = "module.wasm.image/variant";  // "compat"
+inline constexpr const char* kBpfArchAnnotation = "io.wasm-bpf.bpf-arch";         // "x86", ...
 
 struct Artifact {
   std::string config;
@@ -112,6 +116,20 @@ Artifact build_artifact(PushFormat format, const std::string& module_digest,
                         std::uint64_t module_size, const std::string& title,
                         const std::map<std::string, std::string>& annotations,
                         const std::string& created);
+
+// A container image of one module (PushFormat::image), which podman, docker and containerd
+// pull and run (through wasm-bpf-runtime) and `wasm-bpf pull`/`run` read too: an image config
+// (os wasip1, architecture wasm, Entrypoint ["/NAME"]), one tar+gzip layer holding the module
+// as /NAME, and the manifest annotation module.wasm.image/variant=compat. NAME is `title`
+// (".wasm" added when it lacks it).
+struct ImageArtifact {
+  Artifact artifact;
+  std::string layer;         // the tar+gzip layer
+  std::string layer_digest;
+};
+Result<ImageArtifact> build_image(std::string_view module, const std::string& title,
+                                  const std::map<std::string, std::string>& annotations,
+                                  const std::string& created);
 
 // Now as RFC 3339 UTC, e.g. "2024-05-01T12:00:00Z"; SOURCE_DATE_EPOCH replaces "now" when
 // `reproducible` (for the times written into artifacts).

@@ -1,5 +1,7 @@
 #include "oci/push.h"
 
+#include <optional>
+
 #include "oci/digest.h"
 #include "oci/files.h"
 #include "oci/module_extract.h"
@@ -27,12 +29,25 @@ Result<std::string> push_module(const PushRequest& request, const ClientOptions&
   std::string title = request.module_path;
   if (const auto slash = title.rfind('/'); slash != std::string::npos)
     title = title.substr(slash + 1);
-  const Artifact artifact = build_artifact(request.format, module_digest, module->size(), title,
-                                           request.annotations, rfc3339_now());
+  Artifact artifact;
+  std::string layer_digest = module_digest;
+  std::string_view layer = *module;
+  std::optional<ImageArtifact> image;
+  if (request.format == PushFormat::image) {
+    auto built = build_image(*module, title, request.annotations, rfc3339_now());
+    if (!built) return built.error();
+    image = std::move(*built);
+    artifact = image->artifact;
+    layer_digest = image->layer_digest;
+    layer = image->layer;
+  } else {
+    artifact = build_artifact(request.format, module_digest, module->size(), title, request.annotations,
+                              rfc3339_now());
+  }
 
   RegistryClient client(ref.registry, options);
   client.enable_push();
-  if (auto r = client.upload_blob(ref.repository, module_digest, *module); !r) return r.error();
+  if (auto r = client.upload_blob(ref.repository, layer_digest, layer); !r) return r.error();
   const std::string config_digest = sha256_digest(artifact.config);
   if (auto r = client.upload_blob(ref.repository, config_digest, artifact.config); !r)
     return r.error();

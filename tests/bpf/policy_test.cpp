@@ -2,6 +2,7 @@
 // with no flag; dangerous helpers and programs that change what the kernel does are refused
 // before anything is loaded, with a message that names them and the flag that allows them.
 #include <gtest/gtest.h>
+#include <sys/utsname.h>
 
 #include <fstream>
 #include <string>
@@ -10,6 +11,11 @@
 
 namespace wb::bpftest {
 namespace {
+
+std::string host_arch() {
+  struct utsname u;
+  return ::uname(&u) == 0 ? u.machine : "";
+}
 
 std::string diag(const wb::test::ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
@@ -81,6 +87,19 @@ TEST_F(Policy, ProgramsThatChangeTheKernelNeedTheirFlag) {
   EXPECT_NE(r.err.find("(allow with --allow-program tc)"), std::string::npos) << diag(r);
   EXPECT_NE(r.err.find("(allow with --allow-program cgroup)"), std::string::npos) << diag(r);
   EXPECT_EQ(r.err.find("wbt_sock"), std::string::npos) << "a socket filter observes only: " << diag(r);
+}
+
+// Objects whose programs read CPU registers are built for one architecture: one built for
+// arm64 is refused here (x86) with what to do, instead of reading the wrong registers.
+TEST_F(Policy, AnObjectBuiltForAnotherArchitectureIsRefused) {
+  if (host_arch() != "x86_64") GTEST_SKIP() << "the test object is built for arm64; this machine is " << host_arch();
+  auto r = start_guest(guest("load_arm64"), {})->wait(10000);
+  EXPECT_EQ(r.exit_code, 0) << diag(r);
+  EXPECT_NE(r.out.find("load=0\n"), std::string::npos) << diag(r);
+  EXPECT_NE(r.err.find("BPF object 'load_arm64' was built for arm64 (its programs read arm64 registers, struct "
+                       "pt_regs) but this machine is x86: build the module for x86"),
+            std::string::npos)
+      << diag(r);
 }
 
 }  // namespace

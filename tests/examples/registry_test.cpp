@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "fixtures.h"
+#include "oci/registry_client.h"
 
 namespace wb::oci::test {
 namespace {
@@ -89,6 +90,27 @@ TEST_F(FromRegistry, InspectShowsTheBpfSideAndWhatThePolicyRefuses) {
   EXPECT_EQ(r["source"], "registry");
   EXPECT_EQ(r["bpf"][0]["policy"]["runWith"], nlohmann::json::array({"--allow-program xdp"})) << remote.out;
   EXPECT_TRUE(files_under(cli.store + "/blobs").empty()) << "inspect must not store the module";
+}
+
+// An image records the architecture its BPF programs were built for when they depend on one
+// (uprobe reads registers; bootstrap uses tracepoints only).
+TEST_F(FromRegistry, ImagesRecordTheBpfArchitecture) {
+  auto manifest_of = [&](const std::string& repo) {
+    RegistryClient client(registry->host(), ClientOptions{});
+    auto m = client.get_manifest(repo, "v1");
+    EXPECT_TRUE(m) << (m ? "" : m.error().message);
+    return m ? nlohmann::json::parse(m->bytes) : nlohmann::json();
+  };
+  ASSERT_EQ(cli({"push", "--format", "image", std::string(WB_EXAMPLES_DIR) + "/uprobe/uprobe.wasm",
+                 registry->host() + "/uprobe:v1"})
+                .status,
+            0);
+  EXPECT_EQ(manifest_of("uprobe")["annotations"]["io.wasm-bpf.bpf-arch"], "x86");
+  ASSERT_EQ(cli({"push", "--format", "image", std::string(WB_EXAMPLES_DIR) + "/bootstrap/bootstrap.wasm",
+                 registry->host() + "/bootstrap:v1"})
+                .status,
+            0);
+  EXPECT_FALSE(manifest_of("bootstrap")["annotations"].contains("io.wasm-bpf.bpf-arch"));
 }
 
 }  // namespace

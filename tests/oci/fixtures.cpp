@@ -1,5 +1,7 @@
 #include "fixtures.h"
 
+#include <filesystem>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -102,6 +104,30 @@ Registry::Registry(const std::string& dir, RegistryConfig config) {
     child_.reset();
   }
   throw std::runtime_error("docker-registry did not start: " + slurp(log_));
+}
+
+Containerd::Containerd(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  socket_ = dir + "/containerd.sock";
+  std::ostringstream c;
+  c << "version = 2\n"
+    << "root = \"" << dir << "/root\"\n"
+    << "state = \"" << dir << "/state\"\n"
+    << "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+    << "[grpc]\n  address = \"" << socket_ << "\"\n"
+    << "[ttrpc]\n  address = \"" << socket_ << ".ttrpc\"\n";
+  spit(dir + "/config.toml", c.str());
+  const std::string log = dir + "/containerd.log";
+  child_ = std::make_unique<Child>("containerd", std::vector<std::string>{"--config", dir + "/config.toml"}, log);
+  ok_ = eventually([&] { return ctr({"version"}, 5000).status == 0 || !child_->running(); }, 20000) &&
+        child_->running();
+  if (!ok_) error_ = "containerd did not start: " + slurp(log);
+}
+
+Outcome Containerd::ctr(const std::vector<std::string>& args, int timeout_ms) const {
+  std::vector<std::string> all = {"-a", socket_, "-n", "test"};
+  all.insert(all.end(), args.begin(), args.end());
+  return run("ctr", all, {}, "", timeout_ms);
 }
 
 TokenServer::TokenServer(SignerFiles signer, std::string issuer, std::string service,

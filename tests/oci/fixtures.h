@@ -56,6 +56,22 @@ class Registry {
   std::string log_;
 };
 
+// containerd started by the test with a configuration of its own (root, state and socket in
+// `dir`, the CRI plugin off), as a plain background process; ctr() runs `ctr -a SOCK -n test`.
+class Containerd {
+ public:
+  explicit Containerd(const std::string& dir);
+  bool ok() const { return ok_; }
+  const std::string& error() const { return error_; }
+  const std::string& socket() const { return socket_; }
+  Outcome ctr(const std::vector<std::string>& args, int timeout_ms = 60000) const;
+
+ private:
+  std::unique_ptr<Child> child_;
+  std::string socket_, error_;
+  bool ok_ = false;
+};
+
 class TokenServer {
  public:
   TokenServer(SignerFiles signer, std::string issuer, std::string service, std::string user,

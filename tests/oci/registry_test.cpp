@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -100,6 +101,67 @@ TEST_F(PlainRegistry, CncfRoundTripIsByteIdenticalAndRuns) {
   const Outcome rm_again = cli({"rm", ref("hello:v1")});
   EXPECT_EQ(rm_again.status, 1);
   EXPECT_THAT(rm_again.err, HasSubstr("is not in the local store"));
+}
+
+// --format image: a container image (image config with Entrypoint, one tar+gzip layer, the
+// compat annotation) that container engines pull, and that pull and run read as well.
+TEST_F(PlainRegistry, ImageFormatIsAContainerImage) {
+  const Outcome push = cli({"push", "--format", "image", hello_path(), ref("img:v1")});
+  ASSERT_EQ(push.status, 0) << push.err;
+  const std::string digest = push.out.substr(0, push.out.find('\n'));
+  const json m = remote_manifest("img", "v1");
+  EXPECT_EQ(m["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(m["config"]["mediaType"], "application/vnd.oci.image.config.v1+json");
+  ASSERT_EQ(m["layers"].size(), 1u);
+  EXPECT_EQ(m["layers"][0]["mediaType"], "application/vnd.oci.image.layer.v1.tar+gzip");
+  EXPECT_EQ(m["annotations"]["module.wasm.image/variant"], "compat");
+
+  // What skopeo (containers/image, as podman uses it) makes of it: an image of wasip1/wasm
+  // whose entry point is the module.
+  const Outcome raw = run("skopeo", {"inspect", "--tls-verify=false", "--config", "docker://" + ref("img:v1")});
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  const json config = json::parse(raw.out);
+  EXPECT_EQ(config["os"], "wasip1");
+  EXPECT_EQ(config["architecture"], "wasm");
+  EXPECT_EQ(config["config"]["Entrypoint"], json::array({"/hello.wasm"}));
+  EXPECT_EQ(config["rootfs"]["diff_ids"].size(), 1u);
+
+  // With SOURCE_DATE_EPOCH the same module gives the same image, layer and all.
+  Cli fixed = cli;
+  fixed.env["SOURCE_DATE_EPOCH"] = "1700000000";
+  const Outcome a = fixed({"push", "--format", "image", hello_path(), ref("img:r1")});
+  const Outcome b = fixed({"push", "--format", "image", hello_path(), ref("img:r2")});
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+
+  const Outcome run_it = cli({"run", ref("img:v1")});
+  EXPECT_EQ(run_it.status, 7) << run_it.err;
+  EXPECT_EQ(run_it.out, "hello from oci\n");
+  const Outcome to_file = cli({"pull", "-o", dir / "from-image.wasm", ref("img@" + digest)});
+  ASSERT_EQ(to_file.status, 0) << to_file.err;
+  EXPECT_EQ(slurp(dir / "from-image.wasm"), hello_bytes());
+}
+
+// The engines themselves pull it unchanged (they refuse our two artifact layouts).
+TEST_F(PlainRegistry, ContainerEnginesPullTheImage) {
+  ASSERT_EQ(cli({"push", "--format", "image", hello_path(), ref("eng:v1")}).status, 0);
+  bool tried = false;
+  if (::access("/usr/bin/podman", X_OK) == 0 && ::geteuid() == 0) {
+    tried = true;
+    const std::string root = dir / "podman";
+    const Outcome p = run("podman", {"--root", root + "/root", "--runroot", root + "/run", "--storage-driver", "vfs",
+                                     "--cgroup-manager", "cgroupfs", "--events-backend", "file", "pull",
+                                     "--tls-verify=false", ref("eng:v1")});
+    EXPECT_EQ(p.status, 0) << "podman pull: " << p.err;
+  }
+  if (::access("/usr/bin/containerd", X_OK) == 0 && ::geteuid() == 0) {
+    tried = true;
+    Containerd containerd(dir / "containerd");
+    ASSERT_TRUE(containerd.ok()) << containerd.error();
+    const Outcome c = containerd.ctr({"images", "pull", "--plain-http", ref("eng:v1")});
+    EXPECT_EQ(c.status, 0) << "ctr images pull: " << c.out << c.err;
+  }
+  if (!tried) GTEST_SKIP() << "podman and containerd are not installed (or not root): nothing pulled";
 }
 
 TEST_F(PlainRegistry, WasmToOciRoundTrip) {
