@@ -234,9 +234,18 @@ struct BpfHost::Impl {
         lines.push_back("  " + r.what + " (allow with " + r.allow + ")");
         flags.insert(r.allow);
       }
-      std::string all;
-      for (const std::string& f : flags) all += " " + f;
-      lines.push_back("to run it anyway, trusting it with that: wasm-bpf run" + all + " ...");
+      std::string all, annotations;
+      for (const std::string& f : flags) {
+        all += " " + f;
+        // "--allow-program xdp" -> "io.wasm-bpf.allow-program=xdp"
+        annotations += std::string(annotations.empty() ? "" : ", ") + "io.wasm-bpf." + f.substr(2, f.find(' ') - 2) +
+                       "=" + f.substr(f.find(' ') + 1);
+      }
+      if (std::getenv("WASM_BPF_IN_CONTAINER") != nullptr)
+        lines.push_back("to run it anyway, trusting it with that, give the container the annotation " + annotations +
+                        " (podman/docker run --annotation, or a Kubernetes pod annotation)");
+      else
+        lines.push_back("to run it anyway, trusting it with that: wasm-bpf run" + all + " ...");
       report(lines);
       return 0;
     }
