@@ -20,7 +20,7 @@ PACKAGES=(
   docker-registry skopeo apache2-utils openssl ca-certificates curl
   podman containerd runc buildah
   # tests and benchmarks
-  iproute2 valgrind hyperfine python3
+  iproute2 valgrind hyperfine python3 python3-yaml
 )
 
 missing=()
