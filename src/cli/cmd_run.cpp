@@ -146,6 +146,10 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry, 
   g_runner.store(nullptr);
 
   ctx.out.flush();
+  if (r.memory_capped)
+    ctx.err << "wasm-bpf: note: " << o.module << " asked for more linear memory than --max-memory allows ("
+            << format_size(o.max_memory.value_or(runtime::kDefaultMaxMemory))
+            << ") and was refused; raise it with --max-memory (at most 4G)\n";
   // A guest that did not finish within the grace period may have lost output: say why.
   const std::string grace = format_duration(o.stop_timeout);
   switch (r.outcome) {
@@ -239,7 +243,8 @@ Handler setup_run(CLI::App& sub) {
       ->check(duration_validator(true));
   sub.add_option("--max-memory", args->max_memory,
                  "Cap the guest's linear memory at SIZE (e.g. 16M, 256MiB;\n"
-                 "at most 4G); default: what the module declares")
+                 "at most 4G); default: 1G, or less if the module declares a\n"
+                 "smaller maximum")
       ->type_name("SIZE")
       ->check(size_validator());
   sub.add_option("--allow", args->allow,

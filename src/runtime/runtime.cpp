@@ -68,6 +68,12 @@ void Runner::resume() { state_->store->interrupt_handle().resume(); }
 wasm::InterruptHandle Runner::interrupt_handle() const { return state_->store->interrupt_handle(); }
 
 RunResult Runner::run() {
+  RunResult r = load_and_run();
+  r.memory_capped = state_->store->memory_refused_by_limit();
+  return r;
+}
+
+RunResult Runner::load_and_run() {
   State& st = *state_;
   RunConfig& cfg = st.cfg;
   struct OnExit {
@@ -77,56 +83,8 @@ RunResult Runner::run() {
     }
   } on_exit{cfg};
 
-  std::vector<uint8_t> bytes = std::move(cfg.module_bytes);
-  if (bytes.empty()) {
-    auto read = read_file_bytes(cfg.module_path);
-    if (!read) return failed("cannot read module '" + cfg.module_path + "': " + std::strerror(read.error().sys_errno));
-    bytes = std::move(read.value());
-  }
-  auto mod = wasm::Module::load(bytes);
-  if (!mod) return failed("'" + cfg.module_path + "' is not a valid WebAssembly module: " + mod.error().message);
-
-  wasi::WasiConfig wc;
-  wc.args.push_back(cfg.module_path);
-  wc.args.insert(wc.args.end(), cfg.args.begin(), cfg.args.end());
-  wc.env = cfg.env;
-  wc.preopens = cfg.dirs;
-  wc.stdin_fd = cfg.stdin_fd;
-  wc.stdout_fd = cfg.stdout_fd;
-  wc.stderr_fd = cfg.stderr_fd;
-  wc.stdin_stream = cfg.stdin_stream;
-  wc.stdout_stream = cfg.stdout_stream;
-  wc.stderr_stream = cfg.stderr_stream;
-  wc.interrupt = st.store->interrupt_handle();
-  wc.stop_request = st.stop->stop_request();
-  wc.max_open_files = cfg.max_open_files;
-  wc.max_write_bytes = cfg.max_write_bytes;
-  wc.on_broken_pipe = [&st] { st.stop->request_once(SIGPIPE); };
-  auto wasi = wasi::WasiContext::create(std::move(wc));
-  if (!wasi) return failed(wasi.error().message);
-
-  wasm::Imports imports;
-  wasi.value()->define(*st.store, imports);
-  // Declared after the WASI context and before the guest runs: destroyed (every BPF link
-  // detached, every object closed) when run() returns, however the guest ended.
-  std::unique_ptr<bpf::BpfHost> bpf_host;
-  if (cfg.enable_bpf) {
-    bpf::BpfHostOptions bo = cfg.bpf;
-    if (bo.object_name.empty()) bo.object_name = object_name_for(cfg.module_path);
-    bo.interrupt = st.store->interrupt_handle();
-    bo.stop_request = st.stop->stop_request();
-    wasi::WasiContext* w = wasi.value().get();
-    bo.host_fd_of_guest_fd = [w](int fd) -> std::optional<int> {
-      if (fd < 0) return std::nullopt;
-      return w->host_fd(static_cast<uint32_t>(fd));
-    };
-    bo.open_guest_dir = [w](std::string_view path) { return w->open_guest_path(path, O_RDONLY | O_DIRECTORY); };
-    bpf_host = std::make_unique<bpf::BpfHost>(std::move(bo));
-    bpf_host->define(*st.store, imports);
-  }
-  if (cfg.extra_imports) cfg.extra_imports(*st.store, imports);
-
-  // The timeout clock starts before instantiation (a start function counts).
+  // The timeout clock starts before loading (a large module takes a while, and a start
+  // function counts).
   std::optional<StopControl::Clock::time_point> deadline;
   if (cfg.timeout) deadline = StopControl::Clock::now() + *cfg.timeout;
   // The kick signal needs a handler (an ignored signal is never pending) that does nothing,
@@ -173,9 +131,67 @@ RunResult Runner::run() {
     }
   };
 
+  std::vector<uint8_t> bytes = std::move(cfg.module_bytes);
+  if (bytes.empty()) {
+    auto read = read_file_bytes(cfg.module_path);
+    if (!read) return failed("cannot read module '" + cfg.module_path + "': " + std::strerror(read.error().sys_errno));
+    bytes = std::move(read.value());
+  }
+  wasm::ModuleOptions load_options;
+  load_options.interrupted = [&st] { return st.stop->reason() != 0; };
+  auto mod = wasm::Module::load(bytes, load_options);
+  if (!mod && st.stop->reason() != 0) return stopped(0, true);  // asked to stop while loading
+  if (!mod) return failed("'" + cfg.module_path + "' is not a valid WebAssembly module: " + mod.error().message);
+
+  wasi::WasiConfig wc;
+  wc.args.push_back(cfg.module_path);
+  wc.args.insert(wc.args.end(), cfg.args.begin(), cfg.args.end());
+  wc.env = cfg.env;
+  wc.preopens = cfg.dirs;
+  wc.stdin_fd = cfg.stdin_fd;
+  wc.stdout_fd = cfg.stdout_fd;
+  wc.stderr_fd = cfg.stderr_fd;
+  wc.stdin_stream = cfg.stdin_stream;
+  wc.stdout_stream = cfg.stdout_stream;
+  wc.stderr_stream = cfg.stderr_stream;
+  wc.interrupt = st.store->interrupt_handle();
+  wc.stop_request = st.stop->stop_request();
+  wc.max_open_files = cfg.max_open_files;
+  wc.max_write_bytes = cfg.max_write_bytes;
+  wc.on_broken_pipe = [&st] { st.stop->request_once(SIGPIPE); };
+  auto wasi = wasi::WasiContext::create(std::move(wc));
+  if (!wasi) return failed(wasi.error().message);
+
+  wasm::Imports imports;
+  wasi.value()->define(*st.store, imports);
+  // Declared after the WASI context and before the guest runs: destroyed (every BPF link
+  // detached, every object closed) when run() returns, however the guest ended.
+  std::unique_ptr<bpf::BpfHost> bpf_host;
+  if (cfg.enable_bpf) {
+    bpf::BpfHostOptions bo = cfg.bpf;
+    if (bo.object_name.empty()) bo.object_name = object_name_for(cfg.module_path);
+    bo.interrupt = st.store->interrupt_handle();
+    bo.stop_request = st.stop->stop_request();
+    wasi::WasiContext* w = wasi.value().get();
+    bo.host_fd_of_guest_fd = [w](int fd) -> std::optional<int> {
+      if (fd < 0) return std::nullopt;
+      return w->host_fd(static_cast<uint32_t>(fd));
+    };
+    bo.open_guest_dir = [w](std::string_view path) { return w->open_guest_path(path, O_RDONLY | O_DIRECTORY); };
+    bpf_host = std::make_unique<bpf::BpfHost>(std::move(bo));
+    bpf_host->define(*st.store, imports);
+  }
+  if (cfg.extra_imports) cfg.extra_imports(*st.store, imports);
+
   // A start function is the guest's code too: its exit, trap or interruption ends the run as
   // one in _start would.
   std::optional<wasm::Trap> start_trap;
+  const uint64_t cap_pages = limits_for(cfg).max_memory_pages;
+  for (const wasm::MemoryType& m : mod.value()->memories)
+    if (m.limits.min > cap_pages)
+      return failed("'" + cfg.module_path + "' needs " + std::to_string((m.limits.min * 65536) >> 20) +
+                    " MiB of linear memory at start, more than the limit of " + std::to_string((cap_pages * 65536) >> 20) +
+                    " MiB: raise it with --max-memory (at most 4G)");
   auto inst = st.store->instantiate(mod.value(), imports, &start_trap);
   if (!inst) {
     if (start_trap) return classify(*start_trap);

@@ -17,6 +17,8 @@
 
 namespace wb::runtime {
 
+inline constexpr uint64_t kDefaultMaxMemory = uint64_t{1} << 30;
+
 struct RunConfig {
   std::string module_path;            // read unless module_bytes is given; the guest's argv[0]
   std::vector<uint8_t> module_bytes;  // optional: the module itself
@@ -40,7 +42,9 @@ struct RunConfig {
   // that a host call blocked in the kernel returns (a BPF verifier run of many seconds).
   // run() installs an empty handler for it while the guest runs. 0: none.
   int kick_signal = SIGURG;
-  uint64_t max_memory_bytes = 4ull << 30;  // cap on linear memory
+  // Cap on linear memory. 1 GiB by default (eBPF tools use a few MiB; a module may not take
+  // the machine's memory unasked); up to 4 GiB.
+  uint64_t max_memory_bytes = kDefaultMaxMemory;
   size_t max_open_files = 1024;            // guest fds (wasi::WasiConfig::max_open_files)
   uint64_t max_write_bytes = 1ull << 30;   // written into files (wasi::WasiConfig); 0: no limit
   // The wasm_bpf host module (its interrupt handle and fd mapping are filled in by run()).
@@ -74,6 +78,9 @@ struct RunResult {
   // (grace_expired).
   bool forced = false;
   bool grace_expired = false;
+  // The guest asked for more linear memory than max_memory_bytes allows (and was refused):
+  // worth a note whatever the outcome, since the guest may have failed because of it.
+  bool memory_capped = false;
 };
 
 // Process exit status for a run, as `wasm-bpf run` reports it:
@@ -108,6 +115,7 @@ class Runner {
 
  private:
   struct State;
+  RunResult load_and_run();
   std::unique_ptr<State> state_;
 };
 

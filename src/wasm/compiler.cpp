@@ -47,7 +47,9 @@ bool FunctionCompiler::compile() {
   size_t frame = num_locals_ + stack_.max_height() + 1;
   frame = std::max<size_t>(frame, ft.results.size());
   out_.frame_slots = static_cast<uint32_t>(frame);
-  out_.code.assign(code_.begin(), code_.end());
+  if (code_.size() > UINT32_MAX) return fail("function too large: its translated code exceeds 16 GiB");
+  out_.code_size = static_cast<uint32_t>(code_.size());
+  ctx_.code_words.insert(ctx_.code_words.end(), code_.begin(), code_.end());
   if (const char* want = std::getenv("WB_DUMP_CODE"); want && std::atoi(want) == static_cast<int>(func_index_)) {
     // Development aid: prints the translated code (words after each handler's name).
     std::fprintf(stderr, "func %u: %u locals, %u slots\n", func_index_, num_locals_, out_.frame_slots);

@@ -22,6 +22,9 @@ struct CompileContext {
   const std::vector<uint8_t>& declared_funcs;
   // Scratch state reused by every function of the module.
   CompileScratch& scratch;
+  // Where translated code is appended (the module's code_words); the caller points each
+  // CompiledFunction at its words once all are translated.
+  std::vector<uint32_t>& code_words;
 };
 
 // Validates and translates the body of defined function `func_index` (its locals

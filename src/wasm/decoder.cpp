@@ -506,8 +506,11 @@ bool Decoder::code_section(Reader& s) {
   m_->code.resize(n);
   declared_refs_.resize(m_->func_types.size());
   CompileScratch scratch;
-  CompileContext ctx{*m_, declared_refs_, scratch};
+  CompileContext ctx{*m_, declared_refs_, scratch, m_->code_words};
+  std::vector<size_t> offsets(n);
   for (uint32_t i = 0; i < n; ++i) {
+    if (opts_.interrupted && i % 256 == 0 && opts_.interrupted()) return s.fail_raw(kInterruptedLoad);
+    offsets[i] = m_->code_words.size();
     uint32_t size;
     if (!s.u32(size)) return false;
     const uint8_t* body;
@@ -518,6 +521,8 @@ bool Decoder::code_section(Reader& s) {
     if (!compile_function(ctx, func_index, Reader(body, body + size, off), m_->code[i], err))
       return s.fail_raw(err + " in function " + std::to_string(func_index));
   }
+  m_->code_words.shrink_to_fit();
+  for (uint32_t i = 0; i < n; ++i) m_->code[i].code = m_->code_words.data() + offsets[i];
   return true;
 }
 
@@ -585,24 +590,6 @@ std::string Module::function_name(uint32_t func_index) const {
       if (im.kind == ExternKind::Func && k++ == func_index) return im.module + "." + im.name;
   }
   return "func[" + std::to_string(func_index) + "]";
-}
-
-std::vector<std::string> Module::defined_function_names() const {
-  size_t n = code.size();
-  std::vector<const std::string*> exported(n, nullptr);
-  for (const auto& e : exports) {
-    if (e.kind != ExternKind::Func || e.index < num_imported_funcs) continue;
-    const std::string*& slot = exported[e.index - num_imported_funcs];
-    if (slot == nullptr) slot = &e.name;  // the first export, as function_name() picks
-  }
-  std::vector<std::string> out(n);
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t idx = num_imported_funcs + static_cast<uint32_t>(i);
-    if (auto it = func_names.find(idx); it != func_names.end()) out[i] = it->second;
-    else if (exported[i] != nullptr) out[i] = *exported[i];
-    else out[i] = "func[" + std::to_string(idx) + "]";
-  }
-  return out;
 }
 
 const Export* Module::find_export(std::string_view name) const {

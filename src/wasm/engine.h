@@ -74,19 +74,29 @@ class HostContext {
 // writing a result. Returning a Trap aborts the guest.
 using HostFunc = std::function<std::optional<Trap>(HostContext&, const uint64_t* args, uint64_t* results)>;
 
+// A store holds one per function of every instance (a module may define a million), so a
+// wasm function is five words: its name is worked out when asked for (traps, errors), and
+// what only host functions have is kept apart.
 class Function {
  public:
   const FuncType& type() const { return *type_; }
   bool is_host() const { return instance_ == nullptr; }
-  const std::string& name() const { return name_; }
+  // The name section's name, else the first export's, else "func[N]"; a host function's
+  // debug name.
+  std::string name() const;
+
+  struct Host {
+    HostFunc fn;
+    std::string name;
+  };
 
   // Internal (used by the interpreter and the store).
   uint32_t type_id_ = 0;          // canonical id: equal types have equal ids in a store
+  uint32_t index_ = 0;            // function index in its module (wasm functions)
   const FuncType* type_ = nullptr;
   Instance* instance_ = nullptr;  // owning instance; nullptr for host functions
   const CompiledFunction* code_ = nullptr;
-  HostFunc host_;
-  std::string name_;
+  std::unique_ptr<Host> host_;    // host functions only
 };
 
 // A linear memory. Its base address never moves (address space for the maximum is reserved
@@ -102,6 +112,9 @@ class Memory {
   const MemoryType& type() const { return type_; }
   // Grows by delta pages; returns the old size in pages, or -1 if the limit forbids it.
   int64_t grow(uint64_t delta_pages);
+  // A grow the module's own maximum allows was refused by the store's limit (so the embedder
+  // can say which option to raise).
+  bool refused_by_store_limit() const { return refused_by_store_limit_; }
 
   bool in_bounds(uint64_t offset, uint64_t length) const {
     return offset <= size_bytes_ && length <= size_bytes_ - offset;
@@ -129,6 +142,7 @@ class Memory {
   uint8_t* base_ = nullptr;
   uint64_t size_bytes_ = 0;
   uint64_t max_pages_ = 0;     // effective maximum (type max capped by the store's limit)
+  bool refused_by_store_limit_ = false;
   uint64_t reserved_ = 0;      // bytes of address space reserved
   MemoryType type_;
 
@@ -293,6 +307,12 @@ class Store {
   std::optional<Trap> call_raw(Function* f, const uint64_t* args, uint64_t* results);
 
   InterruptHandle interrupt_handle() const { return InterruptHandle(interrupt_); }
+  // Some memory of the store was refused a grow by StoreLimits::max_memory_pages.
+  bool memory_refused_by_limit() const {
+    for (const auto& m : memories_)
+      if (m->refused_by_store_limit()) return true;
+    return false;
+  }
   // Called by the interpreter when the flag is set: blocks while paused; returns true to
   // continue running, false to stop.
   bool wait_while_paused();

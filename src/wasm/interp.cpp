@@ -83,6 +83,9 @@ inline int checked_trunc(F f, I& out) {
 
 const void* const* g_handlers = nullptr;
 
+// memory.fill and memory.copy check for an interrupt after each piece of this many bytes.
+constexpr uint64_t kBulkPiece = uint64_t{16} << 20;
+
 constexpr size_t kOps = static_cast<size_t>(Op::kCount);
 const char* const kOpNames[] = {
 #define WB_N(name, ...) #name,
@@ -245,12 +248,12 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
     }                                                                                   \
     cur = (F);                                                                          \
     if (cur->instance_ != inst) switch_instance(cur->instance_);                       \
-    ip = cf_->code.data();                                                              \
+    ip = cf_->code;                                                              \
   } while (0)
 
   // ---- entry --------------------------------------------------------------------------------
   if (store.native_depth_ >= store.limits().max_nested_calls) {
-    return Trap{TrapKind::Exhaustion, "call stack exhausted (too many nested host calls)", entry->name_, 0};
+    return Trap{TrapKind::Exhaustion, "call stack exhausted (too many nested host calls)", entry->name(), 0};
   }
   ++store.native_depth_;
   ip = exit_code;  // the entry function returns to `exit`
@@ -330,7 +333,7 @@ host_call: {
   store.frame_top_ = fsp;
   store.stack_top_ = host_fp + std::max(host_fn->type_->params.size(), host_fn->type_->results.size());
   HostContext ctx(store, inst);
-  store.host_trap_ = host_fn->host_(ctx, host_fp, host_fp);
+  store.host_trap_ = host_fn->host_->fn(ctx, host_fp, host_fp);
   store.stack_top_ = saved_stack_top;
   if (WB_UNLIKELY(store.host_trap_.has_value())) goto host_trapped;
   const auto& rt = host_fn->type_->results;
@@ -536,14 +539,30 @@ L_memory_grow: {
 L_memory_fill: {
   uint64_t d = static_cast<uint32_t>(fp[W(0)]), n = static_cast<uint32_t>(fp[W(2)]);
   if (WB_UNLIKELY(d + n > mem->size_bytes_)) goto oob;
-  std::memset(mem_base + d, static_cast<int>(static_cast<uint8_t>(fp[W(1)])), n);
+  const int byte = static_cast<int>(static_cast<uint8_t>(fp[W(1)]));
+  // A fill of up to 4 GiB takes seconds (page faults): done in pieces, each followed by an
+  // interrupt check, so --timeout and a forced stop end it.
+  for (uint64_t done = 0; done < n;) {
+    const uint64_t piece = std::min<uint64_t>(n - done, kBulkPiece);
+    std::memset(mem_base + d + done, byte, piece);
+    done += piece;
+    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0) && !store.wait_while_paused()) goto interrupted;
+  }
   NEXT(6);
 }
 L_memory_copy: {
   uint64_t d = static_cast<uint32_t>(fp[W(0)]), s = static_cast<uint32_t>(fp[W(1)]),
            n = static_cast<uint32_t>(fp[W(2)]);
   if (WB_UNLIKELY(d + n > mem->size_bytes_ || s + n > mem->size_bytes_)) goto oob;
-  std::memmove(mem_base + d, mem_base + s, n);
+  // In pieces as for memory.fill: front to back when the destination is below the source,
+  // back to front otherwise, so that no piece overwrites source bytes not yet copied.
+  for (uint64_t done = 0; done < n;) {
+    const uint64_t piece = std::min<uint64_t>(n - done, kBulkPiece);
+    const uint64_t at = d <= s ? done : n - done - piece;
+    std::memmove(mem_base + d + at, mem_base + s + at, piece);
+    done += piece;
+    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0) && !store.wait_while_paused()) goto interrupted;
+  }
   NEXT(6);
 }
 L_memory_init: {
@@ -637,7 +656,7 @@ host_trapped: {
   store.stack_top_ = saved_stack_top;
   Trap t = std::move(*store.host_trap_);
   store.host_trap_.reset();
-  if (t.function.empty() && cur != nullptr) t.function = cur->name_;
+  if (t.function.empty() && cur != nullptr) t.function = cur->name();
   return t;
 }
 trap: {
@@ -647,7 +666,7 @@ trap: {
   Trap t;
   t.kind = trap_kind;
   t.message = trap_msg;
-  if (cur != nullptr) t.function = cur->name_;
+  if (cur != nullptr) t.function = cur->name();
   return t;
 }
 #undef DISPATCH

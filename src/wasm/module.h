@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -58,21 +59,34 @@ struct DataSegment {
 };
 
 // The translated code of one function (see docs/engine.md for the format).
+// Its words live in the module's code_words (one allocation for all functions: a module may
+// define a million of them).
 struct CompiledFunction {
-  std::vector<uint32_t> code;   // threaded code: 8-byte handler address + 32-bit operands
+  const uint32_t* code = nullptr;  // threaded code: 8-byte handler address + 32-bit operands
+  uint32_t code_size = 0;          // in 32-bit words
   uint32_t num_params = 0;      // parameter slots
   uint32_t num_locals = 0;      // parameters + declared locals
   uint32_t num_results = 0;
   uint32_t frame_slots = 0;     // locals + the deepest operand stack, in 8-byte slots
 };
 
+// The message of a load that ModuleOptions::interrupted ended.
+inline constexpr const char* kInterruptedLoad = "interrupted while loading";
+
 struct ModuleOptions {
   // Upper bound accepted for memory minimums and maximums, in pages (65536 = 4 GiB).
   uint32_t max_memory_pages = 65536;
+  // Asked between functions while translating: true ends the load with an error that says
+  // it was interrupted (a large module takes a while; --timeout and Ctrl-C stop it).
+  std::function<bool()> interrupted;
 };
 
 class Module {
  public:
+  Module() = default;
+  Module(const Module&) = delete;  // code[i].code points into code_words
+  Module& operator=(const Module&) = delete;
+
   // Decodes, validates and translates a binary module. Errors name the section and offset.
   static Result<std::shared_ptr<const Module>> load(std::span<const uint8_t> bytes,
                                                     const ModuleOptions& options = {});
@@ -97,14 +111,12 @@ class Module {
   std::vector<DataSegment> datas;
   std::optional<uint32_t> data_count;
   std::vector<CompiledFunction> code;  // one per defined function
+  std::vector<uint32_t> code_words;    // the translated code of all of them, back to back
   std::unordered_map<uint32_t, std::string> func_names;  // from the name section
 
   const FuncType& func_type(uint32_t func_index) const { return types[func_types[func_index]]; }
   // A printable name for a function: the name section's, else its export name, else "func[N]".
   std::string function_name(uint32_t func_index) const;
-  // function_name() of every defined function, in order (one pass over the exports, where
-  // calling function_name() for each would take functions x exports steps).
-  std::vector<std::string> defined_function_names() const;
   const Export* find_export(std::string_view name) const;
 };
 

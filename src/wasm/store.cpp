@@ -34,7 +34,10 @@ Memory::~Memory() {
 int64_t Memory::grow(uint64_t delta_pages) {
   uint64_t old_pages = size_bytes_ / kPageSize;
   if (delta_pages == 0) return static_cast<int64_t>(old_pages);
-  if (delta_pages > max_pages_ || old_pages + delta_pages > max_pages_) return -1;
+  if (delta_pages > max_pages_ || old_pages + delta_pages > max_pages_) {
+    if (old_pages + delta_pages <= type_.limits.max.value_or(65536)) refused_by_store_limit_ = true;
+    return -1;
+  }
   uint64_t new_bytes = (old_pages + delta_pages) * kPageSize;
   if (!commit(base_ + size_bytes_, new_bytes - size_bytes_)) return -1;
   size_bytes_ = new_bytes;
@@ -239,12 +242,16 @@ bool Store::take_table_elements(uint64_t n) {
   return true;
 }
 
+std::string Function::name() const {
+  if (host_) return host_->name;
+  return instance_ != nullptr ? instance_->module().function_name(index_) : std::string();
+}
+
 Function* Store::create_host_function(const FuncType& type, HostFunc fn, std::string debug_name) {
   Function& f = functions_.emplace_back();
   f.type_id_ = intern_type(type);
   f.type_ = type_table_[f.type_id_].get();
-  f.host_ = std::move(fn);
-  f.name_ = std::move(debug_name);
+  f.host_ = std::make_unique<Function::Host>(Function::Host{std::move(fn), std::move(debug_name)});
   return &f;
 }
 
@@ -367,7 +374,6 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   }
 
   // 2. Allocation.
-  std::vector<std::string> names = m.defined_function_names();
   for (uint32_t i = 0; i < m.code.size(); ++i) {
     uint32_t idx = m.num_imported_funcs + i;
     Function& f = functions_.emplace_back();
@@ -375,7 +381,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
     f.type_ = type_table_[f.type_id_].get();
     f.instance_ = &inst;
     f.code_ = &m.code[i];
-    f.name_ = std::move(names[i]);
+    f.index_ = idx;
     inst.funcs_.push_back(&f);
   }
   for (size_t i = m.num_imported_tables; i < m.tables.size(); ++i) {
@@ -439,14 +445,14 @@ std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t*
   size_t np = t.params.size(), nr = t.results.size();
   size_t slots = std::max(np, nr);
   if (stack_mem_ == nullptr || stack_top_ + slots > stack_limit_)
-    return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name_, 0};
+    return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name(), 0};
   uint64_t* base = stack_top_;
   for (size_t i = 0; i < np; ++i) base[i] = args[i];
   if (f->is_host()) {
     uint64_t* saved = stack_top_;
     stack_top_ = base + slots;
     HostContext ctx(*this, nullptr);
-    std::optional<Trap> trap = f->host_(ctx, base, base);
+    std::optional<Trap> trap = f->host_->fn(ctx, base, base);
     stack_top_ = saved;
     if (trap) return trap;
   } else if (std::optional<Trap> trap = execute(this, f, base)) {
@@ -460,14 +466,14 @@ CallResult<std::vector<Value>> Store::call(Function* f, std::span<const Value> a
   const FuncType& t = f->type();
   if (args.size() != t.params.size())
     return Trap{TrapKind::Host, "wrong number of arguments: expected " + std::to_string(t.params.size()) + ", got " +
-                                    std::to_string(args.size()), f->name_, 0};
+                                    std::to_string(args.size()), f->name(), 0};
   for (size_t i = 0; i < args.size(); ++i)
     if (args[i].type != t.params[i])
       return Trap{TrapKind::Host, "argument " + std::to_string(i) + " has type " + to_string(args[i].type) +
-                                      ", expected " + to_string(t.params[i]), f->name_, 0};
+                                      ", expected " + to_string(t.params[i]), f->name(), 0};
   size_t slots = std::max(t.params.size(), t.results.size());
   if (stack_mem_ == nullptr || stack_top_ + slots > stack_limit_)
-    return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name_, 0};
+    return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name(), 0};
   uint64_t* base = stack_top_;
   for (size_t i = 0; i < args.size(); ++i) base[i] = args[i].bits;
   std::optional<Trap> trap;
@@ -475,7 +481,7 @@ CallResult<std::vector<Value>> Store::call(Function* f, std::span<const Value> a
     uint64_t* saved = stack_top_;
     stack_top_ = base + slots;
     HostContext ctx(*this, nullptr);
-    trap = f->host_(ctx, base, base);
+    trap = f->host_->fn(ctx, base, base);
     stack_top_ = saved;
   } else {
     trap = execute(this, f, base);

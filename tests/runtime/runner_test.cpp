@@ -214,3 +214,95 @@ TEST(Runner, SignalStopUsesTheSignalsExitStatus) {
 }
 
 }  // namespace
+
+// ---- limits ---------------------------------------------------------------------------------
+
+TEST(Runner, AGrowRefusedByTheMemoryCapIsReported) {
+  for (const bool capped : {true, false}) {
+    runtime::RunConfig cfg;
+    cfg.module_path = module_path("grow_past_cap.wasm");
+    cfg.max_memory_bytes = capped ? 16u << 20 : 128u << 20;
+    runtime::Runner runner(std::move(cfg));
+    const runtime::RunResult r = runner.run();
+    EXPECT_EQ(r.outcome, runtime::Outcome::Exited) << r.message;
+    EXPECT_EQ(r.memory_capped, capped);
+  }
+  // Refused by the module's own maximum: nothing to raise.
+  runtime::RunConfig cfg;
+  cfg.module_path = module_path("grow_past_own_max.wasm");
+  runtime::Runner runner(std::move(cfg));
+  const runtime::RunResult r = runner.run();
+  EXPECT_EQ(r.outcome, runtime::Outcome::Exited) << r.message;
+  EXPECT_FALSE(r.memory_capped);
+}
+
+TEST(Runner, TheDefaultMemoryCapIsOneGibibyte) {
+  EXPECT_EQ(runtime::RunConfig{}.max_memory_bytes, uint64_t{1} << 30);
+}
+
+TEST(Runner, AModuleThatNeedsMoreThanTheCapAtStartSaysWhichOptionToRaise) {
+  runtime::RunConfig cfg;
+  cfg.module_path = module_path("big_min.wasm");
+  cfg.max_memory_bytes = 16u << 20;
+  runtime::Runner runner(std::move(cfg));
+  const runtime::RunResult r = runner.run();
+  EXPECT_EQ(r.outcome, runtime::Outcome::Failed);
+  EXPECT_NE(r.message.find("needs 32 MiB of linear memory at start, more than the limit of 16 MiB"), std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("--max-memory"), std::string::npos) << r.message;
+}
+
+namespace {
+
+std::vector<uint8_t> leb(uint64_t v) {
+  std::vector<uint8_t> out;
+  do {
+    uint8_t b = v & 0x7F;
+    v >>= 7;
+    out.push_back(v ? (b | 0x80) : b);
+  } while (v);
+  return out;
+}
+
+// `n` empty functions and an exported _start that loops for ever.
+std::vector<uint8_t> many_functions_then_a_loop(uint32_t n) {
+  auto section = [](uint8_t id, const std::vector<uint8_t>& payload) {
+    std::vector<uint8_t> s{id};
+    auto size = leb(payload.size());
+    s.insert(s.end(), size.begin(), size.end());
+    s.insert(s.end(), payload.begin(), payload.end());
+    return s;
+  };
+  std::vector<uint8_t> types{0x01, 0x60, 0x00, 0x00};
+  std::vector<uint8_t> funcs = leb(n + 1);
+  funcs.insert(funcs.end(), n + 1, 0x00);
+  std::vector<uint8_t> exports{0x01, 0x06, '_', 's', 't', 'a', 'r', 't', 0x00};
+  auto idx = leb(n);
+  exports.insert(exports.end(), idx.begin(), idx.end());
+  std::vector<uint8_t> code = leb(n + 1);
+  for (uint32_t i = 0; i < n; ++i) code.insert(code.end(), {0x02, 0x00, 0x0B});
+  code.insert(code.end(), {0x07, 0x00, 0x03, 0x40, 0x0C, 0x00, 0x0B, 0x0B});  // loop br 0 end end
+  std::vector<uint8_t> m{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00};
+  for (const auto& s : {section(1, types), section(3, funcs), section(7, exports), section(10, code)})
+    m.insert(m.end(), s.begin(), s.end());
+  return m;
+}
+
+}  // namespace
+
+// Neither --timeout nor SIGINT stopped the load of a large module. A stop asked for before
+// the guest exists ends the load at once (there is nothing to ask to finish): the looping
+// _start never runs, so the long grace period is not waited out.
+TEST(Runner, AStopAskedForWhileLoadingEndsTheLoad) {
+  runtime::RunConfig cfg;
+  cfg.module_path = "many.wasm";
+  cfg.module_bytes = many_functions_then_a_loop(200000);
+  cfg.stop_timeout = 30s;
+  runtime::Runner runner(std::move(cfg));
+  runner.signal_stop(SIGINT);
+  const runtime::RunResult r = runner.run();
+  EXPECT_EQ(r.outcome, runtime::Outcome::Interrupted) << r.message;
+  EXPECT_EQ(runtime::exit_status(r), 130);
+  EXPECT_TRUE(r.forced);
+  EXPECT_FALSE(r.grace_expired);
+}

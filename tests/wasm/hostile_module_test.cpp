@@ -3,8 +3,10 @@
 // segment offsets and counts. Each gets a clear error or succeeds within generous bounds
 // (bytes allocated, or CPU time where old code took tens of seconds).
 #include <gtest/gtest.h>
+#include <malloc.h>
 #include <unistd.h>
 
+#include <functional>
 #include <optional>
 
 #include "alloc_counter.h"
@@ -314,3 +316,191 @@ TEST(HostileModule, HostCallsWithAMillionExportsStayCheap) {
 }
 
 }  // namespace
+
+// ---- costs in proportion, interruptible ---------------------------------------------------
+
+namespace {
+
+// Empty functions, `n` of them, the first exported as "f0".
+Bytes many_empty_functions(uint32_t n) {
+  ModuleParts p;
+  p.types.push_back(func_type({}, {}));
+  Bytes e = name("f0");
+  e.push_back(0x00);
+  append(e, uleb(0));
+  p.exports.push_back(e);
+  for (uint32_t i = 0; i < n; ++i) {
+    p.funcs.push_back(uleb(0));
+    p.codes.push_back(body({}, {}));
+  }
+  return p.build();
+}
+
+}  // namespace
+
+TEST(HostileModule, AFunctionCostsTheEngineLittleBesidesItsCode) {
+  // 1M empty functions (a 4 MB module) took 219 MB: a name string, a std::function and a
+  // separately allocated code vector per function. Heap bytes held (glibc's count of bytes in
+  // use, mmapped blocks included) by the loaded module and its instance, per function:
+  constexpr uint32_t kFuncs = 200000;
+  const Bytes m = many_empty_functions(kFuncs);
+  auto in_use = [] {
+    const struct mallinfo2 mi = ::mallinfo2();
+    return static_cast<uint64_t>(mi.uordblks + mi.hblkhd);
+  };
+  const uint64_t before = in_use();
+  {
+    Store store;
+    std::shared_ptr<const Module> mod = load_ok(m);
+    ASSERT_TRUE(mod);
+    auto r = store.instantiate(mod, Imports{});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    Instance* inst = r.value();
+    const uint64_t held = in_use() - before;
+    EXPECT_LT(held / kFuncs, 150u) << held << " bytes held for " << kFuncs << " functions";
+    // Names are worked out when asked for.
+    EXPECT_EQ(inst->function("f0")->name(), "f0");
+    EXPECT_EQ(inst->funcs_[7]->name(), "func[7]");
+    EXPECT_TRUE(store.call(inst->funcs_[kFuncs - 1], {}).ok());
+  }
+}
+
+TEST(HostileModule, LoadingStopsWhenAskedBetweenFunctions) {
+  // Neither --timeout nor SIGINT stopped the load of a large module.
+  const Bytes m = many_empty_functions(100000);
+  ModuleOptions opts;
+  int asked = 0;
+  opts.interrupted = [&] { return ++asked == 3; };
+  auto r = Module::load(m, opts);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find(kInterruptedLoad), std::string::npos) << r.error().message;
+  EXPECT_EQ(asked, 3);  // it stopped when told, not at the end
+  opts.interrupted = [] { return false; };
+  EXPECT_TRUE(Module::load(m, opts).ok());
+}
+
+namespace {
+
+// A module importing env.arm ([] -> []) and running `op` (three i32 operands) on a memory of
+// `pages` pages after calling it.
+Bytes bulk_after_arm(uint32_t pages, const Bytes& operands_and_op) {
+  ModuleParts p;
+  p.types.push_back(func_type({}, {}));
+  p.imports = uleb(1);
+  append(p.imports, name("env"));
+  append(p.imports, name("arm"));
+  p.imports.push_back(0x00);
+  append(p.imports, uleb(0));
+  p.funcs.push_back(uleb(0));
+  Bytes mem{0x00};
+  append(mem, uleb(pages));
+  p.mems.push_back(mem);
+  Bytes ex = name("run");
+  ex.push_back(0x00);
+  append(ex, uleb(1));
+  p.exports.push_back(ex);
+  Bytes code{0x10, 0x00};  // call arm
+  append(code, operands_and_op);
+  p.codes.push_back(body({}, code));
+  return p.build();
+}
+
+Bytes i32_const(int32_t v) {
+  Bytes out{0x41};
+  // signed LEB128
+  for (;;) {
+    uint8_t b = v & 0x7F;
+    v >>= 7;
+    if ((v == 0 && !(b & 0x40)) || (v == -1 && (b & 0x40))) {
+      out.push_back(b);
+      return out;
+    }
+    out.push_back(b | 0x80);
+  }
+}
+
+// memory.fill or memory.copy of `length` bytes, interrupted from a host call just before it
+// (which first runs `prepare`).
+void expect_bulk_op_interrupted(const Bytes& op, int32_t dst, int32_t src_or_value, int32_t length,
+                                const std::function<void(Memory&)>& prepare, const std::function<void(Memory&)>& check) {
+  constexpr uint32_t kPages = 16384;  // 1 GiB, committed only where written
+  Bytes code = i32_const(dst);
+  append(code, i32_const(src_or_value));
+  append(code, i32_const(length));
+  append(code, op);
+  auto mod = load_ok(bulk_after_arm(kPages, code));
+  ASSERT_TRUE(mod);
+  Store store;
+  Imports imports;
+  InterruptHandle h = store.interrupt_handle();
+  Instance* instance = nullptr;
+  imports.add("env", "arm", store.create_host_function(FuncType{}, [&](HostContext&, const uint64_t*, uint64_t*) {
+    prepare(*instance->memories_[0]);
+    h.interrupt();
+    return std::optional<Trap>{};
+  }, "env.arm"));
+  auto inst = store.instantiate(mod, imports);
+  ASSERT_TRUE(inst.ok()) << inst.error().message;
+  instance = inst.value();
+  auto r = store.call(inst.value()->function("run"), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::Interrupted) << r.error().to_string();
+  check(*inst.value()->memories_[0]);
+}
+
+}  // namespace
+
+TEST(HostileModule, AGigabyteMemoryFillStopsAtAnInterrupt) {
+  // One memory.fill of 4 GiB ran for 16 s whatever --timeout said: it is done in pieces.
+  expect_bulk_op_interrupted({0xFC, 0x0B, 0x00}, 0, 0xAB, 1 << 30, [](Memory&) {}, [](Memory& m) {
+    EXPECT_EQ(*m.load<uint8_t>(0), 0xAB);                  // the first piece was written
+    EXPECT_EQ(*m.load<uint8_t>((1u << 30) - 1), 0);        // the last was not
+  });
+}
+
+TEST(HostileModule, AGigabyteMemoryCopyStopsAtAnInterrupt) {
+  // Upwards (destination above the source) copies run back to front: the end is written first.
+  constexpr uint32_t kHalf = 1u << 29;
+  expect_bulk_op_interrupted(
+      {0xFC, 0x0A, 0x00, 0x00}, kHalf, 0, kHalf,
+      [](Memory& m) {
+        m.store<uint8_t>(0, 0xCD);
+        m.store<uint8_t>(kHalf - 1, 0xCD);
+      },
+      [](Memory& m) {
+        EXPECT_EQ(*m.load<uint8_t>(2 * kHalf - 1), 0xCD);  // the last piece was copied
+        EXPECT_EQ(*m.load<uint8_t>(kHalf), 0);             // the first was not
+      });
+}
+
+TEST(HostileModule, LargeOverlappingCopiesAreCorrectInBothDirections) {
+  // memory.copy in pieces must still behave as memmove: 40 MiB regions overlapping by all
+  // but 1 MiB, copied down and up.
+  constexpr uint32_t kMiB = 1 << 20, kLen = 40 * kMiB;
+  for (const bool up : {false, true}) {
+    const int32_t src = up ? 0 : kMiB, dst = up ? kMiB : 0;
+    Bytes code = i32_const(dst);
+    append(code, i32_const(src));
+    append(code, i32_const(kLen));
+    append(code, {0xFC, 0x0A, 0x00, 0x00});
+    auto mod = load_ok(bulk_after_arm(42 * 16, code));
+    ASSERT_TRUE(mod);
+    Store store;
+    Imports imports;
+    Instance* inst = nullptr;
+    imports.add("env", "arm", store.create_host_function(FuncType{}, [&inst, src](HostContext&, const uint64_t*, uint64_t*) {
+      Memory& m = *inst->memories_[0];
+      for (uint32_t i = 0; i < kLen; i += 4) m.store<uint32_t>(src + i, i * 2654435761u);
+      return std::optional<Trap>{};
+    }, "env.arm"));
+    auto r = store.instantiate(mod, imports);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    inst = r.value();
+    ASSERT_TRUE(store.call(inst->function("run"), {}).ok());
+    Memory& m = *inst->memories_[0];
+    uint32_t wrong = 0;
+    for (uint32_t i = 0; i < kLen; i += 4)
+      if (*m.load<uint32_t>(dst + i) != i * 2654435761u) ++wrong;
+    EXPECT_EQ(wrong, 0u) << (up ? "up" : "down");
+  }
+}
