@@ -25,7 +25,8 @@ cp "$cli" "$root/usr/bin/wasm-bpf"
 strip "$root/usr/bin/wasm-bpf" 2>/dev/null || true
 
 # A library path as ldconfig knows it (libcurl.so.4 -> /lib/x86_64-linux-gnu/libcurl.so.4).
-lib_path() { ldconfig -p | awk -v n="$1" '$1 == n && /x86-64|x86_64|AArch64|aarch64/ { print $NF; exit }'; }
+# awk reads all of it (exiting early would kill ldconfig with SIGPIPE, which pipefail reports).
+lib_path() { ldconfig -p | awk -v n="$1" '!found && $1 == n && /x86-64|x86_64|AArch64|aarch64/ { print $NF; found = 1 }'; }
 copy() {  # a file at the path it is asked for, symlinks resolved (the image has no ld.so.cache)
   local f=$1
   [[ -e $root$f ]] && return 0

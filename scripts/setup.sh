@@ -18,7 +18,7 @@ PACKAGES=(
   wabt
   # OCI tests and interop, container engines (they pull the images `push --format image` makes)
   docker-registry skopeo apache2-utils openssl ca-certificates curl
-  podman containerd runc buildah
+  podman containerd runc buildah docker.io
   # tests and benchmarks
   iproute2 valgrind hyperfine python3 python3-yaml
 )

@@ -73,7 +73,7 @@ std::string pad(std::string s, std::size_t width) {
 
 Handler setup_push(CLI::App& sub) {
   struct Args {
-    std::string module, ref, format = "cncf";
+    std::string module, ref, format = "cncf", platform;
     std::vector<std::string> annotations;
     RegistryArgs registry;
   };
@@ -100,6 +100,11 @@ Handler setup_push(CLI::App& sub) {
                  "run with wasm-bpf-runtime)")
       ->type_name("cncf|wasm-to-oci|image")
       ->check(quiet(CLI::IsMember({"cncf", "wasm-to-oci", "image"})));
+  sub.add_option("--platform", args->platform,
+                 "With --format image: the OS/ARCH its config names (default\n"
+                 "wasip1/wasm). Docker Engine before 24 pulls only images of its\n"
+                 "own OS: give it linux/amd64 (or linux/arm64)")
+      ->type_name("OS/ARCH");
   add_registry_options(sub, args->registry, false);
   sub.footer(
       std::string("Examples:\n"
@@ -119,6 +124,19 @@ Handler setup_push(CLI::App& sub) {
     for (const std::string& a : args->annotations) {
       const auto eq = a.find('=');
       request.annotations[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    if (!args->platform.empty()) {
+      const auto slash = args->platform.find('/');
+      if (request.format != oci::PushFormat::image) {
+        ctx.err << "wasm-bpf push: --platform applies to --format image only\n";
+        return kExitUsage;
+      }
+      if (slash == 0 || slash == std::string::npos || slash + 1 == args->platform.size() ||
+          args->platform.find('/', slash + 1) != std::string::npos) {
+        ctx.err << "wasm-bpf push: --platform " << args->platform << ": expected OS/ARCH, e.g. linux/amd64\n";
+        return kExitUsage;
+      }
+      request.platform = {args->platform.substr(0, slash), args->platform.substr(slash + 1)};
     }
     // The architecture its BPF programs were built for, when they depend on one (recorded so
     // that users and clusters can tell; `run` refuses such an object on another machine).

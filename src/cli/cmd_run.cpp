@@ -320,7 +320,7 @@ Handler setup_run(CLI::App& sub) {
       "  wasm-bpf run ./bootstrap.wasm -d 10      run a local module; '-d 10' goes to the guest\n"
       "  wasm-bpf ./bootstrap.wasm -d 10          the same ('run' may be left out)\n"
       "  wasm-bpf run localhost:5000/bootstrap:v1 run a module from a registry\n"
-      "  wasm-bpf run --dir /var/log::/logs --timeout 30s ./tool.wasm");
+      "  wasm-bpf run --dir /var/log::/logs:ro --timeout 30s ./tool.wasm");
 
   return [args](Context& ctx) {
     const RunOptions options = to_run_options(*args, std::move(ctx.passthrough));

@@ -116,7 +116,7 @@ int prepare_create(const RuncCommand& c) {
                          " but cannot load BPF programs: " + missing +
                          ". Give it CAP_BPF and CAP_PERFMON and a seccomp profile that allows bpf(2): "
                          "podman/docker run --cap-add BPF --cap-add PERFMON --security-opt seccomp=unconfined "
-                         "(or --privileged); Kubernetes: securityContext.capabilities.add [BPF, PERFMON] and "
+                         "(or --privileged; Docker before 23 knows no BPF capability: --cap-add SYS_ADMIN); Kubernetes: securityContext.capabilities.add [BPF, PERFMON] and "
                          "seccompProfile.type: Unconfined");
     }
     const std::string engine = find_engine();

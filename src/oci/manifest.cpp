@@ -222,7 +222,7 @@ Artifact build_artifact(PushFormat format, const std::string& module_digest,
 
 Result<ImageArtifact> build_image(std::string_view module, const std::string& title,
                                   const std::map<std::string, std::string>& annotations,
-                                  const std::string& created) {
+                                  const std::string& created, const ImagePlatform& platform) {
   std::string name = title.empty() ? "module.wasm" : title;
   if (name.size() < 5 || name.compare(name.size() - 5, 5, ".wasm") != 0) name += ".wasm";
   TarWriter tar;
@@ -235,8 +235,8 @@ Result<ImageArtifact> build_image(std::string_view module, const std::string& ti
   img.layer_digest = sha256_digest(img.layer);
 
   ordered_json config = {{"created", created},
-                         {"architecture", "wasm"},
-                         {"os", "wasip1"},
+                         {"architecture", platform.architecture},
+                         {"os", platform.os},
                          {"config", {{"Entrypoint", ordered_json::array({"/" + name})}}},
                          {"rootfs", {{"type", "layers"}, {"diff_ids", ordered_json::array({sha256_digest(archive)})}}}};
   if (auto it = annotations.find(kBpfArchAnnotation); it != annotations.end()) {

@@ -121,7 +121,14 @@ Artifact build_artifact(PushFormat format, const std::string& module_digest,
 // pull and run (through wasm-bpf-runtime) and `wasm-bpf pull`/`run` read too: an image config
 // (os wasip1, architecture wasm, Entrypoint ["/NAME"]), one tar+gzip layer holding the module
 // as /NAME, and the manifest annotation module.wasm.image/variant=compat. NAME is `title`
-// (".wasm" added when it lacks it).
+// (".wasm" added when it lacks it). `platform` replaces the config's os and architecture:
+// Docker Engine before 24 refuses an image whose os is not its own ("operating system is not
+// supported"), so images for it say linux/amd64 (wasm-bpf-runtime tells the module by its
+// magic number, whatever the platform says).
+struct ImagePlatform {
+  std::string os = "wasip1";
+  std::string architecture = "wasm";
+};
 struct ImageArtifact {
   Artifact artifact;
   std::string layer;         // the tar+gzip layer
@@ -129,7 +136,7 @@ struct ImageArtifact {
 };
 Result<ImageArtifact> build_image(std::string_view module, const std::string& title,
                                   const std::map<std::string, std::string>& annotations,
-                                  const std::string& created);
+                                  const std::string& created, const ImagePlatform& platform = {});
 
 // Now as RFC 3339 UTC, e.g. "2024-05-01T12:00:00Z"; SOURCE_DATE_EPOCH replaces "now" when
 // `reproducible` (for the times written into artifacts).

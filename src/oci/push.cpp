@@ -34,7 +34,7 @@ Result<std::string> push_module(const PushRequest& request, const ClientOptions&
   std::string_view layer = *module;
   std::optional<ImageArtifact> image;
   if (request.format == PushFormat::image) {
-    auto built = build_image(*module, title, request.annotations, rfc3339_now());
+    auto built = build_image(*module, title, request.annotations, rfc3339_now(), request.platform);
     if (!built) return built.error();
     image = std::move(*built);
     artifact = image->artifact;

@@ -18,6 +18,7 @@ struct PushRequest {
   Reference reference;  // needs a tag
   PushFormat format = PushFormat::cncf;
   std::map<std::string, std::string> annotations;
+  ImagePlatform platform;  // PushFormat::image
   // Checks that the module is one a runtime will accept (the caller's engine decodes and
   // validates it): "" or why not. Unset: only the magic number is checked.
   std::function<std::string(std::string_view module)> validate;

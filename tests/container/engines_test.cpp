@@ -1,13 +1,16 @@
 // wasm-bpf-runtime under the real container engines from Debian, as root: images pushed with
 // `wasm-bpf push --format image` to a docker-registry on 127.0.0.1, pulled and run by podman
-// (through conmon) and by containerd (ctr run --runc-binary, as the runc shim of a Kubernetes
-// RuntimeClass calls it). Each test skips, saying why, when its engine is missing.
+// (through conmon), by containerd (ctr run --runc-binary, as the runc shim of a Kubernetes
+// RuntimeClass calls it) and by Docker Engine (dockerd with the runtime added). Each test
+// skips, saying why, when its engine is missing.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <csignal>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -223,6 +226,119 @@ TEST_F(ContainerdTest, ARefusedCreateReachesTheUser) {
   const Outcome r = containerd->ctr(run_args(ref, "b1"));
   EXPECT_NE(r.status, 0);
   EXPECT_NE((r.out + r.err).find("cannot load BPF programs"), std::string::npos) << r.out << r.err;
+}
+
+// Docker Engine from Debian (docker.io 20.10), started by the test with its own data and exec
+// roots, no iptables and no bridge, and the runtime registered as "wasm-bpf" (what
+// daemon.json's "runtimes" does): dockerd hands it to containerd's runc shim as BinaryName,
+// as the CRI plugin does for a RuntimeClass. Docker 20.10 pulls only images of its own OS,
+// hence `push --platform linux/amd64`.
+class DockerTest : public Engines {
+ protected:
+  void SetUp() override {
+    Engines::SetUp();
+    if (IsSkipped()) return;
+    if (::access("/usr/sbin/dockerd", X_OK) != 0 || ::access("/usr/bin/docker", X_OK) != 0)
+      GTEST_SKIP() << "Docker Engine is not installed (docker.io, scripts/setup.sh)";
+    const std::string d = dir / "docker";
+    std::filesystem::create_directories(d);
+    spit(d + "/daemon.json", "{}");
+    socket_ = "unix://" + d + "/docker.sock";
+    daemon_ = std::make_unique<Child>(
+        "/usr/sbin/dockerd",
+        std::vector<std::string>{"--config-file", d + "/daemon.json", "--data-root", d + "/root", "--exec-root",
+                                 d + "/exec", "-H", socket_, "--pidfile", d + "/docker.pid", "--iptables=false",
+                                 "--ip6tables=false", "--bridge=none", "--storage-driver=vfs", "--exec-opt",
+                                 "native.cgroupdriver=cgroupfs", "--add-runtime", "wasm-bpf=" + kRuntime},
+        d + "/dockerd.log");
+    if (!eventually([&] { return docker({"version"}, 5000).status == 0 || !daemon_->running(); }, 30000) ||
+        !daemon_->running())
+      GTEST_SKIP() << "dockerd did not start here: " << slurp(d + "/dockerd.log");
+  }
+  void TearDown() override {
+    if (!daemon_) return;
+    // Containers first, then dockerd the graceful way, so that it stops the containerd it
+    // started (a killed dockerd would leave it running).
+    const Outcome ids = docker({"ps", "-aq"});
+    std::istringstream in(ids.out);
+    for (std::string id; in >> id;) docker({"rm", "-f", id});
+    if (const std::string pid = slurp(dir / "docker/docker.pid"); !pid.empty()) {
+      ::kill(std::stoi(pid), SIGTERM);
+      eventually([&] { return !daemon_->running(); }, 30000);
+    }
+    daemon_.reset();
+    run("pkill", {"-f", dir / "docker/exec"});
+  }
+  Outcome docker(std::vector<std::string> args, int timeout_ms = 60000) {
+    args.insert(args.begin(), {"-H", socket_});
+    return run("/usr/bin/docker", args, {}, "", timeout_ms);
+  }
+  // Pushes `module` as an image Docker 20.10 accepts; returns the reference.
+  std::string push_linux_image(const std::string& module, const std::string& name) {
+    const std::string ref = registry->host() + "/" + name + ":linux";
+    const Outcome p = cli({"push", "--format", "image", "--platform", "linux/amd64", module, ref});
+    EXPECT_EQ(p.status, 0) << p.err;
+    return ref;
+  }
+  std::vector<std::string> run_flags() {
+    return {"--runtime", "wasm-bpf", "--network", "none", "--ulimit", "nofile=20000:20000", "--ulimit",
+            "nproc=32768:32768"};
+  }
+  std::string socket_;
+  std::unique_ptr<Child> daemon_;
+};
+
+TEST_F(DockerTest, DockerRunKeepsTheModulesOutputAndExitStatus) {
+  const std::string ref = push_linux_image(wasi_guest("exitcode"), "exitcode");
+  ASSERT_EQ(docker({"pull", "-q", ref}).status, 0);
+  std::vector<std::string> a = {"run", "--rm"};
+  for (const std::string& f : run_flags()) a.push_back(f);
+  a.insert(a.end(), {ref, "7"});
+  const Outcome r = docker(a);
+  EXPECT_EQ(r.status, 7) << r.out << r.err;
+  const std::string hello = push_linux_image(wasi_guest("hello"), "hello");
+  std::vector<std::string> h = {"run", "--rm"};
+  for (const std::string& f : run_flags()) h.push_back(f);
+  h.push_back(hello);
+  const Outcome o = docker(h);
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "hello, world\n") << o.err;
+}
+
+// The bootstrap example under docker: events in `docker logs`, `docker stop` graceful (143,
+// nothing left in the kernel); without the privileges, the create is refused with what to add.
+TEST_F(DockerTest, DockerRunsAnEbpfModuleAndStopsItGracefully) {
+  if (::access("/usr/sbin/bpftool", X_OK) != 0) GTEST_SKIP() << "bpftool is not installed";
+  const std::string ref = push_linux_image(example("bootstrap"), "bootstrap");
+  ASSERT_EQ(docker({"pull", "-q", ref}).status, 0);
+  std::vector<std::string> refused = {"run", "--rm"};
+  for (const std::string& f : run_flags()) refused.push_back(f);
+  refused.push_back(ref);
+  const Outcome no = docker(refused);
+  EXPECT_NE(no.status, 0);
+  EXPECT_NE(no.err.find("cannot load BPF programs"), std::string::npos) << no.err;
+
+  // Docker 20.10 knows no CAP_BPF or CAP_PERFMON ("unknown capability"): CAP_SYS_ADMIN
+  // covers both, and the runtime accepts it.
+  std::vector<std::string> a = {"run", "-d", "--name", "dboot", "--cap-add", "SYS_ADMIN", "--security-opt",
+                                "seccomp=unconfined"};
+  for (const std::string& f : run_flags()) a.push_back(f);
+  a.push_back(ref);
+  const Outcome started = docker(a);
+  ASSERT_EQ(started.status, 0) << started.err;
+  ASSERT_TRUE(eventually([&] { return docker({"logs", "dboot"}).out.find("FILENAME/EXIT CODE") != std::string::npos; },
+                         15000))
+      << docker({"logs", "dboot"}).out << docker({"logs", "dboot"}).err;
+  EXPECT_EQ(bpf_programs_named("handle_"), 2);
+  const std::string marker = dir / "wbdocker-marker";
+  std::filesystem::copy_file("/bin/true", marker);
+  run(marker, {});
+  EXPECT_TRUE(eventually([&] { return docker({"logs", "dboot"}).out.find("wbdocker-marker") != std::string::npos; }, 10000))
+      << docker({"logs", "dboot"}).out;
+  const Outcome stop = docker({"stop", "dboot"});
+  EXPECT_EQ(stop.status, 0) << stop.err;
+  EXPECT_EQ(docker({"inspect", "dboot", "--format", "{{.State.ExitCode}}"}).out, "143\n");
+  EXPECT_EQ(bpf_programs_named("handle_"), 0) << "BPF programs left after docker stop";
 }
 
 }  // namespace

@@ -142,6 +142,31 @@ TEST_F(PlainRegistry, ImageFormatIsAContainerImage) {
   EXPECT_EQ(slurp(dir / "from-image.wasm"), hello_bytes());
 }
 
+// --platform: the same image for Docker Engine before 24, which pulls only its own OS; pull
+// and run read it as well. Misuse is a usage error.
+TEST_F(PlainRegistry, ImagePlatformCanBeSetForOlderDockerEngines) {
+  const Outcome push = cli({"push", "--format", "image", "--platform", "linux/amd64", hello_path(), ref("img:linux")});
+  ASSERT_EQ(push.status, 0) << push.err;
+  const Outcome raw = run("skopeo", {"inspect", "--tls-verify=false", "--config", "docker://" + ref("img:linux")});
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  const json config = json::parse(raw.out);
+  EXPECT_EQ(config["os"], "linux");
+  EXPECT_EQ(config["architecture"], "amd64");
+  EXPECT_EQ(config["config"]["Entrypoint"], json::array({"/hello.wasm"}));
+  const Outcome run_it = cli({"run", ref("img:linux")});
+  EXPECT_EQ(run_it.status, 7) << run_it.err;
+  EXPECT_EQ(run_it.out, "hello from oci\n");
+
+  const Outcome not_image = cli({"push", "--platform", "linux/amd64", hello_path(), ref("img:x")});
+  EXPECT_EQ(not_image.status, 2);
+  EXPECT_THAT(not_image.err, HasSubstr("--platform applies to --format image only"));
+  for (const char* bad : {"linux", "/amd64", "linux/", "linux/amd64/v2"}) {
+    const Outcome r = cli({"push", "--format", "image", "--platform", bad, hello_path(), ref("img:x")});
+    EXPECT_EQ(r.status, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr("expected OS/ARCH, e.g. linux/amd64")) << bad;
+  }
+}
+
 // The engines themselves pull it unchanged (they refuse our two artifact layouts).
 TEST_F(PlainRegistry, ContainerEnginesPullTheImage) {
   ASSERT_EQ(cli({"push", "--format", "image", hello_path(), ref("eng:v1")}).status, 0);
