@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -28,6 +30,33 @@ std::vector<std::string> strings(const json& j) {
   if (!j.is_array()) return out;
   for (const json& s : j)
     if (s.is_string()) out.push_back(s.get<std::string>());
+  return out;
+}
+
+// The container's bind mounts of host directories, as preopens of the guest (read-only ones
+// with :ro, so that the guest gets EROFS for every change there, links out included, as with
+// `run --dir HOST:ro`). System paths and file mounts (/etc/hosts, ...) stay reachable through
+// the root preopen only.
+std::vector<std::string> mount_preopens(const json& spec) {
+  std::vector<std::string> out;
+  const auto mounts = spec.find("mounts");
+  if (mounts == spec.end() || !mounts->is_array()) return out;
+  for (const json& m : *mounts) {
+    if (!m.is_object()) continue;
+    const std::string dest = m.value("destination", std::string());
+    const std::string source = m.value("source", std::string());
+    const std::vector<std::string> options = strings(m.value("options", json::array()));
+    auto has = [&](const char* o) { return std::find(options.begin(), options.end(), o) != options.end(); };
+    const bool bind = m.value("type", std::string()) == "bind" || has("bind") || has("rbind");
+    if (!bind || dest.size() < 2 || dest[0] != '/' || source.empty() || source[0] != '/') continue;
+    if (dest.find("::") != std::string::npos || dest.find(':') != std::string::npos) continue;
+    bool system = false;
+    for (const char* p : {"/proc", "/sys", "/dev", "/.wasm-bpf"})
+      if (dest == p || dest.rfind(std::string(p) + "/", 0) == 0) system = true;
+    struct stat st{};
+    if (system || ::stat(source.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    out.push_back(dest + "::" + dest + (has("ro") ? ":ro" : ""));
+  }
   return out;
 }
 
@@ -228,6 +257,7 @@ Result<json> rewrite_for_wasm(json spec, const WasmContainer& wasm, const std::s
   }
   const bool readonly = spec.value("/root/readonly"_json_pointer, false);
   run.insert(run.end(), {"--dir", std::string("/::/") + (readonly ? ":ro" : "")});
+  for (const std::string& d : mount_preopens(spec)) run.insert(run.end(), {"--dir", d});
   for (const std::string& e : strings(process.value("env", json::array()))) run.insert(run.end(), {"-e", e});
   run.push_back("--");
   run.push_back(wasm.module);

@@ -157,6 +157,24 @@ TEST_F(Podman, AnnotationsSetThePolicy) {
   EXPECT_NE(ok.out.find("XDP program attached to lo"), std::string::npos) << ok.out << ok.err;
 }
 
+// Volumes are the guest's directories: a read-only one (-v SRC:DST:ro) refuses every change
+// with EROFS, also a link of one of its files into a writable volume (the files guest's
+// `readonly` checks, as for `run --dir HOST:ro`); a writable one is written.
+TEST_F(Podman, VolumesKeepTheirReadOnlyMode) {
+  const std::string ref = push_image(wasi_guest("files"), "files");
+  ASSERT_NO_FATAL_FAILURE(pull(ref));
+  const std::string ro = dir / "ro", rw = dir / "rw";
+  std::filesystem::create_directories(ro + "/sub");
+  std::filesystem::create_directories(rw);
+  std::ofstream(ro + "/from_host.txt") << "from the host\n";
+  const Outcome r = podman_run({"--rm", "-v", ro + ":/ro:ro", "-v", rw + ":/rw"}, ref, {"readonly", "/ro", "/rw"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("FAIL "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nDONE\n"), std::string::npos) << r.out;
+  EXPECT_EQ(slurp(ro + "/from_host.txt"), "from the host\n");
+  EXPECT_TRUE(std::filesystem::is_empty(rw));
+}
+
 // Native containers go through the wrapper to runc unchanged.
 TEST_F(Podman, ANativeImageRunsUnchanged) {
   if (::access("/usr/bin/buildah", X_OK) != 0) GTEST_SKIP() << "buildah is not installed";

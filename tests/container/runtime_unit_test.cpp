@@ -134,5 +134,29 @@ TEST_F(Bundle, TheRewrittenProcessRunsTheEngineOnTheModule) {
   EXPECT_TRUE(engine) << r->dump(2);
 }
 
+// Bind mounts of host directories become preopens of their own (read-only ones with :ro, so
+// the guest gets EROFS there as with `run --dir HOST:ro`); file mounts, system paths and
+// other mount types stay reachable through the root preopen only.
+TEST_F(Bundle, BindMountedDirectoriesArePreopenedReadOnlyWhenMountedSo) {
+  const std::string host_dir = (dir / "data").string(), hosts = (dir / "hosts").string();
+  fs::create_directories(host_dir);
+  std::ofstream(hosts) << "127.0.0.1 localhost\n";
+  spec["mounts"] = json::array({
+      {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+      {{"destination", "/data"}, {"type", "bind"}, {"source", host_dir}, {"options", {"rbind", "ro"}}},
+      {{"destination", "/scratch"}, {"source", host_dir}, {"options", {"bind", "rw"}}},
+      {{"destination", "/etc/hosts"}, {"type", "bind"}, {"source", hosts}, {"options", {"bind", "ro"}}},
+      {{"destination", "/dev/shm"}, {"type", "tmpfs"}, {"source", "shm"}},
+      {{"destination", "/sys/fs/cgroup"}, {"type", "bind"}, {"source", "/sys/fs/cgroup"}, {"options", {"rbind", "ro"}}},
+  });
+  auto r = rewrite_for_wasm(spec, WasmContainer{"/tool.wasm", false}, "/engine");
+  ASSERT_TRUE(r) << r.error().message;
+  const Args args = (*r)["process"]["args"].get<Args>();
+  Args dirs;
+  for (size_t i = 0; i + 1 < args.size() && args[i] != "--"; ++i)
+    if (args[i] == "--dir") dirs.push_back(args[i + 1]);
+  EXPECT_EQ(dirs, (Args{"/::/", "/data::/data:ro", "/scratch::/scratch"}));
+}
+
 }  // namespace
 }  // namespace wb::container

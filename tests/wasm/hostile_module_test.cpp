@@ -218,6 +218,48 @@ TEST(HostileModule, ManyDistinctTypesInstantiateInLinearTime) {
   EXPECT_LT(s, kMaxSeconds);
 }
 
+TEST(HostileModule, TypesCraftedToCollideUnderAFixedHashInternInLinearTime) {
+  // A 2.6 MB module whose types all had one hash under the store's former fixed hash
+  // (h = params * 0x9E3779B97F4A7C15 + results, then h = h * 131 + byte per parameter) took 19 s
+  // to instantiate: every insertion walked a bucket of all the earlier types. kRelation is a
+  // relation sum c_i * 131^(28-i) = 0 (mod 2^64) with small c_i (a short vector of the
+  // knapsack lattice, found by LLL reduction with PARI/GP's qflll); a type is 13 blocks, each
+  // either `base` or `base + c`, so all 8192 such types share that hash. The hash is now
+  // seeded per process: a module cannot aim at it.
+  constexpr int kRelation[] = {-2, 1, 1, 0, 0, 0, -1, -1, -1, -2, 1, 1, 2, 1, 0,
+                               0,  1, -1, 1, 1, -2, 2, -2, 1, 1, -1, 2, -2, -1};
+  constexpr int kBlocks = 13;
+  auto block = [&](bool shifted) {
+    Bytes b;
+    for (int c : kRelation) {  // f64, f32 or i64 (0x7C..0x7E) either way
+      const auto base = static_cast<uint8_t>(0x7C + (c < 0 ? -c : 0));
+      b.push_back(shifted ? static_cast<uint8_t>(base + c) : base);
+    }
+    return b;
+  };
+  auto former_hash = [](const Bytes& params) {
+    uint64_t h = params.size() * 0x9E3779B97F4A7C15ull;
+    for (uint8_t v : params) h = h * 131 + v;
+    return h;
+  };
+  ModuleParts p;
+  std::optional<uint64_t> shared;
+  for (uint32_t t = 0; t < (1u << kBlocks); ++t) {
+    Bytes params;
+    for (int k = 0; k < kBlocks; ++k) append(params, block((t >> k) & 1));
+    const uint64_t h = former_hash(params);
+    if (!shared) shared = h;
+    ASSERT_EQ(h, *shared) << "type " << t << " does not collide: the relation is wrong";
+    p.types.push_back(func_type(params, {}));
+  }
+  auto mod = load_ok(p.build());
+  ASSERT_TRUE(mod);
+  ASSERT_EQ(mod->types.size(), 8192u);
+  Store store;
+  double s = cpu_seconds([&] { ASSERT_TRUE(store.instantiate(mod, Imports{}).ok()); });
+  EXPECT_LT(s, kMaxSeconds);
+}
+
 TEST(HostileModule, ManyImportsLinkInLinearTime) {
   constexpr int kImports = 60000;
   ModuleParts p;
