@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wb-engine-bench: CPU kernels run natively and in the engine, side by side.
 //
 //   wb-engine-bench [--filter NAME] [--quick] [--runs N] [--native-only]

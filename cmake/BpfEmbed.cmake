@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -DINPUT=x.bpf.o -DOUTPUT=x.embed.h -DSYMBOL=x_bpf_o -P BpfEmbed.cmake
 # Writes the bytes of INPUT as a C array:
 #   static const unsigned char SYMBOL[] = {...};

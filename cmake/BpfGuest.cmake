@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Building eBPF objects and the wasm32-wasi guests that embed them (tests/bpf, bench/bpf_throughput).
 #
 #   include(BpfGuest)            # after list(APPEND CMAKE_MODULE_PATH ${PROJECT_SOURCE_DIR}/cmake)

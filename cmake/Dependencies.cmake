@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Libraries from Debian that the wasm-bpf executable links, found once for every library here.
 #
 # With WB_STATIC_DEPS (the default, off in sanitizer and fuzzing builds) the executable takes
@@ -32,9 +33,13 @@ if(WB_STATIC_DEPS)
 endif()
 
 if(_wb_static_ok)
+  # Shared libraries (libwasm-bpf.so) link the shared ones: Debian's libelf.a is not built
+  # for shared objects (its thread-local error state uses the executable TLS model).
+  set(_wb_in_shared "$<STREQUAL:$<TARGET_PROPERTY:TYPE>,SHARED_LIBRARY>")
   target_include_directories(wb_dep_libbpf INTERFACE ${WB_PC_LIBBPF_INCLUDE_DIRS})
-  target_link_libraries(wb_dep_libbpf INTERFACE ${WB_LIBBPF_A} ${WB_LIBELF_A} ${WB_LIBZ_A})
-  target_link_libraries(wb_dep_zlib INTERFACE ${WB_LIBZ_A})
+  target_link_libraries(wb_dep_libbpf INTERFACE
+    "$<IF:${_wb_in_shared},PkgConfig::WB_PC_LIBBPF,${WB_LIBBPF_A};${WB_LIBELF_A};${WB_LIBZ_A}>")
+  target_link_libraries(wb_dep_zlib INTERFACE "$<IF:${_wb_in_shared},ZLIB::ZLIB,${WB_LIBZ_A}>")
   target_include_directories(wb_dep_zlib INTERFACE ${ZLIB_INCLUDE_DIRS})
 else()
   target_link_libraries(wb_dep_libbpf INTERFACE PkgConfig::WB_PC_LIBBPF)

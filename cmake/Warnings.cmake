@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # wb_set_warnings(target): the project's warning set; errors when WB_WERROR is on.
 function(wb_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # WasmBpf.cmake: build wasm-bpf guests (an eBPF program plus its wasm32-wasi user space) with
 # one call:
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target over the BPF object loading path of the eBPF host: the checks of
 // bpf/object_check.h, then libbpf's bpf_object__open_mem (what libbpf's own bpf-object fuzzer
 // covers) on whatever passed them. A crash or hang here is an object the checks let through

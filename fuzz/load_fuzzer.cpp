@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target: load (decode + validate + translate), instantiate with every import
 // satisfied by a stand-in of the right type, then call each exported function with zero
 // arguments. A watchdog interrupts guests that run too long, so loops are not hangs.

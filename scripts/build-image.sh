@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the wasm-bpf container image (deploy/container/Containerfile) with buildah, offline,
 # from the build tree: build/src/cli/wasm-bpf, the shared libraries it needs and those of the
 # libraries it loads when it talks to registries (libcurl, libcrypto), and the CA

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds wasm-bpf and the bootstrap example, then runs the example for a few seconds while
 # starting some processes, so that their EXEC and EXIT lines show:
 #   build/src/cli/wasm-bpf run --timeout 5s build/examples/bootstrap/bootstrap.wasm

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets with clang-14 (build-fuzz/) and runs each for SECONDS seconds
 # (default 60):
 #   wb-load-fuzzer        the engine, seeded with every binary module of the spec test suite;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs, with apt-get, every Debian package the build, the tests, the examples and the
 # benchmarks need. Idempotent: runs `apt-get update` only when a package is missing.
 set -euo pipefail
@@ -6,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # host build
   build-essential cmake ninja-build pkg-config git
+  # packaging (cpack -G DEB runs dpkg-shlibdeps; tests/install checks the .deb)
+  dpkg-dev
   libbpf-dev libelf-dev zlib1g-dev
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds wasm-bpf and runs the whole test suite with ctest.
 #
 #   scripts/test.sh                 # configure build/ if needed, build, run every test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // eBPF event benchmarks: ring-buffer throughput and start-up time, native libbpf vs a wasm
 // guest under `wasm-bpf run`.
 //

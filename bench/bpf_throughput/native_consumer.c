@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The native baseline of the eBPF event benchmarks, with libbpf.
  *
  *   native_consumer throughput OBJECT RECORDS BATCH

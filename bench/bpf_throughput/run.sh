@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the eBPF event benchmarks (as root): ring-buffer throughput, and the start-up time of
 # the bootstrap example under `wasm-bpf run` next to the same native libbpf program.
 #   bench/bpf_throughput/run.sh [BUILD_DIR] [wb-bpf-bench options...]

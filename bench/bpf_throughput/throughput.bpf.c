@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // Event-throughput benchmark: every sched_yield() of the configured process emits a batch of
 // cfg.batch_size 16-byte records into the ring buffer `rb` with bpf_loop, as fast as the
 // kernel can.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Shared by throughput.bpf.c (bpf, 64-bit), native_consumer.c and the wasm32 guest. */
 #ifndef WB_BENCH_THROUGHPUT_H
 #define WB_BENCH_THROUGHPUT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The wasm side of the event-throughput benchmark (see native_consumer.c, same protocol).
  *
  *   throughput_guest RECORDS BATCH [PID]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), table driven, one byte at a time:
 // a tight loop of loads, shifts, xors and a data-dependent table lookup.
 #include <stddef.h>

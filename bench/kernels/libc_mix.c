@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Not a timed kernel: a module of about 100 KB (most of it wasi-libc: stdio formatting and
 // scanning, strtod, regex, qsort, strftime, malloc) for measuring how long the engine takes
 // to load, validate and translate a realistic module. bench_run still does deterministic

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Dense double-precision matrix multiplication (96 x 96, i-k-j loop order), repeated with
 // the product fed back as the next left operand. The result is checksummed by bit pattern;
 // native and wasm agree because both use plain IEEE double operations in the same order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A mixed workload: a linked list (insert in order, delete, walk), small 4x4 integer matrix
 // products, and a state-machine tokenizer over a generated source-like string.
 #include <stddef.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // snprintf-heavy formatting: integers in several bases and widths, floats in %f / %e / %g,
 // padded and truncated strings, all into one buffer whose bytes are checksummed (FNV-1a).
 // Only conversions whose output C specifies exactly are used (no %a, %p or NaN), so glibc

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Quicksort (median of three, insertion sort for short ranges) of 100,000 pseudo-random
 // 32-bit keys: unpredictable branches, swaps and recursion.
 #include <stdint.h>

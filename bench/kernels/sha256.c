@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA-256 (FIPS 180-4) over a 4 KiB message, chained: every round hashes the message with
 // the previous digest written into it. 32-bit rotates, adds and boolean functions.
 #include <stdint.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sieve of Eratosthenes over a 2 MB byte array: strided stores, then a counting scan.
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; The benchmark guest: writes "hello from the store\n" through WASI and exits 0.
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # What running a module by reference from the local store costs over running the file:
 # `wasm-bpf run FILE` against `wasm-bpf run --pull never REF`, measured with hyperfine.
 # Goal: the reference adds under 5 ms to the mean.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The native baseline for bench/startup: the same program as tests/wasi/guests/hello.c. */
 #include <stdio.h>
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Start-up time of `wasm-bpf run` on a hello-world guest, against the same program built
 # natively, measured with hyperfine. Goal: a mean wall time under 10 ms for the guest.
 #

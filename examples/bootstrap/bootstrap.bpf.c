@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // Process lifetimes: an EXEC record when a process calls exec(), an EXIT record (with its
 // exit code and, when its exec was seen, how long it lived) when it exits.
 #include "vmlinux.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bootstrap: prints a line when a process starts a program (EXEC) and when a process exits
 // (EXIT, with its exit code and, if its exec was seen, how long it ran).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The record bootstrap.bpf.c sends through the ring buffer `rb`. */
 #ifndef BOOTSTRAP_H
 #define BOOTSTRAP_H

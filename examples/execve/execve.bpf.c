@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // execve: one ring buffer record per execve() with the caller's name and the new command.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // execve: prints "[PID] PARENT -> COMMAND" for every program started on the system, where
 // PARENT is the name of the process that called execve() and COMMAND the new program with
 // its arguments.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* What execve.bpf.c reports for every execve(): who called it and with which command. */
 #ifndef EXECVE_H
 #define EXECVE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // lsm: a BPF LSM program that denies removing directories named "wasm-bpf-protected".
 // BPF LSM programs only load on kernels built with CONFIG_BPF_LSM whose lsm= list names
 // "bpf"; elsewhere the kernel refuses them.

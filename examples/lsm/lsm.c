@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lsm: loads a BPF LSM program that denies `rmdir` of directories named
 // "wasm-bpf-protected", or says clearly that this kernel does not accept LSM programs.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // opensnoop: openat() calls, with their result, through a perf event array.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

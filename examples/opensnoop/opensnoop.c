@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // opensnoop: prints every openat() on the system with the calling process and the result.
 //
 //   wasm-bpf run opensnoop.wasm [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS] [-e]

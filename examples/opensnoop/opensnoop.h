@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* What opensnoop.bpf.c reports for every openat() that returns. */
 #ifndef OPENSNOOP_H
 #define OPENSNOOP_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // runqlat: how long tasks wait on a run queue between being woken up and running, as log2
 // histograms in a hash map (one for everything, or one per process or thread).
 #include "vmlinux.h"

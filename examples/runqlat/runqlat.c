@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // runqlat: summarizes run queue (scheduler) latency as log2 histograms, every INTERVAL
 // seconds, COUNT times. The BPF side fills a hash map of histograms; each interval this
 // walks the map with get-next-key, prints each histogram and deletes it.

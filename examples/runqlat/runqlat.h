@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The histograms runqlat.bpf.c keeps: one per key (all tasks, a process or a thread). */
 #ifndef RUNQLAT_H
 #define RUNQLAT_H

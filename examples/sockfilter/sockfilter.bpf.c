@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // sockfilter: a socket filter on a packet socket bound to an interface; reports every IPv4
 // packet through a ring buffer and keeps none on the socket.
 #include "vmlinux.h"

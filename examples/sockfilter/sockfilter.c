@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sockfilter: shows the IPv4 packets on a network interface, seen by a BPF socket filter
 // that the host attaches to a packet socket bound to that interface.
 //

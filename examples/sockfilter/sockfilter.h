@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* One IPv4 packet seen by the socket filter. */
 #ifndef SOCKFILTER_H
 #define SOCKFILTER_H

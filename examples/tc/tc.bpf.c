@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // tc: a classifier on an interface's ingress (or egress) hook; reports every IPv4 packet
 // through a ring buffer and lets it through.
 #include "vmlinux.h"

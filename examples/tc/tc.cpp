@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tc: attaches a tc classifier to a network interface and prints the IPv4 packets passing
 // through it. Written in C++ to show that guests can be: the SDK header, the skeleton and
 // the layout header are valid C++ as well.

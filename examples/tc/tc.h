@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* One IPv4 packet seen by the tc classifier. */
 #ifndef TC_EXAMPLE_H
 #define TC_EXAMPLE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The program uprobe.wasm traces: it calls uprobed_add(a, b) and uprobed_sub(a, b) for the
 // numbers on its command line and prints the results.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // uprobe: traces calls of uprobed_add and uprobed_sub in uprobe-target and their results.
 // Uprobes that name their binary in the section are attached by libbpf without further help;
 // the binary is a placeholder here that the guest replaces before load (see uprobe.h).

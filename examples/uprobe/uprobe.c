@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // uprobe: prints the calls of uprobed_add() and uprobed_sub() in uprobe-target, with their
 // arguments, and their results (uprobes and uretprobes attached by section name).
 //

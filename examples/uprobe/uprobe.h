@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* One call of (or return from) a traced function of uprobe-target. */
 #ifndef UPROBE_EXAMPLE_H
 #define UPROBE_EXAMPLE_H

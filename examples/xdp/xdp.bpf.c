@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // xdp: looks at every packet arriving on an interface, counts it by IP protocol and reports
 // it through a ring buffer; every packet is passed on.
 #include "vmlinux.h"

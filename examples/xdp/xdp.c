@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // xdp: attaches an XDP program to a network interface and prints every packet that arrives
 // on it; at the end, the packet and byte counts per IP protocol.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Shared by xdp.bpf.c and xdp.c: one packet, and the per-protocol counters. */
 #ifndef XDP_EXAMPLE_H
 #define XDP_EXAMPLE_H

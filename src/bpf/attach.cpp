@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "bpf/attach.h"
 
 #include <arpa/inet.h>

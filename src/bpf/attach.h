@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Attaching one BPF program the way wasm_attach_bpf_program(_fd) asks: by section name, or
 // to a target interpreted by program type (xdp / tc / socket filter: an interface; cgroup
 // programs: a cgroup directory the guest names inside its preopened directories, or opened

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "bpf/bpf_host.h"
 
 #include <bpf/bpf.h>

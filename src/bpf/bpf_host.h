@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The `wasm_bpf` host module over libbpf (the binary contract is the shared
 // wasm-bpf-abi.md; what this host decides beyond it is in docs/bpf-host.md): BPF objects
 // loaded from guest memory behind opaque handles, attachment by section name or target,

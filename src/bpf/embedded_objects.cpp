@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "bpf/embedded_objects.h"
 
 #include <elf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The BPF objects a module carries: ELF images of BPF code inside its data segments, where
 // the SDKs' build steps embed them (an `unsigned char x_bpf_o[]` array). Found by their ELF
 // header (64-bit, EM_BPF); an object's size is where its last section or its section table

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Errors handed to guests: negative errno values in the guest's numbering (WASI, i.e.
 // wasi-libc's errno.h), so `err == -ENOENT` in guest code means what it says.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "bpf/load_diagnosis.h"
 
 #include <cerrno>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Why a BPF object did not load, said to the user. The ABI gives the guest only handle 0 for
 // a failed load, so guests print "Invalid argument" or nothing useful whatever happened;
 // the host knows the errno, the privileges it runs with, and what libbpf logged (which

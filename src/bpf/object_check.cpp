@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "bpf/object_check.h"
 
 #include <elf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks of a BPF ELF object before libbpf sees it. Debian's libbpf 1.1 trusts parts of an
 // object that a guest controls entirely: a BTF type id out of range, a modifier chain that
 // loops, a .BTF.ext record naming a type that is not there make it dereference NULL or loop

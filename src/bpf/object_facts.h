@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a BPF object will do in the kernel, read before it is loaded: its programs (type,
 // attach type, section) and the BPF helpers their code calls, and its maps (type, sizes,
 // kernel memory). The policy (policy.h) decides on these facts; `wasm-bpf inspect` shows them.

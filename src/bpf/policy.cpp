@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "bpf/policy.h"
 
 #include <linux/bpf.h>

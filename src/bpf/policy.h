@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a module's BPF programs may do, decided before they are loaded (object_facts.h).
 //
 // Observability is allowed by default: tracing programs (kprobes, tracepoints, fentry/fexit,

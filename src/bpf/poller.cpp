@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "bpf/poller.h"
 
 #include <poll.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One ring buffer or perf event array of a BPF object, consumed for the guest: every record
 // is copied into guest memory and handed to the guest's callback, synchronously, in order,
 // one callback call per record.

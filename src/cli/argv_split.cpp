@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "cli/argv_split.h"
 
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Splitting argv before CLI11 sees it: the implicit `run` (`wasm-bpf FILE.wasm ARGS...`) and the
 // guest arguments that follow a module, which must reach the guest untouched even when they
 // look like wasm-bpf options (`wasm-bpf run tool.wasm --help` shows the tool's help).

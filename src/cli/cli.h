@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The wasm-bpf command line: parse argv, dispatch to a command, return the exit status.
 #pragma once
 

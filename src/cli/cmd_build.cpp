@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf build`: X.bpf.c + guest sources -> X.wasm in one command (tools/gen/guest_build).
 #include <iostream>
 #include <memory>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf gen`: code generation for guests from a compiled BPF object (tools/gen).
 #include <memory>
 #include <ostream>

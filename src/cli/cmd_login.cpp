@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Registry credentials: login, logout. The work is done by src/oci.
 #include <unistd.h>
 

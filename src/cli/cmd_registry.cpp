@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Commands that move modules between files, the local store and OCI registries:
 // push, pull, images, rm, inspect, save, load. The work is done by src/oci.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf run`: parse the options into RunOptions and (once the runtime lands) run the module.
 #include <signal.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf version` (also `wasm-bpf --version`).
 #include <ostream>
 

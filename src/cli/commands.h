@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The table of wasm-bpf subcommands. Each command declares its options on a CLI11 subcommand
 // and returns the handler that runs once parsing succeeded; later issues replace a handler's
 // body with the real implementation without touching the dispatcher.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Help output: CLI11's formatter with our own synopsis line(s) instead of the generated one, and
 // the one-line summaries of the command table in the list of subcommands (each subcommand's own
 // description is the longer text its --help shows).

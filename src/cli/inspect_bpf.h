@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The "bpf" part of `wasm-bpf inspect`: what a module's embedded BPF objects would do in the
 // kernel (programs, helpers, maps) and what the default policy refuses, before it is run.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wasm-bpf: entry point. All the work is in run_cli (src/cli/cli.cpp).
 #include <csignal>
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "cli/registry_options.h"
 
 #include <iostream>

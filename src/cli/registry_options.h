@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Command-line options shared by the commands that talk to a registry (push, pull, inspect,
 // run), the ClientOptions they make, and how those commands fail: with a message, or with
 // 130/143 when SIGINT/SIGTERM stopped them (oci/interrupt.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The parsed form of `wasm-bpf run`'s command line, handed to the runtime once it exists.
 #pragma once
 

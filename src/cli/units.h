@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Parsing of the human-friendly quantities the command line accepts.
 #pragma once
 

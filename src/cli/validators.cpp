@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "cli/validators.h"
 
 #include "cli/run_options.h"

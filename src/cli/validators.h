@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CLI11 validators for the value syntaxes shared by several commands.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Whole-file reads shared by the runtime, the registry code and the generators.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Expected<T, E> and Result<T>: a value or an error, for APIs that fail in ordinary ways
 // (bad input, missing file, rejected module). Exceptions are not used across library
 // boundaries.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A request that a guest finish by itself: what SIGINT, SIGTERM, --timeout and
 // Runner::request_stop() make first, before the guest is stopped outright.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "container/runc_command.h"
 
 #include <set>

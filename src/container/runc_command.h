@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The command line an OCI runtime receives from podman (through conmon), docker and
 // containerd's runc shim: runc's global options, a subcommand, its options and the container
 // id. wasm-bpf-runtime reads only what it needs (the subcommand, --bundle, --log) and hands

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wasm-bpf-runtime: an OCI runtime for container engines (podman, docker, containerd's runc
 // shim, and so a Kubernetes RuntimeClass) that runs wasm-bpf modules. It takes runc's command
 // line; on `create` of a wasm container it rewrites the bundle's config.json (wasm_spec.h) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "container/wasm_spec.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What wasm-bpf-runtime does to the OCI runtime spec (config.json) of a wasm container on
 // `create`, before runc creates it: the container runs wasm-bpf on the module instead of
 // executing it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/archive.h"
 
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf save` and `wasm-bpf load`: images of the local store as a tar of an OCI image
 // layout (oci-layout, index.json, blobs/sha256/...), the format `skopeo copy oci-archive:`
 // and `docker load` of OCI archives understand. index.json names each image by its full

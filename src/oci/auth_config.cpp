@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/auth_config.h"
 
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Credential files in the docker format: docker's config.json and containers' auth.json.
 //   {"auths": {"ghcr.io": {"auth": base64("user:password"), "identitytoken": "..."}},
 //    "credsStore": "pass", "credHelpers": {"ghcr.io": "gcloud"}}

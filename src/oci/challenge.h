@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WWW-Authenticate challenges (RFC 7235): `Bearer realm="...",service="...",scope="..."` or
 // `Basic realm="..."`.
 #pragma once

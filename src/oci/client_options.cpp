@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/client_options.h"
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How wasm-bpf talks to registries: TLS trust, insecure hosts, command-line credentials,
 // retries, upload chunking, progress; and the pull policy of `run`.
 #pragma once

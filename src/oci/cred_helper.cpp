@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/cred_helper.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Docker credential helpers: `docker-credential-<name> get|store|erase`, found on PATH, talking
 // JSON on stdin/stdout ({"ServerURL", "Username", "Secret"}; Username "<token>" marks an
 // identity token).

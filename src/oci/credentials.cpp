@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/credentials.h"
 
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where registry credentials come from, in order:
 //   1. the command line (-u USER --password-stdin) for the registry of the command's reference
 //   2. WASM_BPF_REGISTRY_USER and WASM_BPF_REGISTRY_PASSWORD (for every registry, or only for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/curl_api.h"
 
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libcurl, loaded with dlopen on first use. Linking it would load its ~30 dependent libraries
 // (GnuTLS, Kerberos, LDAP, ...) and run their constructors in every wasm-bpf process, about
 // 3.5 ms before main() even for `run FILE`; only commands that reach a registry pay for it.

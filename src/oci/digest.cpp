@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/digest.h"
 
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Content digests ("sha256:<64 lowercase hex>"), computed with OpenSSL while data streams by.
 #pragma once
 

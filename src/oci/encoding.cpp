@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/encoding.h"
 
 #include <cctype>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small text encodings used by the registry protocol: base64 (auth headers, docker config
 // files), percent-encoding (query parameters) and case-insensitive comparison (HTTP headers).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/files.h"
 
 #include <fcntl.h>

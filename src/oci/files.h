@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // File helpers for the store and for `pull -o`: whole-file reads, atomic writes (temporary
 // file in the same directory, fsync, rename, fsync of the directory), directories, and an
 // exclusive flock(2) on a file that is itself replaced by rename.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/gzip.h"
 
 #include <zlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gzip (and zlib) decompression with zlib, for tar+gzip image layers.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/http.h"
 
 #include "oci/curl_api.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A small HTTP/1.1 client on libcurl for the registry protocol: in-memory request bodies,
 // response bodies collected in memory (up to a limit) or streamed to a sink, redirects followed
 // by hand, retries with exponential backoff of idempotent requests on 5xx answers and dropped

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/inspect.h"
 
 #include <nlohmann/json.hpp>

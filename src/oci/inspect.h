@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf inspect`: the manifest, config, annotations, size and digest of an image, as JSON.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/interrupt.h"
 
 #include "oci/files.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SIGINT and SIGTERM while a registry command runs. Killing wasm-bpf in the middle of a pull
 // would leave a partial download behind, so while an InterruptScope lives the first of these
 // signals only records itself: transfers stop at their next progress callback, retries stop

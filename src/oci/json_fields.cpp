@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/json_fields.h"
 
 namespace wb::oci {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Members of JSON documents that come from outside (registry answers, credential helper output,
 // the store's index.json), read without nlohmann's type exceptions: a member of the wrong type
 // is something to report, never a "type_error.302" escaping as an exception.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf login` and `wasm-bpf logout`.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/manifest.h"
 #include "oci/tar.h"
 #include "oci/gzip.h"

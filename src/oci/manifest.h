@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OCI and Docker manifests and indexes: media types, parsing, the platform choice in an index,
 // and the two layouts `push` writes (docs/oci.md):
 //   cncf         config application/vnd.wasm.config.v0+json {created, architecture: wasm,

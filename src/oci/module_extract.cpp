@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/module_extract.h"
 
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Finding the Wasm module in an image (docs/oci.md): one raw module layer
 // (application/wasm, application/vnd.wasm.content.layer.v1+wasm, the component layer type,
 // application/vnd.module.wasm.content.layer.v1+wasm), or tar / tar+gzip layers holding the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/progress.h"
 
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Transfer progress on stderr ("label  1.2 MiB / 3.4 MiB  2.0 MiB/s"), redrawn in place at most
 // ten times a second. Disabled progress prints nothing (stderr is not a terminal).
 #pragma once

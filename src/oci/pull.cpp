@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/pull.h"
 
 #include <sys/stat.h>

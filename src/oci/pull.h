@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf pull`: a reference from its registry into the local store (or a file).
 #pragma once
 

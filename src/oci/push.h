@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf push`: a module file to a registry as a single-layer artifact.
 #pragma once
 

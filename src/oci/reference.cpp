@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/reference.h"
 
 #include <cctype>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OCI references in the distribution grammar: [host[:port]/]path[:tag][@sha256:hex].
 // Without a host the registry is docker.io (API host registry-1.docker.io), where one-component
 // paths get the library/ prefix; without a tag or digest the tag is "latest". A first component

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/registry_client.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The registry HTTP API (distribution-spec v1.1) for one registry: ping and scheme detection,
 // Bearer-token and Basic authentication, manifests, blob existence, downloads verified while
 // they stream, and monolithic or chunked uploads.

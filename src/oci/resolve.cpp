@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/resolve.h"
 
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What `wasm-bpf run MODULE|REF` runs: a file if MODULE|REF names one, otherwise the module of
 // an OCI reference from the local store, pulled first as the pull policy says.
 #pragma once

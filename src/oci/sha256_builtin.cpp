@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA-256 (FIPS 180-4) without OpenSSL, for the digest check of `run REF`: loading libcrypto
 // costs about a millisecond at every start, more than hashing a module of 100 KB here.
 // Large blobs (pull, push) use OpenSSL, which is several times faster per byte.

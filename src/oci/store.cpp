@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/store.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The local store: an OCI image layout (oci-layout, index.json, blobs/sha256/...).
 // Each index.json entry is a pulled manifest with annotations:
 //   org.opencontainers.image.ref.name  the full reference it was pulled as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "oci/tar.h"
 
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tar archives: reading ustar, GNU (long names 'L'/'K') and pax ('x' path/linkpath/size)
 // archives held in memory, and writing simple ustar archives (for `save`).
 #pragma once

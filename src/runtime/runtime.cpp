@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "runtime/runtime.h"
 
 #include "common/files.h"
@@ -8,6 +9,8 @@
 #include <csignal>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 namespace wb::runtime {
 
@@ -88,21 +91,32 @@ RunResult Runner::load_and_run() {
   std::optional<StopControl::Clock::time_point> deadline;
   if (cfg.timeout) deadline = StopControl::Clock::now() + *cfg.timeout;
   // The kick signal needs a handler (an ignored signal is never pending) that does nothing,
-  // and no SA_RESTART: interrupted system calls return.
-  struct sigaction kick_old{};
-  if (cfg.kick_signal != 0) {
-    struct sigaction kick{};
-    kick.sa_handler = [](int) {};
-    sigemptyset(&kick.sa_mask);
-    sigaction(cfg.kick_signal, &kick, &kick_old);
-  }
-  struct RestoreKick {
+  // and no SA_RESTART: interrupted system calls return. Installed once for all the guests
+  // running in the process at a time (an embedder may run several), the previous one put
+  // back when the last ends.
+  struct KickHandler {
     int sig;
-    struct sigaction& old;
-    ~RestoreKick() {
-      if (sig != 0) sigaction(sig, &old, nullptr);
+    explicit KickHandler(int s) : sig(s) {
+      if (sig != 0) install(sig, true);
     }
-  } restore_kick{cfg.kick_signal, kick_old};
+    ~KickHandler() {
+      if (sig != 0) install(sig, false);
+    }
+    static void install(int sig, bool on) {
+      static std::mutex m;
+      static std::map<int, std::pair<int, struct sigaction>> users;  // signal: count, old action
+      std::lock_guard lock(m);
+      auto& [count, old] = users[sig];
+      if (on && count++ == 0) {
+        struct sigaction kick{};
+        kick.sa_handler = [](int) {};
+        sigemptyset(&kick.sa_mask);
+        sigaction(sig, &kick, &old);
+      } else if (!on && --count == 0) {
+        sigaction(sig, &old, nullptr);
+      }
+    }
+  } kick_handler{cfg.kick_signal};
   st.stop->start(deadline, pthread_self(), cfg.kick_signal);
   struct FinishWatch {
     StopControl& stop;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs a guest: engine + WASI (+ extra host modules) + limits, timeout, stop/pause/resume.
 // This is what `wasm-bpf run` and embedders use.
 #pragma once

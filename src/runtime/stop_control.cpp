@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "runtime/stop_control.h"
 
 #include <poll.h>

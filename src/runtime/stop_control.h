@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How a running guest is stopped: asked first, then stopped outright.
 //
 // A stop request (SIGINT, SIGTERM, the --timeout deadline, Runner::request_stop) makes the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wasi/errno.h"
 
 #include <cerrno>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WASI errno values (also wasi-libc's errno.h numbering, which guests compare against) and
 // the mapping from the host's errno.
 #pragma once

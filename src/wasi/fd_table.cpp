@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wasi/fd_table.h"
 
 #include "wasi/own_process.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The guest's file descriptors and path resolution confined to preopened directories.
 //
 // Confinement rests on openat2(2) with RESOLVE_BENEATH, so it needs Linux >= 5.6.

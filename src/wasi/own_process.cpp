@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wasi/own_process.h"
 
 #include <linux/magic.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Whether an open file belongs to this process in procfs (/proc/<our pid>/..., also reached
 // as /proc/self or /proc/thread-self): its memory (mem), environment (environ, which holds
 // registry passwords), fds, maps. Whatever directories a guest is given (even /proc), it must

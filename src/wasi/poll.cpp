@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // poll_oneoff: clock subscriptions (relative or absolute, on any of the four clocks) and fd
 // subscriptions, waited for in slices so that a stop request ends the wait (see wasi.h).
 #include <poll.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wasi/stdio_stream.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Guest stdio (fds 0, 1, 2) backed by the embedder's own objects instead of host file
 // descriptors: feed stdin from memory, capture stdout and stderr into strings or callbacks.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WASI preview 1 over POSIX: the context, shared helpers, and the process-level functions
 // (args, environment, clocks, random, exit, sockets). Every guest pointer goes through the
 // memory's checked accessors; a bad pointer is EFAULT, never a host access.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WASI preview 1 (`wasi_snapshot_preview1`, also importable as `wasi_unstable`) over POSIX.
 //
 // The guest sees only the directories it is given (fds 3, 4, ... in order) and no path ever

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The fd_* functions of WASI preview 1. Rights are checked for every call that has one;
 // stdio backed by an embedder's stream (StdioStream) supports reads, writes and fdstat, and
 // reports the errors a pipe would for the rest.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Internal to src/wasi: the state behind WasiContext and helpers shared by the files that
 // define the WASI functions (wasi.cpp: process, args, clocks; wasi_fd.cpp: fd_*;
 // wasi_path.cpp: path_*; poll.cpp: poll_oneoff).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The path_* functions of WASI preview 1, all confined below a directory fd (fd_table.h).
 //
 // A call either opens the whole path beneath the directory (openat2 RESOLVE_BENEATH) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The interpreter's internal code: operation ids and the handler table that maps them to
 // threaded-code addresses. Shared by the translator and the interpreter.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The translator's driver and control flow: locals, the instruction loop, blocks, branches,
 // calls and returns (function_compiler.h describes the model; compiler_ops.cpp has the
 // value instructions).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Validates one function body and translates it into the interpreter's threaded code.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The translator's value instructions: numeric operations (with immediates, fused loads
 // and lazy address arithmetic), memory accesses, local.set, select and the 0xFC prefix.
 #include <string>

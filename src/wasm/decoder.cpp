@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Binary decoder: sections, types, imports, exports, segments, constant expressions.
 // Function bodies are handed to the compiler (validation + translation) as they are read.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The embedding API of the WebAssembly engine. WASI, the wasm_bpf host functions, the spec
 // harness and embedders all use only this header (plus host.h for typed host functions).
 //

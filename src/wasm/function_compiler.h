@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Internal to the translator (compiler.cpp, compiler_ops.cpp): one pass over a function body
 // that both validates it (the spec's algorithm, with a polymorphic stack after unconditional
 // branches) and translates it into threaded code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Typed host functions: the wasm type is deduced from a C++ callable.
 //
 //   Function* f = define_host(store, "env.add", [](HostContext&, int32_t a, int64_t b) -> int64_t {

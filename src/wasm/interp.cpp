@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The interpreter: direct-threaded code (computed goto), operands addressed as 8-byte frame
 // slots, a call stack of its own (deep recursion traps instead of overflowing the native
 // stack), explicit bounds checks on every memory and table access.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Internal: runs a wasm function on the store's stacks.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A decoded, validated and translated WebAssembly module. Immutable once loaded; shared by
 // all of its instances.
 #pragma once

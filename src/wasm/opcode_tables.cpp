@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wasm/opcode_tables.h"
 
 #include <array>

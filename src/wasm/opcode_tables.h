@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tables that describe numeric and memory instructions for the translator (compiler.cpp):
 // operand and result types and the interpreter operations that implement them.
 #pragma once

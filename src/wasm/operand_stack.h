@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The translator's operand stack (compiler.cpp): the validator's value types plus where each
 // value is while translating (lazy operands). It answers, in constant time, the questions
 // the translator asks at every block entry and local.set: "which entries are still lazy?"

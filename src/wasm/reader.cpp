@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wasm/reader.h"
 
 namespace wb::wasm {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bounds-checked reader over module bytes: LEB128 with the spec's length and unused-bit rules.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runtime objects and instantiation: memories, tables, globals, imports, the store.
 #include <sys/mman.h>
 

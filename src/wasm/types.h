@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Core WebAssembly types shared by the decoder, validator, runtime and embedders.
 #pragma once
 

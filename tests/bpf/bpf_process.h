@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Helpers of the eBPF host tests: the paths of the guests, root checks, kernel object
 // bookkeeping (program and link ids), and the scratch network devices and cgroups the tests
 // create and always remove.

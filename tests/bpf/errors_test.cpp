@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bad guest input gives negative errors (or handle 0), never a crash of wasm-bpf; programs the
 // kernel refuses give errors the guest can print.
 #include <gtest/gtest.h>

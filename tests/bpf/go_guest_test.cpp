@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Go / TinyGo guests: no function table; they poll through the `callback-wrapper` module's
 // wasm_bpf_buffer_poll and export their callback (`go-callback`). Both names can be changed
 // on the command line (--go-callback-module, --go-callback-export).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // However a guest ends, nothing it attached or created stays in the kernel: return from main,
 // exit(3), a trap, SIGINT / SIGTERM while polling or sleeping, SIGKILL of wasm-bpf itself,
 // --timeout, a trap, an error or a host error (the call depth limit) inside a poll callback.

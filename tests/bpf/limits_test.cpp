@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Limits of what a module may take in the kernel: the memory of its BPF maps (checked before
 // the kernel allocates anything) and how many objects it may have loaded.
 #include <gtest/gtest.h>

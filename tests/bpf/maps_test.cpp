@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Map operations from the guest: lookup / update / delete / get-next-key on hash and array
 // maps and on maps without keys (queue, stack, bloom filter), update flags, and the errors
 // the kernel reports, in the guest's errno numbering.

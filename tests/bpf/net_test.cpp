@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Programs attached to a target: XDP, tc and a socket filter on an interface (a veth pair the
 // test creates), cgroup_skb on a cgroup directory (by a path inside the guest's preopened
 // directories, and through a preopened directory fd). Targets the host must refuse: trailing

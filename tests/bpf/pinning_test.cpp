@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Maps declared with LIBBPF_PIN_BY_NAME are not pinned: pinned under /sys/fs/bpf they would
 // outlive the guest, and a map already pinned under that name (another tool's) would be
 // handed to the guest instead of its own. The test runs in a mount namespace of its own with

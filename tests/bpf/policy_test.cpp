@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The policy of what a module's BPF programs may do (src/bpf/policy.h): observability runs
 // with no flag; dangerous helpers and programs that change what the kernel does are refused
 // before anything is loaded, with a message that names them and the flag that allows them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // kprobe, kretprobe, uprobe and raw tracepoint programs attached from their section names.
 #include <gtest/gtest.h>
 #include <unistd.h>

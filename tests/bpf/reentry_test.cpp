@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Poll callbacks that call back into the host (close the object being polled, poll again),
 // records after a callback's negative return, and records emitted before the first poll.
 // The guest is reentry.c over burst.bpf.o, whose records are triggered by the guest itself.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Ring buffers and perf event arrays: events produced by the kernel arrive in the guest's
 // callback, complete, in order, one callback per record.
 #include <fcntl.h>

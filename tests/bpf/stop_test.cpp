@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Graceful stops with BPF: SIGINT, SIGTERM and --timeout make a pending (or the next)
 // wasm_bpf_buffer_poll return -EINTR, through the function-table callback and through the
 // Go callback path, so that the guest leaves its poll loop and prints its summary, which must

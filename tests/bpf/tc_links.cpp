@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "tc_links.h"
 
 #include <bpf/bpf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What tc has attached to an interface, for the eBPF host tests and the example tests:
 // tcx links (kernel >= 6.6, listed by the kernel's link ids) and netlink tc filters.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wasm-bpf mounts tracefs when a guest loads BPF programs on a system where it is not mounted
 // (libbpf needs it to attach tracepoints). Checked in a private mount namespace, so that the
 // machine's own mounts (and tests running beside this one) are not touched.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The uprobe tests' target: calls wbt_uprobe_target_func(N) for N = argv[1] (default 42),
  * which probes.bpf.c traces with SEC("uprobe/<this binary>:wbt_uprobe_target_func"). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end tests of the built wasm-bpf executable: what a user sees on stdout and stderr and
 // the exit status, for help, version, errors, not-yet-available commands and argument routing.
 #include <gmock/gmock.h>

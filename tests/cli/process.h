@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs a program the way a user's shell would and captures what it prints.
 #pragma once
 

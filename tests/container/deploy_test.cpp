@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What deploy/ ships: the Kubernetes manifests (parsed offline, and checked for what running
 // eBPF modules needs), and the wasm-bpf container image (built with scripts/build-image.sh,
 // run with podman: it pulls a module by reference and runs it).

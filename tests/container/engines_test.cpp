@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wasm-bpf-runtime under the real container engines from Debian, as root: images pushed with
 // `wasm-bpf push --format image` to a docker-registry on 127.0.0.1, pulled and run by podman
 // (through conmon), by containerd (ctr run --runc-binary, as the runc shim of a Kubernetes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wasm-bpf-runtime without an engine: runc command lines as podman and containerd send them,
 // and what happens to a spec (detection, privileges, the rewritten process and mounts).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs every example guest with `wasm-bpf run` on this machine's kernel, triggers what it
 // traces (processes, file opens, packets on a veth pair made here, calls in uprobe-target)
 // and checks what it prints. Loading BPF programs needs root: the tests skip otherwise.

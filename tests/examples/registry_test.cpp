@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Examples run from a registry reference, as users run them on other machines: pushed to a
 // real docker-registry on 127.0.0.1, then `wasm-bpf run REF`. Loading BPF programs needs root:
 // the tests skip otherwise.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The generators of tools/gen: layout headers checked member by member against the native
 // compiler's layout (x86-64 lays these types out as BPF does), WIT output, skeletons.
 #include <cstddef>

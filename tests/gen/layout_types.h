@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Types whose BPF layout has every feature `wasm-bpf gen header` must reproduce: padding,
  * pointers, function pointers, bitfields (also across a 64-bit unit), unions, nested and
  * anonymous members, multi-dimensional arrays, enums (signed, bit flags), typedefs of

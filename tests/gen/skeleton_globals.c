@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Compiled, not run, by tests/gen as C11 and as C++17 with -Wpedantic -Werror, with the
  * skeleton before the layout header and after it: both define struct check_config (the type
  * of the .rodata global ro_config of sdk/c/tests/check.bpf.c) under the same guard, and the

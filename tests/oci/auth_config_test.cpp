@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Credential files (docker config.json, containers auth.json) and WWW-Authenticate challenges.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Authentication and transport security against a real docker-registry: TLS with the test's
 // own CA, htpasswd Basic auth with login/logout and every credential source, and Bearer
 // tokens from the test's own token server.

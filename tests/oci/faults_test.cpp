@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Transfers that go wrong, through a proxy the test controls in front of a real registry:
 // corrupt blobs, connections dropped mid-blob, 503 answers, redirects to another host.
 #include <gtest/gtest.h>

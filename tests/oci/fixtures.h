@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Integration fixtures: a real docker-registry child process (plain HTTP, TLS, htpasswd or
 // token auth), TLS and token-signing material made with the openssl CLI, the test's own token
 // server (RS256 JWTs signed with OpenSSL), a fault-injecting proxy and a redirect target, and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pulls that do not finish: stopped by SIGTERM/SIGINT (they clean up and exit 143/130), killed
 // outright (the next pull sweeps what they left, but never the directory of a pull that is
 // still running), and a pull racing an `rm` that collects a blob the pull meant to reuse.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Manifest formats: what push writes, what pull accepts, index platform choice, and finding
 // the module in raw or tar layers.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reference parsing: the distribution grammar, docker.io defaults, digests, invalid input.
 #include <gtest/gtest.h>
 

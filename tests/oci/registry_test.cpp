@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End to end against a real docker-registry over plain HTTP: push and pull in both layouts,
 // run from the store (also offline), runwasi-style tar layers, image indexes, chunked uploads,
 // save/load, and interoperability with skopeo in both directions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // More of the test's own network plumbing, all on 127.0.0.1: an HTTP forward proxy that routes
 // made-up host names to local ports (so that a registry can be reached under a name that is
 // not loopback, as a remote one would be), and TLS in front of a plain local port.

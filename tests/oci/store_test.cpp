@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The local store: commits, lookups, removal with garbage collection, concurrent commits
 // under the index lock; and run's module resolution against it.
 #include <gtest/gtest.h>

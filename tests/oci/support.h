@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support for the OCI suites: scratch directories, free ports, child processes (run to
 // completion with captured output, or kept running like a registry), files, and a tiny
 // one-request-per-connection HTTP server for the test's own token server, proxy and blob host.

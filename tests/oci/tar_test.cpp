@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tar reading (ustar, GNU long names, pax, archives made by GNU tar) and writing; gzip.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the registry client does not let a server make it do: follow redirects to other
 // schemes or down to plain HTTP, carry a registry's TLS exceptions to other hosts, read bodies
 // without end or wait on a trickle forever, download layers of any claimed size. Also proxies

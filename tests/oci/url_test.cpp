@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The URL helpers the HTTP client decides redirects with, and size values from the environment.
 #include <gtest/gtest.h>
 

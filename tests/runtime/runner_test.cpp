@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The runtime's embedding API: a guest run with redirected stdio, extra host functions, and a
 // handle that stops, pauses and resumes it from another thread.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "spectest_host.h"
 
 #include <vector>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The `spectest` module every spec script may import: print functions, four immutable globals
 // (value 666), a funcref table (10..20) and a memory (1..2 pages).
 #pragma once

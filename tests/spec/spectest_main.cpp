@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wb-spectest: runs the WebAssembly spec test suite (.wast scripts) against the engine.
 //
 //   wb-spectest [-v | -vv] [--no-fork] [--timeout SEC] [--wast2json PROGRAM] [--keep-temp]

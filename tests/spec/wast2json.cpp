@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wast2json.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Converting .wast scripts to wast2json's JSON command files (plus one .wasm per module).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wast_runner.h"
 
 #include <fstream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Executes the commands of one wast2json JSON file against the engine.
 //
 // Counting follows wabt's spectest-interp, so totals compare with its figures: every command

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wast_values.h"
 
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Values in wast2json's JSON form: parsing arguments, matching results against expectations
 // (including the NaN classes) and printing both for failure messages.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WASI calls exercised directly (the wasi_raw guest: poll_oneoff, iovecs, EFAULT, ELOOP, fd_*
 // calls, rights, sockets, path edge cases, wasi_unstable layouts, EXDEV) and FIFOs opened
 // the way ordinary programs do (the fifo guest), run by the real wasm-bpf binary.

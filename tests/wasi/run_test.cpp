@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf run` with WASI preview 1, tested black-box: the real binary runs the guests in
 // tests/wasi/guests (C) and tests/wasi/rust_guest (Rust std), and the tests check their
 // output, their exit status, what they leave on disk, and how fast signals and timeouts stop

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The embedding API (runtime::Runner) with the C guests: args, environment, directories and
 // stdio given by the embedder (as host fds or as stream objects), and stop() while the guest
 // is blocked in poll_oneoff or in a read of stdin.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Graceful stops of `wasm-bpf run`: SIGINT, SIGTERM and --timeout first ask the guest to
 // finish (its sleep or read returns early), then stop it after --stop-timeout; a second
 // signal stops it at once. Whatever the guest printed must arrive whether its stdout is a

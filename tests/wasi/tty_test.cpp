@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wasm-bpf run on a terminal: guests see their stdio as a terminal (so that C programs
 // line-buffer their output, as eBPF tools that print events expect).
 #include <gtest/gtest.h>

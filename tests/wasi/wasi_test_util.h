@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Helpers shared by the black-box WASI tests: running wasm-bpf, reading what guests print,
 // temporary directories, and watching a process block.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Replaces the global operator new/delete of the test program to count requested bytes.
 // The replaced forms are the ones every other form (array, nothrow) forwards to.
 #include "alloc_counter.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Counts the bytes requested from operator new by this test program (alloc_counter.cpp
 // replaces the global operator new): a deterministic measure of how much a load or an
 // instantiation allocates, where a time limit would depend on the machine's load.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Malformed and hostile inputs: clear errors, never a crash.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The embedding API against real modules: calls, typed host functions, re-entrant callbacks
 // through the table, checked memory views, traps with function names, interruption from
 // another thread and from a signal handler, call-depth and memory limits.

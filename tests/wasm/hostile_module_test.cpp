@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small modules that try to make decoding or instantiation allocate without bound or take
 // super-linear time: many or large tables, many types, imports, exported functions, huge
 // segment offsets and counts. Each gets a clear error or succeeds within generous bounds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Builds binary modules byte by byte, for hostile inputs that the text format cannot express
 // compactly (hundreds of thousands of instructions, tables or types).
 #pragma once

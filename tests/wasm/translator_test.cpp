@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The translator (validation + translation of function bodies): branches passing many
 // values (multi_value.wat) compute the right results, and hostile bodies cost time, memory
 // and code in proportion to their size. Hostile bodies are generated here; their loads are

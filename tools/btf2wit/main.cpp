@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // btf2wit: writes a WIT world describing the types in the BTF of a BPF object (or of a raw
 // BTF file). The same generator runs behind `wasm-bpf gen wit`.
 #include <cstdio>

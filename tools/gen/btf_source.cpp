@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "gen/btf_source.h"
 
 #include <bpf/btf.h>

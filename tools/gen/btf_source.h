@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loading BTF for the generators, with libbpf's messages captured instead of printed.
 #pragma once
 

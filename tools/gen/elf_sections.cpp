@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "gen/elf_sections.h"
 
 #include <elf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The section table of a 64-bit little-endian ELF file (what clang -target bpf writes): names,
 // file offsets and sizes, for locating global data inside an object's bytes.
 #pragma once

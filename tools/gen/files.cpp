@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // File and name helpers shared by the generators.
 #include <cctype>
 #include <cerrno>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Code generators behind `wasm-bpf gen` and `btf2wit`: everything a guest needs from a
 // compiled BPF object, produced from its ELF sections and BTF (through libbpf).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "gen/guest_build.h"
 
 #include <spawn.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf build`: a BPF program and its guest (C/C++ sources or a Rust crate) to one .wasm
 // module, with the same steps as cmake/WasmBpf.cmake's wasm_bpf_add_example (vmlinux.h, the
 // BPF object, its skeleton, optional layout header, the guest compiled for wasm32-wasi

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf gen header`: C definitions with the BPF layout, for wasm32 guests.
 #include <bpf/btf.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf gen skeleton`: a C header that embeds a BPF object and gives a guest typed access
 // to its maps, programs and global data through libbpf-wasm.h.
 #include <bpf/btf.h>

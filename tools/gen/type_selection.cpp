@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "gen/type_selection.h"
 
 #include <bpf/btf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which BTF types a header or WIT file shows: every named type, or those asked for by name.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf gen vmlinux`: vmlinux.h for CO-RE BPF programs, from the kernel's BTF (what
 // `bpftool btf dump file /sys/kernel/btf/vmlinux format c` prints).
 #include <bpf/btf.h>

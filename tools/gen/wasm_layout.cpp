@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "gen/wasm_layout.h"
 
 #include <bpf/btf.h>

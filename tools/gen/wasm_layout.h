@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C declarations, printed from BTF, whose layout on wasm32 is byte for byte the layout the
 // BPF program (64-bit) uses: every struct and union is packed and spells its padding out,
 // pointers become uint64_t, `long` becomes int64_t, and so on. A wasm32 guest can then read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `wasm-bpf gen wit` and `btf2wit`: a WIT world with the types of a BPF object's BTF.
 //
 // Mapping (also in docs/sdk.md):

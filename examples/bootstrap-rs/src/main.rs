@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 //! bootstrap in Rust: the same tool as examples/bootstrap (C), on the wasm-bpf-binding
 //! crate: prints EXEC lines when processes start programs and EXIT lines when they end.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* libbpf-wasm-uapi.h: the kernel's (linux/bpf.h) program, map and attach type numbers, for
  * guest sources that name them (the first wasm-bpf C SDK declared them; wasi-libc has no
  * linux/bpf.h). Included by libbpf-wasm.h. Values as in Linux 6.18's UAPI.

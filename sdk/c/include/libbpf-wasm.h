@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* libbpf-wasm.h: a libbpf-like API for eBPF tools whose user space is a wasm32-wasi module.
  *
  * The module embeds its BPF object (usually through a skeleton made by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The SDK check guest: compiled as C11 here and as C++17 by api_check.cpp. It uses the
  * skeleton of check.bpf.o and most of libbpf-wasm.h, and when run (as root) checks that
  * global data written before load reaches the kernel and that map calls behave like

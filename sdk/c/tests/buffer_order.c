@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Records that are already waiting in a ring buffer when bpf_buffer__open is called must reach
  * the callback at the first poll, after open has returned: a program prints its header line
  * between the two and its events must come after it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // A BPF object with every kind of global data (.rodata, .data, .bss), a hash map with a
 // struct value and a ring buffer: what the SDK check guests exercise (and a few more maps).
 #include "vmlinux.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Types shared by check.bpf.c and the SDK check guests: padding, a pointer, a bitfield, a
  * nested anonymous union and an enum, so that the generated layouts get exercised. */
 #ifndef SDK_CHECK_H

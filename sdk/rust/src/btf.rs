@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 //! A minimal reader of the BTF (`.BTF` section) of a BPF object: enough to find the maps it
 //! defines and the sizes of their keys and values (see `maps.rs`). Malformed input gives
 //! `None`, never a panic: the bytes come from whoever built the module.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 //! Reading a BPF ELF object: its sections (for `maps.rs`), and patching global variables before
 //! it is loaded, what C skeletons do with `skel->rodata->x = v`. The variable is found by
 //! name in the symbol table; its bytes are in `.rodata`, `.data` or a custom

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 //! Rust bindings for wasm-bpf guests: a wasm32-wasi program that loads an eBPF object it
 //! embeds, attaches its programs, reads its maps and polls its ring buffers through the
 //! `wasm_bpf` host functions of `wasm-bpf run`.

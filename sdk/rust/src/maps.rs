@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 //! The maps a BPF object defines, with the sizes of their keys and values, read from the
 //! object itself: BTF-defined maps (`struct {...} name SEC(".maps")`) from the `.maps` DATASEC
 //! of its BTF, global data maps (`.rodata`, `.data`, `.bss`, ...) from its ELF sections.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 //! The raw host functions of the `wasm_bpf` import module, with the exact wasm types of the
 //! binary contract (wasm-bpf-abi.md in the shared project docs): pointers are `u32` offsets
 //! into this module's memory, object handles are `u64`.

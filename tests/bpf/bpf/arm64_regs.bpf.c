@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // A kprobe built for arm64: its struct pt_regs is arm64's (regs[31], sp, pc, pstate), so its
 // register offsets are wrong on any other architecture. wasm-bpf must refuse it on x86.
 // (No vmlinux.h: that is this machine's, with x86's pt_regs.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // One sched_yield() of the configured process (array map `cfg`, key 0) emits cfg.count
 // wbt_seq_event records with seq 0, 1, 2, ...: through bpf_loop into the ring buffer `rb`
 // (mode WBT_BURST_RING) or through a bounded loop into the perf event array `events`

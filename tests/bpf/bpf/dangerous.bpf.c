@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // Helpers the default policy refuses: bpf_send_signal in a program, bpf_probe_write_user in a
 // subprogram (.text) that another program calls. Never attached: the tests only load it.
 #include "vmlinux.h"

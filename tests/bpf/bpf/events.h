@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Records shared by the test BPF programs (-target bpf, 64-bit) and their wasm32 guests:
  * only fixed-size integer types and char arrays, laid out without implicit padding, so both
  * sides agree. Guests check the sizes with _Static_assert. */

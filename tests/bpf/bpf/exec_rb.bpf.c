@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // Every exec() on the system as a wbt_exec_event in the ring buffer `rb`.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // An fentry program: refused by kernels without BPF trampolines for this caller (EPERM here).
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

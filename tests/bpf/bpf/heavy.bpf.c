@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // Programs the verifier must walk for a long time (bounded loops it explores iteration by
 // iteration, each just under its 1M-instruction limit): loading the object keeps the kernel
 // busy for seconds. --timeout and signals must still end the guest promptly.

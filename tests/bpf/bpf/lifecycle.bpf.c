@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // What the cleanup tests look for: a tracepoint program (a perf-event link), a tc program (a
 // netlink filter, which outlives the process unless the host removes it) and a ring buffer.
 #include "vmlinux.h"

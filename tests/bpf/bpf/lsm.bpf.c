@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // An LSM program: needs CONFIG_BPF_LSM and "bpf" in the active LSMs.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

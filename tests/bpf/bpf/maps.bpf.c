@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // Maps only: the guest drives them with wasm_bpf_map_operate.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

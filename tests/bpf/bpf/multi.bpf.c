@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // Two ring buffers in one object: exec events in `rb_exec`, exit events in `rb_exit`.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // Counts the test's frames (EtherType WBT_ETHERTYPE) seen by XDP, tc and a socket filter,
 // and every packet a cgroup sends, in the array map `counts`.
 #include "vmlinux.h"

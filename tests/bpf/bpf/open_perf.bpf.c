@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // openat() calls of one process (tgid in the array map `target`, key 0) as wbt_open_event
 // records in the perf event array `events`.
 #include "vmlinux.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // A map declared to be pinned by name (LIBBPF_PIN_BY_NAME): libbpf would pin it under
 // /sys/fs/bpf/wbt_pinned, or reuse whatever map is pinned there already.
 #include "vmlinux.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // kprobe and kretprobe on do_unlinkat (for the process in `cfg`, key 0), a uprobe on the
 // test's helper binary (WB_UPROBE_TARGET, a build-time path) and the raw tracepoint
 // sched_process_exec (for children of the process in `cfg`), reported in the ring buffer `rb`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // A program the verifier must reject: it reads through a pointer made from a random number.
 // For the load diagnosis tests (the end of the verifier's log is shown without -v).
 #include "vmlinux.h"

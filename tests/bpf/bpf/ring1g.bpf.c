@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // A 1 GiB ring buffer in a tiny object: refused by the default --max-map-memory before the
 // kernel allocates anything.
 #include "vmlinux.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // A 64 MiB ring buffer and a program that is never attached: kernel memory for the limit
 // tests (--max-map-memory).
 #include "vmlinux.h"

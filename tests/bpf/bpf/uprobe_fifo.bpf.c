@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 // A uprobe whose section names a FIFO (WB_UPROBE_FIFO, a path in the build tree that the test
 // makes a FIFO): libbpf would open it to find the function and block for ever; the host must
 // refuse to attach instead.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Loads the embedded object and attaches one program by name (auto-attach from its section):
  *
  *   attach_one PROGRAM

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Every record delivered, in order, one callback each: the BPF side emits COUNT records
  * (seq 0..COUNT-1) per sched_yield() of this process, TRIGGERS times.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Bad arguments must give errors, never crashes: bad pointers, bad handles, unknown names,
  * garbage objects, bad callbacks. Prints "ok NAME = VALUE" or "FAIL NAME = VALUE (...)" per
  * check and "errors: checks=N failed=M"; the exit status is the number of failures. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Ring buffer: watches exec() through tp/sched/sched_process_exec.
  *
  *   exec_rb MARKER COUNT DEADLINE_MS [MAX_SIZE]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* A guest shaped like a TinyGo one: it exports no function table, polls through the
  * callback-wrapper module's wasm_bpf_buffer_poll (no callback argument) and exports its
  * callback by name. Built twice: with the default names (`callback-wrapper`, `go-callback`)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Small helpers shared by the test guests (header-only, static). */
 #ifndef WB_TEST_GUEST_UTIL_H
 #define WB_TEST_GUEST_UTIL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Attaches wbt_lc_tp (tracepoint) and wbt_lc_tc (tc ingress of IFNAME), prints "attached",
  * then ends the way MODE says:
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Loads arm64_regs.bpf.o (a kprobe built for arm64) and prints "load=H". */
 #include "arm64_regs.embed.h"
 #include "guest_util.h"

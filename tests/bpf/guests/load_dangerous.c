@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Loads dangerous.bpf.o (bpf_send_signal, bpf_probe_write_user) and prints "load=H"; never
  * attaches anything. */
 #include "dangerous.embed.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Loads the BPF object in the file PATH (a path in a directory given with --dir) and prints
  * "load=H" (0: refused); for objects made by the tests, such as malformed ones.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Prints "loading", then loads heavy.bpf.o (seconds of verifier work) and prints "load=H". */
 #include "heavy.embed.h"
 #include "guest_util.h"

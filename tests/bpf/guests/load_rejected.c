@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Loads rejected.bpf.o, which the verifier refuses, and prints "load=HANDLE" (0 expected);
  * what the user learns about why comes from wasm-bpf on stderr. */
 #include "rejected.embed.h"

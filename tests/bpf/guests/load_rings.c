@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Loads objects with large ring buffers, for the limit tests:
  *
  *   load_rings huge      ring1g.bpf.o (1 GiB) once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Map round trips through wasm_bpf_map_operate on a hash map (u32 -> u64), an array map
  * (u32 -> struct wbt_pair) and maps without keys (queue, stack, bloom filter). Prints "ok NAME" or "FAIL NAME: got X want Y" per check and
  * "checks=N failed=M"; the exit status is the number of failures. */

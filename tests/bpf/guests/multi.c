@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Several objects per guest and several pollers per object: multi.bpf.o (ring buffers
  * rb_exec and rb_exit) and exec_rb.bpf.o (ring buffer rb), polled in turn.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Network counters: attaches one program of netcount.bpf.o and watches its counter.
  *
  *   netcount PROG TARGET INDEX WANT DEADLINE_MS

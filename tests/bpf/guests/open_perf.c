@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Perf event array: openat() calls of one host process (the tracer's target).
  *
  *   open_perf TGID MARKER COUNT DEADLINE_MS

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Loads pinned.bpf.o (its map asks to be pinned by name) and uses the map: prints
  * "load ok", "lookup 1 = R" (R 0 would mean it got someone else's map holding key 1),
  * "update 2 = R", and exits 0; exit 10 if the load failed. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* kprobe / kretprobe (do_unlinkat of process TGID), uprobe (the test's helper binary) and
  * raw tracepoint (sched_process_exec of children of TGID) events.
  *

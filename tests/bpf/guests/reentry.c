@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Re-entering the host from a poll callback, and what a poll delivers around it. The records
  * come from burst.bpf.o: COUNT records (seq 0..COUNT-1) per sched_yield() of this process.
  *

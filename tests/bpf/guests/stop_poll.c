@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* What a libbpf tool does on Ctrl-C, for the graceful-stop tests: poll a ring buffer (the
  * exec records of exec_rb.bpf.o) until the poll fails, then print a summary and return.
  * Output goes through printf alone: no fflush, no setvbuf.

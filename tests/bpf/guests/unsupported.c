@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Programs this kernel may refuse (fentry, lsm): the guest must get an error, not a crash.
  * For each object prints "KIND load=HANDLE_OR_0 attach=RESULT" (attach only when the load
  * succeeded, otherwise "attach=skipped"), then "done"; exits 0. */

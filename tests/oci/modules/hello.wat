@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; Writes "hello from oci\n" to stdout through WASI and exits with status 7.
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; Needs 32 MiB of linear memory from the start.
 (module
   (memory (export "memory") 512)

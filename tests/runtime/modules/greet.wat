@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; Writes "hi from wasm\n" to stdout through WASI, calls env.ping(7) and exits with its result.
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))

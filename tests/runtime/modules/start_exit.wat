@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; A start function that ends the program with proc_exit(N), N from env.code: the run exits
 ;; with N, as if _start had called it.
 (module

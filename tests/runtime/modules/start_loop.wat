@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; A start function that never returns: the timeout and stop() must still end it.
 (module
   (memory (export "memory") 1)

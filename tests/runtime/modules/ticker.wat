@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; Calls env.tick() forever.
 (module
   (import "env" "tick" (func $tick))

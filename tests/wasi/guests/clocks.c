@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks the WASI clocks. Prints "realtime_ms N" (for the test to compare with the host's
 // clock), "OK what ..." or "FAIL what ..." lines, and exits 1 if anything failed.
 #include <errno.h>

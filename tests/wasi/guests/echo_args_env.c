@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prints its arguments and environment, one per line:
 //   argc N
 //   argv[I]=VALUE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tries to get out of a preopened directory in every way we know, through wasi-libc and
 // through the raw WASI calls (so that libc's own path checks cannot hide a hole in the host).
 //

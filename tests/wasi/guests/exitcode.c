@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Ends with a chosen status:
 //   exitcode N            prints "bye" (no newline, still buffered) and returns N from main
 //   exitcode exit N       prints "bye" and calls exit(N) (stdio is flushed by libc)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Opens a FIFO the way ordinary programs do, for the signal and timeout tests:
 //   fifo read PATH    prints "opening", opens PATH for reading and copies it to stdout
 //   fifo write PATH   prints "opening", opens PATH for writing and writes "from the guest\n"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // File system operations inside a preopened directory.
 //
 //   files ops DIR     runs every check below inside DIR (the guest path of a --dir), printing

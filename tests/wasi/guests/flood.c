@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Writes 256 KiB blocks to stdout for ever, with one write call each: against a pipe nobody
 // reads, a write that size blocks unless the host writes it in parts it can wait between.
 #include <string.h>

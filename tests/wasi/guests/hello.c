@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prints a greeting: the smallest useful guest (also used by bench/startup).
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tries to get 64 MiB of linear memory and prints OK or FAILED (exit 0 either way):
 //   memory_hog [malloc]   malloc(64 MiB) and touch every page
 //   memory_hog grow       memory.grow by 1024 pages (64 MiB) directly

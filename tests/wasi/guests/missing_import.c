@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Imports a function no host provides: instantiation must fail (wasm-bpf exits 125).
 #include <stdio.h>
 

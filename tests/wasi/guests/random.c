@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks the WASI random source. Prints "OK getentropy", "OK arc4random", "OK random_get"
 // or FAIL lines, then "sample HEX" (32 random bytes, for comparing two runs). Exits 1 on
 // any failure.

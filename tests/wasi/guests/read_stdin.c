@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prints "reading", then copies stdin to stdout as "got: DATA" lines (one per read) until
 // end of file, then prints "eof". Blocks in read(0) while stdin is an open, empty pipe.
 #include <stdio.h>

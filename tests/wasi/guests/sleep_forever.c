@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prints "sleeping" and then sleeps forever, for the signal and timeout tests:
 //   sleep_forever [nanosleep]   nanosleep() of an hour at a time
 //   sleep_forever poll          poll() with no descriptors and an hour's timeout

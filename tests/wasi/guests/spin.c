@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prints "spinning", then burns CPU forever without calling the host (for --timeout and
 // signals: the engine itself must notice the interrupt).
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prints "tick N" every 100 ms with printf alone (no setvbuf, no fflush), as many guests
 // written for the first wasm-bpf do, until stopped; "ticker summary" before the first tick
 // that comes from a sleep cut short (what a stopped guest does after its sleep returns early).

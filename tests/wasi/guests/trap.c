@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Traps inside a named, non-inlined function (the name section keeps the names):
 //   trap [unreachable]  __builtin_trap() in crash_here
 //   trap div0           integer division by zero in divide_here

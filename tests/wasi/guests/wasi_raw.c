@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Exercises WASI through the raw calls (no libc path handling in the way), printing "OK what"
 // or "FAIL what: detail" per check and exiting 1 if any failed:
 //

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; Module exercised by engine_api_test.cpp.
 (module
   (type $cb (func (param i32) (result i32)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; Two tables that grow against the store's limit on table elements (hostile_module_test.cpp).
 (module
   (table $a (export "a") 300 funcref)

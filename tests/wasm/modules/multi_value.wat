@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: MIT
 ;; Branches, returns and loops passing 4 or more values (translated with materialised slots
 ;; and one block copy), checked by translator_test.cpp. Each passes lazy locals and
 ;; constants from positions other than the label's, so the values must really move.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Upstream-style guest (compatibility test): written the way guests of the first wasm-bpf C
  * SDK (eunomia-bpf/wasm-bpf examples) are, against examples/bootstrap's BPF program. It must
  * compile unchanged against libbpf-wasm.h and behave the same: bpf_buffer__open with the

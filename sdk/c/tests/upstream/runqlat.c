@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Upstream-style guest (compatibility test): a runqlat as guests of the first wasm-bpf SDK
  * write it, against examples/runqlat's BPF program: .rodata filters set before load, the
  * histogram map walked with bpf_map_get_next_key from a key that is not there (-2), each

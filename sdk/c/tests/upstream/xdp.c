@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Upstream-style guest (compatibility test): the first wasm-bpf SDK's way to attach an XDP
  * program, against examples/xdp's BPF program: open_and_load, then the interface given with
  * bpf_set_prog_attach_target (a plain char *, as upstream declares it), then attach. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 //! A wasm32-wasi guest built with Rust's std, for the wasm-bpf WASI tests.
 //!
 //! Usage: rust_guest DIR [WORDS...]
