@@ -47,6 +47,15 @@ install(FILES sdk/rust/Cargo.toml sdk/rust/Cargo.lock sdk/rust/README.md DESTINA
 install(DIRECTORY sdk/rust/src/ DESTINATION ${WB_SHARE_DIR}/sdk/rust/src COMPONENT runtime)
 install(DIRECTORY deploy/ DESTINATION ${WB_SHARE_DIR}/deploy COMPONENT runtime)
 
+set(WB_GENERATED_SHARE ${CMAKE_BINARY_DIR}/share)
+install(DIRECTORY ${WB_GENERATED_SHARE}/man/man1/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT runtime)
+install(FILES ${WB_GENERATED_SHARE}/bash-completion/completions/wasm-bpf
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions COMPONENT runtime)
+install(FILES ${WB_GENERATED_SHARE}/zsh/vendor-completions/_wasm-bpf
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions COMPONENT runtime)
+install(FILES ${WB_GENERATED_SHARE}/fish/vendor_completions.d/wasm-bpf.fish
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d COMPONENT runtime)
+
 install(FILES README.md LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs COMPONENT runtime)
 install(DIRECTORY examples/embed/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/embed COMPONENT runtime)

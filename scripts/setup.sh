@@ -24,6 +24,8 @@ PACKAGES=(
   podman containerd runc buildah docker.io
   # tests and benchmarks
   iproute2 valgrind hyperfine python3 python3-yaml
+  # the completion scripts `wasm-bpf completion zsh|fish` writes are parsed by their shells
+  zsh fish
 )
 
 missing=()

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The `wasm_bpf` host module over libbpf (the binary contract is the shared
-// wasm-bpf-abi.md; what this host decides beyond it is in docs/bpf-host.md): BPF objects
+// The `wasm_bpf` host module over libbpf (the binary contract is docs/abi.md; what this
+// host decides beyond it is in docs/bpf-host.md): BPF objects
 // loaded from guest memory behind opaque handles, attachment by section name or target,
 // ring-buffer and perf-buffer polling with guest callbacks, checked map operations.
 // Everything the guest created is detached and closed when the host is destroyed, however

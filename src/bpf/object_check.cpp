@@ -297,6 +297,11 @@ std::string check_bpf_object(std::span<const uint8_t> object) {
         if (sym.st_name >= sh[s.sh_link].sh_size) return where + "symbol name out of its table";
         if (sym.st_shndx >= n && sym.st_shndx != SHN_ABS && sym.st_shndx != SHN_COMMON)
           return where + "symbol in a section that does not exist";
+        // A symbol lies inside its section: libbpf adds value and size unchecked (a program
+        // whose size wraps around made it allocate 2^64 - 1600 bytes).
+        if (sym.st_shndx != SHN_UNDEF && sym.st_shndx < n &&
+            (sym.st_value > sh[sym.st_shndx].sh_size || sym.st_size > sh[sym.st_shndx].sh_size - sym.st_value))
+          return where + "symbol beyond the end of its section";
       }
     }
     if (s.sh_type == SHT_REL || s.sh_type == SHT_RELA) {

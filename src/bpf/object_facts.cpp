@@ -129,9 +129,15 @@ ObjectFacts object_facts(const bpf_object* obj, std::span<const uint8_t> elf) {
   const auto names = read<Elf64_Shdr>(elf, eh.e_shoff + uint64_t{eh.e_shstrndx} * sizeof(Elf64_Shdr));
   for (uint32_t i = 0; i < eh.e_shnum; ++i) {
     const auto sh = read<Elf64_Shdr>(elf, eh.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr));
+    const char* name = reinterpret_cast<const char*>(elf.data() + names.sh_offset + sh.sh_name);
+    if (sh.sh_type == SHT_PROGBITS && std::strcmp(name, "license") == 0) {
+      const auto* text = reinterpret_cast<const char*>(elf.data() + sh.sh_offset);
+      f.license.assign(text, ::strnlen(text, std::min<uint64_t>(sh.sh_size, 128)));
+      continue;
+    }
     if (sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR)) continue;
     SectionCalls c;
-    c.section = reinterpret_cast<const char*>(elf.data() + names.sh_offset + sh.sh_name);
+    c.section = name;
     for (uint64_t at = 0; at + sizeof(bpf_insn) <= sh.sh_size; at += sizeof(bpf_insn)) {
       const auto insn = read<bpf_insn>(elf, sh.sh_offset + at);
       if (insn.code != kJmpCall) continue;

@@ -42,6 +42,7 @@ struct ObjectFacts {
   // "powerpc"), when they read CPU registers (struct pt_regs: kprobes, uprobes built with
   // __TARGET_ARCH_xxx); "" when nothing in it depends on the architecture.
   std::string arch;
+  std::string license;  // its "license" section ("GPL", "Dual BSD/GPL"); "" if it has none
   std::vector<ProgramFacts> programs;
   std::vector<MapFacts> maps;
   std::vector<SectionCalls> calls;

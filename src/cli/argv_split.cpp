@@ -63,7 +63,7 @@ ImplicitRun insert_implicit_run(std::vector<std::string>& args, const CLI::App& 
     return ImplicitRun::inserted;
   }
   // Top-level options (and `--` before a command name) stay with the top level.
-  if (first == "-h" || first == "--help" || first == "--version") return ImplicitRun::not_needed;
+  if (first == "-h" || first == "--help" || first == "--version" || first == "-V") return ImplicitRun::not_needed;
   std::vector<std::string> with_run = args;
   with_run.insert(with_run.begin(), "run");
   const std::size_t at = first_positional(run_sub, with_run);

@@ -72,10 +72,12 @@ int report_unknown_command(const std::string& word, std::ostream& err) {
 
 }  // namespace
 
+std::string_view top_level_usage() { return kUsage; }
+
 int run_cli(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
   CLI::App app{kDescription, "wasm-bpf"};
   set_usage(app, kUsage, 14);
-  app.set_version_flag("--version", version_line(), "Print the version and exit");
+  app.set_version_flag("-V,--version", version_line(), "Print the version and exit");
   app.require_subcommand(0, 1);
 
   std::vector<Handler> handlers;
@@ -135,7 +137,7 @@ int run_cli(std::vector<std::string> args, std::ostream& out, std::ostream& err)
     return kExitUsage;
   }
 
-  Context ctx{out, err, std::move(passthrough)};
+  Context ctx{out, err, std::move(passthrough), &app};
   const std::string name = (*selected)->get_name();
   try {
     return handlers[static_cast<std::size_t>(selected - subs.begin())](ctx);

@@ -27,6 +27,8 @@ namespace wb::cli {
 namespace {
 
 // The command line as CLI11 binds it; converted to RunOptions after parsing.
+// The command line as typed: option values that need parsing as strings, the rest bound
+// directly to the run configuration, whose defaults are the runtime's.
 struct RunArgs {
   std::string module;
   std::vector<std::string> guest_args_help_only;  // never filled: the dispatcher splits them off
@@ -37,38 +39,40 @@ struct RunArgs {
   std::string max_memory;
   std::string max_map_memory;
   std::string max_write;
-  std::uint32_t max_bpf_objects = 64;
-  std::uint32_t max_open_files = 1024;
   std::vector<std::string> allow;
   std::vector<std::string> allow_program;
   std::string policy_file;
   std::string pull = "missing";
-  bool verbose = false;
-  std::string go_callback_module = "callback-wrapper";
-  std::string go_callback_export = "go-callback";
+  runtime::RunConfig cfg;  // max_open_files, bpf.max_objects, bpf.verbose, bpf.go_callback_*
   RegistryArgs registry;
 };
 
-RunOptions to_run_options(const RunArgs& a, std::vector<std::string> guest_args) {
-  RunOptions o;
-  o.module = a.module;
-  o.guest_args = std::move(guest_args);
-  for (const std::string& d : a.dirs) o.dirs.push_back(*parse_dir_mapping(d));
-  for (const std::string& e : a.env) {
-    if (auto var = parse_env_var(e)) o.env.push_back(*var);  // K unset on the host: not passed
+// The run configuration of a parsed command line (the validators accepted every value).
+Result<runtime::RunConfig> run_config_of(const RunArgs& a, std::vector<std::string> guest_args) {
+  runtime::RunConfig cfg = a.cfg;
+  cfg.module_path = a.module;
+  cfg.args = std::move(guest_args);
+  for (const std::string& d : a.dirs) {
+    const DirMapping m = *parse_dir_mapping(d);
+    cfg.dirs.push_back({m.host, m.guest, m.read_only});
   }
-  if (!a.timeout.empty()) o.timeout = parse_duration(a.timeout);
-  if (!a.stop_timeout.empty()) o.stop_timeout = parse_duration(a.stop_timeout).value_or(o.stop_timeout);
-  if (!a.max_memory.empty()) o.max_memory = parse_size(a.max_memory);
-  if (!a.max_map_memory.empty()) o.max_map_memory = parse_size(a.max_map_memory).value_or(o.max_map_memory);
-  if (!a.max_write.empty()) o.max_write = parse_size(a.max_write).value_or(o.max_write);
-  o.max_bpf_objects = a.max_bpf_objects;
-  o.max_open_files = a.max_open_files;
-  o.verbose = a.verbose;
-  o.go_callback_module = a.go_callback_module;
-  o.go_callback_export = a.go_callback_export;
-  o.pull = parse_pull_policy(a.pull).value_or(PullPolicy::missing);
-  return o;
+  for (const std::string& e : a.env) {
+    if (auto var = parse_env_var(e)) cfg.env.push_back(var->name + "=" + var->value);  // K unset here: not passed
+  }
+  auto ms = [](std::chrono::nanoseconds d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
+  if (!a.timeout.empty()) cfg.timeout = ms(*parse_duration(a.timeout));
+  if (!a.stop_timeout.empty()) cfg.stop_timeout = ms(*parse_duration(a.stop_timeout));
+  if (!a.max_memory.empty()) cfg.max_memory_bytes = *parse_size(a.max_memory);
+  if (!a.max_map_memory.empty()) cfg.bpf.max_map_bytes = *parse_size(a.max_map_memory);
+  if (!a.max_write.empty()) cfg.max_write_bytes = *parse_size(a.max_write);
+  Result<void> ok;
+  if (!a.policy_file.empty()) ok = cfg.bpf.policy.add_file(a.policy_file);
+  for (const std::string& x : a.allow)
+    if (ok) ok = cfg.bpf.policy.allow_helpers(x);
+  for (const std::string& x : a.allow_program)
+    if (ok) ok = cfg.bpf.policy.allow_programs(x);
+  if (!ok) return ok.error();
+  return cfg;
 }
 
 // The runner of the current `run`, for the signal handlers (set while the guest runs).
@@ -86,20 +90,20 @@ std::string signal_name(int sig) {
   return "signal " + std::to_string(sig);
 }
 
-int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry, const bpf::Policy& policy) {
-  runtime::RunConfig cfg;
+int run_module(Context& ctx, runtime::RunConfig cfg, PullPolicy pull_policy, const RegistryArgs& registry) {
   // MODULE|REF: a file, or an OCI reference whose module comes from the local store (pulled
   // as --pull says). The guest's argv[0] stays what the user typed.
-  const oci::PullPolicy pull = o.pull == PullPolicy::always  ? oci::PullPolicy::always
-                               : o.pull == PullPolicy::never ? oci::PullPolicy::never
-                                                             : oci::PullPolicy::missing;
+  const std::string module_text = cfg.module_path;
+  const oci::PullPolicy pull = pull_policy == PullPolicy::always  ? oci::PullPolicy::always
+                               : pull_policy == PullPolicy::never ? oci::PullPolicy::never
+                                                                  : oci::PullPolicy::missing;
   Result<oci::ResolvedModule> module = oci::ResolvedModule{};
   {
     const oci::InterruptScope interrupts;  // a pull stopped by a signal cleans up after itself
     // Command-line credentials are for the registry of REF (when it is one).
-    auto ref = oci::parse_reference(o.module);
+    auto ref = oci::parse_reference(module_text);
     module = oci::resolve_module_for_run(
-        o.module, pull, client_options(ctx, registry, ref ? ref->registry : std::string()));
+        module_text, pull, client_options(ctx, registry, ref ? ref->registry : std::string()));
     if (!module) {
       if (const int status = interrupted_status(); status != 0) {
         ctx.err << "wasm-bpf: " << oci::interrupt_message() << '\n';
@@ -109,8 +113,7 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry, 
       return 125;
     }
   }
-  cfg.module_path = o.module;
-  if (module->path != o.module) {
+  if (module->path != module_text) {
     auto bytes = oci::read_module(*module);  // a stored module: its digest is checked
     if (!bytes) {
       ctx.err << "wasm-bpf: " << bytes.error().message << '\n';
@@ -118,20 +121,10 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry, 
     }
     cfg.module_bytes.assign(bytes->begin(), bytes->end());
   }
-  cfg.args = o.guest_args;
-  for (const EnvVar& e : o.env) cfg.env.push_back(e.name + "=" + e.value);
-  for (const DirMapping& d : o.dirs) cfg.dirs.push_back({d.host, d.guest, d.read_only});
-  if (o.timeout) cfg.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*o.timeout);
-  cfg.stop_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o.stop_timeout);
-  if (o.max_memory) cfg.max_memory_bytes = *o.max_memory;
-  cfg.max_open_files = o.max_open_files;
-  cfg.max_write_bytes = o.max_write;
-  cfg.bpf.max_map_bytes = o.max_map_memory;
-  cfg.bpf.max_objects = o.max_bpf_objects;
-  cfg.bpf.policy = policy;
-  cfg.bpf.verbose = o.verbose;
-  cfg.bpf.go_callback_module = o.go_callback_module;
-  cfg.bpf.go_callback_export = o.go_callback_export;
+  const uint64_t max_memory = cfg.max_memory_bytes;
+  const auto stop_timeout = cfg.stop_timeout;
+  const bool verbose = cfg.bpf.verbose;
+  const std::string& module_name = module_text;
 
   runtime::Runner runner(std::move(cfg));
   g_runner.store(&runner);
@@ -148,29 +141,29 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry, 
 
   ctx.out.flush();
   if (r.memory_capped)
-    ctx.err << "wasm-bpf: note: " << o.module << " asked for more linear memory than --max-memory allows ("
-            << format_size(o.max_memory.value_or(runtime::kDefaultMaxMemory))
+    ctx.err << "wasm-bpf: note: " << module_name << " asked for more linear memory than --max-memory allows ("
+            << format_size(max_memory)
             << ") and was refused; raise it with --max-memory (at most 4G)\n";
   // A guest that did not finish within the grace period may have lost output: say why.
-  const std::string grace = format_duration(o.stop_timeout);
+  const std::string grace = format_duration(stop_timeout);
   switch (r.outcome) {
     case runtime::Outcome::Exited:
       return runtime::exit_status(r);
     case runtime::Outcome::Interrupted:
       if (r.grace_expired)
-        ctx.err << "wasm-bpf: " << o.module << " did not finish within " << grace << " of "
+        ctx.err << "wasm-bpf: " << module_name << " did not finish within " << grace << " of "
                 << signal_name(r.stop_reason) << "; stopped it (--stop-timeout sets how long to wait)\n";
-      else if (o.verbose)
+      else if (verbose)
         ctx.err << "wasm-bpf: " << (r.forced ? "stopped" : "finished") << " after " << signal_name(r.stop_reason)
                 << '\n';
       return runtime::exit_status(r);
     case runtime::Outcome::TimedOut:
-      ctx.err << "wasm-bpf: " << o.module << ": " << r.message;
+      ctx.err << "wasm-bpf: " << module_name << ": " << r.message;
       if (r.grace_expired) ctx.err << " (it did not finish within " << grace << "; --stop-timeout sets how long to wait)";
       ctx.err << '\n';
       return runtime::exit_status(r);
     case runtime::Outcome::Trapped:
-      ctx.err << "wasm-bpf: " << o.module << ": trap: " << r.message << '\n';
+      ctx.err << "wasm-bpf: " << module_name << ": trap: " << r.message << '\n';
       return runtime::exit_status(r);
     case runtime::Outcome::Failed:
       ctx.err << "wasm-bpf: " << r.message << '\n';
@@ -179,28 +172,29 @@ int run_module(Context& ctx, const RunOptions& o, const RegistryArgs& registry, 
   return 125;
 }
 
-void print_plan(std::ostream& err, const RunOptions& o) {
-  err << "wasm-bpf run: module: " << o.module << '\n';
-  err << "wasm-bpf run: guest args (" << o.guest_args.size() << "):";
-  for (const std::string& a : o.guest_args) err << " '" << a << "'";
+void print_plan(std::ostream& err, const runtime::RunConfig& c, PullPolicy pull) {
+  err << "wasm-bpf run: module: " << c.module_path << '\n';
+  err << "wasm-bpf run: guest args (" << c.args.size() << "):";
+  for (const std::string& a : c.args) err << " '" << a << "'";
   err << '\n';
-  err << "wasm-bpf run: pull policy: " << to_string(o.pull) << '\n';
-  for (const DirMapping& d : o.dirs) {
-    err << "wasm-bpf run: dir: " << d.host << " -> " << d.guest << (d.read_only ? " (read-only)" : "") << '\n';
+  err << "wasm-bpf run: pull policy: " << to_string(pull) << '\n';
+  for (const wasi::Preopen& d : c.dirs) {
+    err << "wasm-bpf run: dir: " << d.host_path << " -> " << d.guest_path << (d.read_only ? " (read-only)" : "") << '\n';
   }
-  for (const EnvVar& e : o.env) err << "wasm-bpf run: env: " << e.name << '\n';
-  if (o.timeout) err << "wasm-bpf run: timeout: " << format_duration(*o.timeout) << '\n';
-  err << "wasm-bpf run: stop timeout: " << format_duration(o.stop_timeout) << '\n';
-  if (o.max_memory) err << "wasm-bpf run: max memory: " << format_size(*o.max_memory) << '\n';
-  err << "wasm-bpf run: limits: map memory " << (o.max_map_memory ? format_size(o.max_map_memory) : "none")
-      << ", BPF objects " << o.max_bpf_objects << ", open files " << o.max_open_files << ", writes "
-      << (o.max_write ? format_size(o.max_write) : "none") << '\n';
+  for (const std::string& e : c.env) err << "wasm-bpf run: env: " << e.substr(0, e.find('=')) << '\n';
+  if (c.timeout) err << "wasm-bpf run: timeout: " << format_duration(*c.timeout) << '\n';
+  err << "wasm-bpf run: stop timeout: " << format_duration(c.stop_timeout) << '\n';
+  err << "wasm-bpf run: max memory: " << format_size(c.max_memory_bytes) << '\n';
+  err << "wasm-bpf run: limits: map memory " << (c.bpf.max_map_bytes ? format_size(c.bpf.max_map_bytes) : "none")
+      << ", BPF objects " << c.bpf.max_objects << ", open files " << c.max_open_files << ", writes "
+      << (c.max_write_bytes ? format_size(c.max_write_bytes) : "none") << '\n';
 }
 
 }  // namespace
 
 Handler setup_run(CLI::App& sub) {
   auto args = std::make_shared<RunArgs>();
+  const runtime::RunConfig defaults;  // the help says the runtime's defaults
   sub.description(
       "Run an eBPF program whose user-space half is a wasm32-wasi module. The module loads and\n"
       "attaches its BPF objects through the wasm-bpf host API and reads maps and ring buffers\n"
@@ -237,14 +231,14 @@ Handler setup_run(CLI::App& sub) {
       ->check(duration_validator());
   sub.add_option("--stop-timeout", args->stop_timeout,
                  "How long the program may take to finish after SIGINT, SIGTERM or\n"
-                 "--timeout before it is stopped outright (default 5s; 0: at once).\n"
+                 "--timeout before it is stopped outright (default " + format_duration(defaults.stop_timeout) + "; 0: at once).\n"
                  "Meanwhile its buffer polls return -EINTR and a sleep or read\n"
                  "returns early; a second signal stops it at once")
       ->type_name("DURATION")
       ->check(duration_validator(true));
   sub.add_option("--max-memory", args->max_memory,
                  "Cap the guest's linear memory at SIZE (e.g. 16M, 256MiB;\n"
-                 "at most 4G); default: 1G, or less if the module declares a\n"
+                 "at most 4G); default: " + format_size(defaults.max_memory_bytes) + ", or less if the module declares a\n"
                  "smaller maximum")
       ->type_name("SIZE")
       ->check(size_validator());
@@ -268,21 +262,21 @@ Handler setup_run(CLI::App& sub) {
       ->check(quiet(CLI::ExistingFile));
   sub.add_option("--max-map-memory", args->max_map_memory,
                  "Kernel memory the module's BPF maps may take together (its ring\n"
-                 "buffers, hash tables, ...; default 256M, 0: no limit)")
+                 "buffers, hash tables, ...; default " + format_size(defaults.bpf.max_map_bytes) + ", 0: no limit)")
       ->type_name("SIZE")
       ->check(limit_size_validator());
-  sub.add_option("--max-bpf-objects", args->max_bpf_objects,
-                 "BPF objects the module may have loaded at once (default 64)")
+  sub.add_option("--max-bpf-objects", args->cfg.bpf.max_objects,
+                 "BPF objects the module may have loaded at once (default " + std::to_string(defaults.bpf.max_objects) + ")")
       ->type_name("N")
       ->check(CLI::Range(1u, 100000u));
-  sub.add_option("--max-open-files", args->max_open_files,
+  sub.add_option("--max-open-files", args->cfg.max_open_files,
                  "Files the module may have open at once, stdio and --dir\n"
-                 "directories included (default 1024; then EMFILE)")
+                 "directories included (default " + std::to_string(defaults.max_open_files) + "; then EMFILE)")
       ->type_name("N")
       ->check(CLI::Range(4u, 1000000u));
   sub.add_option("--max-write", args->max_write,
                  "Bytes the module may write into files beneath its --dir\n"
-                 "directories, over the run (default 1G, 0: no limit; then ENOSPC)")
+                 "directories, over the run (default " + format_size(defaults.max_write_bytes) + ", 0: no limit; then ENOSPC)")
       ->type_name("SIZE")
       ->check(limit_size_validator());
   sub.add_option("--pull", args->pull,
@@ -290,18 +284,18 @@ Handler setup_run(CLI::App& sub) {
                  "store (default), every time, or never")
       ->type_name("missing|always|never")
       ->check(quiet(CLI::IsMember({"missing", "always", "never"})));
-  sub.add_flag("-v,--verbose", args->verbose,
+  sub.add_flag("-v,--verbose", args->cfg.bpf.verbose,
                "Log what wasm-bpf does (resolving the module, loading BPF objects)\n"
                "to stderr");
   add_registry_options(sub, args->registry, true);
 
-  sub.add_option("--go-callback-module", args->go_callback_module,
+  sub.add_option("--go-callback-module", args->cfg.bpf.go_callback_module,
                  "Import module of the poll function that Go/TinyGo guests use\n"
-                 "(default: callback-wrapper)")
+                 "(default: " + defaults.bpf.go_callback_module + ")")
       ->type_name("NAME");
-  sub.add_option("--go-callback-export", args->go_callback_export,
+  sub.add_option("--go-callback-export", args->cfg.bpf.go_callback_export,
                  "Export that Go/TinyGo guests provide as their buffer callback\n"
-                 "(default: go-callback)")
+                 "(default: " + defaults.bpf.go_callback_export + ")")
       ->type_name("NAME");
 
   sub.footer(
@@ -324,20 +318,14 @@ Handler setup_run(CLI::App& sub) {
       "  wasm-bpf run --dir /var/log::/logs:ro --timeout 30s ./tool.wasm");
 
   return [args](Context& ctx) {
-    const RunOptions options = to_run_options(*args, std::move(ctx.passthrough));
-    bpf::Policy policy;
-    Result<void> ok;
-    if (!args->policy_file.empty()) ok = policy.add_file(args->policy_file);
-    for (const std::string& a : args->allow)
-      if (ok) ok = policy.allow_helpers(a);
-    for (const std::string& a : args->allow_program)
-      if (ok) ok = policy.allow_programs(a);
-    if (!ok) {
-      ctx.err << "wasm-bpf run: " << ok.error().message << "\nRun 'wasm-bpf run --help' for usage.\n";
+    auto cfg = run_config_of(*args, std::move(ctx.passthrough));
+    if (!cfg) {
+      ctx.err << "wasm-bpf run: " << cfg.error().message << "\nRun 'wasm-bpf run --help' for usage.\n";
       return kExitUsage;
     }
-    if (options.verbose) print_plan(ctx.err, options);
-    return run_module(ctx, options, args->registry, policy);
+    const PullPolicy pull = parse_pull_policy(args->pull).value_or(PullPolicy::missing);
+    if (cfg->bpf.verbose) print_plan(ctx.err, *cfg, pull);
+    return run_module(ctx, std::move(*cfg), pull, args->registry);
   };
 }
 

@@ -28,6 +28,8 @@ struct Context {
   std::ostream& err;
   // Arguments after the first positional of a passthrough command (the guest's argv[1..]).
   std::vector<std::string> passthrough;
+  // The whole command line's definition (for `completion` and `man`, which describe it).
+  const CLI::App* root = nullptr;
 };
 
 using Handler = std::function<int(Context&)>;
@@ -54,6 +56,9 @@ const Command* find_command(std::string_view name);
 // or the start of exactly one command), or nullptr.
 const Command* nearest_command(std::string_view name);
 
+// The synopsis of `wasm-bpf --help` (two lines).
+std::string_view top_level_usage();
+
 // "wasm-bpf <version>", printed by `version` and `--version`.
 std::string version_line();
 
@@ -63,6 +68,9 @@ Handler setup_push(CLI::App& sub);
 Handler setup_pull(CLI::App& sub);
 Handler setup_images(CLI::App& sub);
 Handler setup_rm(CLI::App& sub);
+Handler setup_tag(CLI::App& sub);
+Handler setup_prune(CLI::App& sub);
+Handler setup_tags(CLI::App& sub);
 Handler setup_inspect(CLI::App& sub);
 Handler setup_save(CLI::App& sub);
 Handler setup_load(CLI::App& sub);
@@ -71,5 +79,7 @@ Handler setup_logout(CLI::App& sub);
 Handler setup_gen(CLI::App& sub);
 Handler setup_build(CLI::App& sub);
 Handler setup_version(CLI::App& sub);
+Handler setup_completion(CLI::App& sub);
+Handler setup_man(CLI::App& sub);
 
 }  // namespace wb::cli

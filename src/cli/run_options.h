@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The parsed form of `wasm-bpf run`'s command line, handed to the runtime once it exists.
+// Parsing of `wasm-bpf run`'s option values. The parsed command line is a
+// runtime::RunConfig (src/runtime/runtime.h), the one run configuration the CLI, the C API and
+// wasm-bpf-runtime (through the CLI) hand to the runtime; cmd_run.cpp binds options to it.
 #pragma once
 
 #include <chrono>
@@ -25,25 +27,6 @@ struct DirMapping {
 struct EnvVar {
   std::string name;
   std::string value;
-};
-
-struct RunOptions {
-  std::string module;                   // path to a .wasm file, or an OCI reference
-  std::vector<std::string> guest_args;  // the guest's argv[1..]
-  std::vector<DirMapping> dirs;
-  std::vector<EnvVar> env;
-  std::optional<std::chrono::nanoseconds> timeout;
-  std::chrono::nanoseconds stop_timeout = std::chrono::seconds(5);  // grace after a stop request
-  std::optional<std::uint64_t> max_memory;  // bytes
-  // Limits of what the module may take (see `run --help`); defaults in the runtime.
-  std::uint64_t max_map_memory = 256ull << 20;
-  std::uint32_t max_bpf_objects = 64;
-  std::uint32_t max_open_files = 1024;
-  std::uint64_t max_write = 1ull << 30;
-  bool verbose = false;
-  PullPolicy pull = PullPolicy::missing;
-  std::string go_callback_module = "callback-wrapper";  // Go/TinyGo guests' poll module
-  std::string go_callback_export = "go-callback";       // and the callback they export
 };
 
 // "HOST::GUEST" or "HOST" (guest path = host path), either followed by ":ro" (read-only) or

@@ -7,6 +7,7 @@
 #include "oci/files.h"
 #include "oci/module_extract.h"
 #include "oci/registry_client.h"
+#include "oci/store.h"
 
 namespace wb::oci {
 
@@ -60,6 +61,41 @@ Result<std::string> push_module(const PushRequest& request, const ClientOptions&
                       ", not the digest " + ref.digest + " the reference names");
   }
   return *digest;
+}
+
+Result<std::string> push_stored(const Reference& source, const Reference& target, const ClientOptions& options) {
+  if (target.tag.empty())
+    return make_error("cannot push to " + target.to_string() + ": push takes a tag, not a digest");
+  const Store store(store_root_of(options));
+  auto found = store.find(source);
+  if (!found) return found.error();
+  if (!*found)
+    return make_error(source.to_string() + " is not in the local store ('wasm-bpf images' lists it); push a module file with 'wasm-bpf push FILE.wasm " +
+                      target.to_string() + "'");
+  const StoredImage& image = **found;
+  auto manifest_bytes = store.read_blob(image.manifest.digest);
+  if (!manifest_bytes) return manifest_bytes.error();
+  auto manifest = parse_manifest(*manifest_bytes);
+  if (!manifest) return manifest.error();
+  std::vector<Descriptor> blobs = manifest->layers;
+  blobs.push_back(manifest->config);
+  // Every blob is read (and its digest checked) before anything is uploaded.
+  std::vector<std::string> data;
+  for (const Descriptor& d : blobs) {
+    auto bytes = store.read_blob(d.digest);
+    if (!bytes)
+      return make_error("cannot push " + source.to_string() + ": its blob " + d.digest + " is not usable in the local store (" +
+                        bytes.error().message + "); pull it again");
+    data.push_back(std::move(*bytes));
+  }
+  RegistryClient client(target.registry, options);
+  client.enable_push();
+  for (size_t i = 0; i < blobs.size(); ++i)
+    if (auto r = client.upload_blob(target.repository, blobs[i].digest, data[i]); !r) return r.error();
+  const std::string media_type = !image.manifest.media_type.empty() ? image.manifest.media_type
+                                 : !manifest->media_type.empty()    ? manifest->media_type
+                                                                    : std::string(media::kOciManifest);
+  return client.put_manifest(target.repository, target.tag, media_type, *manifest_bytes);
 }
 
 }  // namespace wb::oci

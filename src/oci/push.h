@@ -28,4 +28,9 @@ struct PushRequest {
 // Returns the digest of the pushed manifest.
 Result<std::string> push_module(const PushRequest& request, const ClientOptions& options);
 
+// Pushes the image stored under `source` in the local store (options' store), unchanged (the
+// same manifest, so the same digest), to `target` (which needs a tag): `wasm-bpf push REF`
+// after a pull, load or tag. Returns the digest of the pushed manifest.
+Result<std::string> push_stored(const Reference& source, const Reference& target, const ClientOptions& options);
+
 }  // namespace wb::oci

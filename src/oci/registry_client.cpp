@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -394,6 +395,47 @@ Result<void> RegistryClient::check_login(const Credentials& creds) {
   if (r.status == 401) return make_error(registry_ + ": invalid username or password");
   if (!r.success()) return status_error(r, "cannot log in to " + registry_);
   return {};
+}
+
+Result<std::vector<std::string>> RegistryClient::list_tags(const std::string& repository) {
+  const std::string what = registry_ + "/" + repository;
+  std::vector<std::string> tags;
+  std::string path = "/v2/" + repository + "/tags/list?n=1000";
+  // Pages follow the Link header (rel="next"); a registry that links in circles is cut off.
+  for (int page = 0; page < 1000 && !path.empty(); ++page) {
+    HttpRequest req;
+    req.url = url(path);
+    req.headers.set("Accept", "application/json");
+    req.max_body = 8u << 20;
+    req.timeout = options_.request_timeout;
+    auto r = execute(std::move(req), repository);
+    if (!r) return r.error();
+    if (!r->transport_ok()) return transport_error(*r, "cannot list the tags of " + what);
+    if (r->status == 404) {
+      const std::string detail = registry_error_text(r->body);
+      return make_error(what + ": no such repository" + (detail.empty() ? "" : " (" + detail + ")"));
+    }
+    if (!r->success()) return status_error(*r, "cannot list the tags of " + what);
+    const auto body = nlohmann::json::parse(r->body, nullptr, false);
+    if (!body.is_object()) return make_error(what + ": the registry's tag list is not JSON");
+    if (auto t = body.find("tags"); t != body.end() && !t->is_null()) {
+      if (!t->is_array()) return make_error(what + ": the registry's tag list has no array of tags");
+      for (const auto& tag : *t)
+        if (tag.is_string()) tags.push_back(tag.get<std::string>());
+    }
+    path.clear();
+    if (auto link = r->headers.get("Link")) {
+      const auto open = link->find('<'), close = link->find('>');
+      if (open != std::string::npos && close != std::string::npos && close > open && link->find("rel=\"next\"") != std::string::npos) {
+        std::string next = link->substr(open + 1, close - open - 1);
+        // Only a path on the same registry (an absolute URL elsewhere is not followed).
+        if (next.starts_with("/v2/")) path = next;
+      }
+    }
+  }
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
 }
 
 Result<FetchedManifest> RegistryClient::get_manifest(const std::string& repository,

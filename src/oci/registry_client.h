@@ -46,6 +46,8 @@ class RegistryClient {
   Result<void> check_login(const Credentials& credentials);
 
   Result<FetchedManifest> get_manifest(const std::string& repository, const std::string& reference);
+  // The tags of a repository (GET /v2/NAME/tags/list, every page), sorted.
+  Result<std::vector<std::string>> list_tags(const std::string& repository);
   Result<bool> has_blob(const std::string& repository, const std::string& digest);
   // A small blob (config), verified.
   Result<std::string> get_blob(const std::string& repository, const std::string& digest,

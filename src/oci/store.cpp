@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -193,7 +194,7 @@ Result<void> Store::commit(const TempDir& staging, const std::vector<std::string
   return write_index(*images);
 }
 
-void Store::collect_garbage(const std::vector<StoredImage>& images) {
+std::uint64_t Store::collect_garbage(const std::vector<StoredImage>& images) {
   std::set<std::string> keep;
   for (const StoredImage& image : images) {
     keep.insert(std::string(digest_hex(image.manifest.digest)));
@@ -207,7 +208,7 @@ void Store::collect_garbage(const std::vector<StoredImage>& images) {
   }
   const std::string dir = root_ + "/blobs/sha256";
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;
+  if (d == nullptr) return 0;
   std::vector<std::string> unused;
   while (dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
@@ -215,8 +216,14 @@ void Store::collect_garbage(const std::vector<StoredImage>& images) {
     if (keep.count(name) == 0) unused.push_back(name);
   }
   ::closedir(d);
-  for (const std::string& name : unused) ::unlink((dir + "/" + name).c_str());
+  std::uint64_t freed = 0;
+  for (const std::string& name : unused) {
+    struct stat st{};
+    const std::string path = dir + "/" + name;
+    if (::stat(path.c_str(), &st) == 0 && ::unlink(path.c_str()) == 0) freed += static_cast<std::uint64_t>(st.st_size);
+  }
   if (!unused.empty()) fsync_dir(dir);
+  return freed;
 }
 
 Result<bool> Store::remove(const Reference& ref) {
@@ -232,5 +239,53 @@ Result<bool> Store::remove(const Reference& ref) {
   collect_garbage(*images);
   return true;
 }
+
+Result<std::size_t> Store::remove_references(const std::vector<std::string>& references) {
+  if (!file_exists(index_path())) return std::size_t{0};
+  auto lock = FileLock::acquire(index_path());
+  if (!lock) return lock.error();
+  auto images = read_index();
+  if (!images) return images.error();
+  const std::size_t before = images->size();
+  std::erase_if(*images, [&](const StoredImage& s) {
+    return std::find(references.begin(), references.end(), s.reference) != references.end();
+  });
+  const std::size_t removed = before - images->size();
+  if (removed == 0) return removed;
+  if (auto r = write_index(*images); !r) return r.error();
+  collect_garbage(*images);
+  return removed;
+}
+
+Result<void> Store::tag(const StoredImage& image, const std::string& reference) {
+  if (auto r = ensure_layout(); !r) return r;
+  auto lock = FileLock::acquire(index_path());
+  if (!lock) return lock.error();
+  auto images = read_index();
+  if (!images) return images.error();
+  // Under the lock: the image must still be there (an `rm` may have collected it).
+  const bool present = std::any_of(images->begin(), images->end(), [&](const StoredImage& s) {
+    return s.manifest.digest == image.manifest.digest;
+  });
+  if (!present || !has_blob(image.manifest.digest))
+    return make_error(image.reference + " was removed from the local store meanwhile");
+  StoredImage copy = image;
+  copy.reference = reference;
+  std::erase_if(*images, [&](const StoredImage& s) { return s.reference == reference; });
+  images->push_back(std::move(copy));
+  return write_index(*images);
+}
+
+Result<std::uint64_t> Store::prune() {
+  if (!file_exists(index_path())) return std::uint64_t{0};
+  auto lock = FileLock::acquire(index_path());
+  if (!lock) return lock.error();
+  auto images = read_index();
+  if (!images) return images.error();
+  sweep_abandoned_temp_dirs(root_ + "/tmp", "pull-");
+  return collect_garbage(*images);
+}
+
+std::string image_id(const StoredImage& image) { return std::string(digest_hex(image.manifest.digest).substr(0, 12)); }
 
 }  // namespace wb::oci

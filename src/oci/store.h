@@ -64,13 +64,22 @@ class Store {
                       const StoredImage& image, std::vector<std::string>* missing = nullptr);
   // Removes the entries of `ref` and the blobs nothing else uses; false if there was none.
   Result<bool> remove(const Reference& ref);
+  // Removes the entries whose StoredImage::reference is one of `references` (as list()
+  // gave them) and the blobs nothing else uses; returns how many were removed.
+  Result<std::size_t> remove_references(const std::vector<std::string>& references);
+  // Stores `image` (an entry of this store) again under `reference` (canonical), replacing an
+  // entry of that reference: `wasm-bpf tag`. Fails if the image's manifest is no longer stored.
+  Result<void> tag(const StoredImage& image, const std::string& reference);
+  // Removes blobs that no entry uses and the download directories of pulls that ended;
+  // returns the bytes freed.
+  Result<std::uint64_t> prune();
 
  private:
   Result<void> ensure_layout();
   std::string index_path() const { return root_ + "/index.json"; }
   Result<std::vector<StoredImage>> read_index() const;
   Result<void> write_index(const std::vector<StoredImage>& images);
-  void collect_garbage(const std::vector<StoredImage>& images);
+  std::uint64_t collect_garbage(const std::vector<StoredImage>& images);  // bytes freed
 
   std::string root_;
 };
@@ -80,5 +89,9 @@ Result<std::string> stage_blob(const TempDir& staging, std::string_view bytes);
 
 // Whether `stored` (a StoredImage::reference) is what `ref` asks for.
 bool reference_matches(const StoredImage& stored, const Reference& ref);
+
+// The short image ID `images` shows and `rm` takes: the first 12 hex digits of the manifest
+// digest.
+std::string image_id(const StoredImage& image);
 
 }  // namespace wb::oci

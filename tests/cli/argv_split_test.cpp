@@ -45,7 +45,7 @@ TEST_F(ImplicitRunTest, AnExistingFileIsAModuleFile) {
 }
 
 TEST_F(ImplicitRunTest, AWordThatIsNeitherACommandNorAFileIsUnknown) {
-  for (const std::string word : {"imgaes", "ps", "tag", "localhost:5000/tool:v1", "alpine"}) {
+  for (const std::string word : {"imgaes", "ps", "commit", "localhost:5000/tool:v1", "alpine"}) {
     Args args{word, "b"};
     EXPECT_EQ(insert(args), ImplicitRun::unknown_command) << word;
     EXPECT_EQ(args, (Args{word, "b"})) << "left as it was";
@@ -88,7 +88,8 @@ TEST(NearestCommand, TyposAndPrefixes) {
   EXPECT_EQ(name("insp"), "inspect");
   EXPECT_EQ(name("verison"), "version");
   EXPECT_EQ(name("ps"), "-");
-  EXPECT_EQ(name("tag"), "-");
+  EXPECT_EQ(name("tga"), "tag");
+  EXPECT_EQ(name("commit"), "-");
   EXPECT_EQ(name("alpine"), "-");
 }
 

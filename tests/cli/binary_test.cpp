@@ -19,9 +19,9 @@ using ::testing::Not;
 using ::testing::StartsWith;
 using wb::test::ProcessResult;
 
-const std::vector<std::string> kAllCommands = {"run",  "push",  "pull",   "images", "rm",
-                                               "inspect", "save", "load", "login", "logout",
-                                               "gen",  "build", "version"};
+const std::vector<std::string> kAllCommands = {"run",     "push", "pull", "images", "rm",     "tag",
+                                               "prune",   "tags", "inspect", "save", "load", "login",
+                                               "logout",  "gen",  "build", "version", "completion", "man"};
 
 ProcessResult wasm_bpf(const std::vector<std::string>& args) {
   ProcessResult r = wb::test::run_process(WB_CLI_BINARY, args);
@@ -94,14 +94,17 @@ INSTANTIATE_TEST_SUITE_P(
                          "--max-memory", "SIZE", "--verbose", "--pull", "missing", "always",
                          "never", "Examples:"}},
         CommandHelpCase{"push",
-                        "wasm-bpf push [OPTIONS] MODULE REF",
+                        "wasm-bpf push [OPTIONS] [MODULE] REF",
                         {"--annotation", "KEY=VALUE", "--format", "cncf", "wasm-to-oci"}},
         CommandHelpCase{"pull", "wasm-bpf pull [OPTIONS] REF", {"-o", "--output", "FILE"}},
-        CommandHelpCase{"images", "wasm-bpf images [OPTIONS]", {"local store"}},
-        CommandHelpCase{"rm", "wasm-bpf rm [OPTIONS] REF...", {"REF"}},
-        CommandHelpCase{"inspect", "wasm-bpf inspect [OPTIONS] REF", {"manifest"}},
-        CommandHelpCase{"save", "wasm-bpf save [OPTIONS] REF -o FILE.tar", {"--output", "FILE.tar"}},
-        CommandHelpCase{"load", "wasm-bpf load [OPTIONS] FILE.tar", {"--name", "REF"}},
+        CommandHelpCase{"images", "wasm-bpf images [OPTIONS] [REPOSITORY[:TAG]]", {"local store", "--quiet", "--format"}},
+        CommandHelpCase{"rm", "wasm-bpf rm [OPTIONS] REF|ID...", {"REF", "--force", "image ID"}},
+        CommandHelpCase{"tag", "wasm-bpf tag SOURCE TARGET", {"TARGET"}},
+        CommandHelpCase{"prune", "wasm-bpf prune [OPTIONS]", {"--all", "--force"}},
+        CommandHelpCase{"tags", "wasm-bpf tags [OPTIONS] REPOSITORY", {"REPOSITORY"}},
+        CommandHelpCase{"inspect", "wasm-bpf inspect [OPTIONS] MODULE|REF", {"manifest", "--format"}},
+        CommandHelpCase{"save", "wasm-bpf save [OPTIONS] REF -o FILE.tar|-", {"--output", "FILE.tar"}},
+        CommandHelpCase{"load", "wasm-bpf load [OPTIONS] FILE.tar|-i FILE.tar|-", {"--name", "REF", "--input"}},
         CommandHelpCase{"login",
                         "wasm-bpf login [OPTIONS] REGISTRY [-u USER] [--password-stdin]",
                         {"--username", "--password-stdin"}},
@@ -248,7 +251,7 @@ TEST(CliErrors, UnknownCommandSuggestsTheNearestOne) {
 }
 
 TEST(CliErrors, DockerVerbsWeDoNotHaveAreUnknownCommands) {
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"ps"}, {"tag", "a", "b"}, {"alpine"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"ps"}, {"commit", "a", "b"}, {"alpine"}}) {
     const ProcessResult r = wasm_bpf(args);
     EXPECT_EQ(r.exit_code, 2) << args[0];
     EXPECT_THAT(r.err, HasSubstr("'" + args[0] + "' is not a wasm-bpf command.")) << r.err;

@@ -118,7 +118,7 @@ class WasmBpfImage : public ::testing::Test {
     all.insert(all.end(), args.begin(), args.end());
     return run("podman", all, {}, "", timeout_ms);
   }
-  // What this machine needs (../shared/docs/container-runtimes.md): runc, explicit ulimits; the
+  // What this kind of machine needs (docs/containers.md): runc, explicit ulimits; the
   // registry listens on 127.0.0.1, so the container shares the host's network.
   std::vector<std::string> run_flags() {
     return {"run", "--runtime", "runc", "--network", "host", "--ulimit", "nofile=20000:20000", "--ulimit",

@@ -54,8 +54,8 @@ class Engines : public ::testing::Test {
   std::unique_ptr<Registry> registry;
 };
 
-// podman, with what this machine needs (see ../shared/docs/container-runtimes.md): its own
-// storage, cgroupfs, file events, and rlimits it may not raise.
+// podman, with what this kind of machine needs (docs/containers.md, "Machines like the test
+// machine"): its own storage, cgroupfs, file events, and rlimits it may not raise.
 class Podman : public Engines {
  protected:
   void SetUp() override {

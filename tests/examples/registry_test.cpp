@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <regex>
 #include <string>
 #include <thread>
 
@@ -67,7 +68,7 @@ TEST_F(FromRegistry, UprobeAsksForItsBinaryAndTracesTheOneGiven) {
 // reference (downloaded for that, not stored), and what the default policy refuses.
 TEST_F(FromRegistry, InspectShowsTheBpfSideAndWhatThePolicyRefuses) {
   const std::string xdp = std::string(WB_EXAMPLES_DIR) + "/xdp/xdp.wasm";
-  const Outcome file = cli({"inspect", xdp});
+  const Outcome file = cli({"inspect", "--format", "json", xdp});
   ASSERT_EQ(file.status, 0) << file.err;
   const auto f = nlohmann::json::parse(file.out);
   ASSERT_EQ(f["bpf"].size(), 1u) << file.out;
@@ -77,15 +78,35 @@ TEST_F(FromRegistry, InspectShowsTheBpfSideAndWhatThePolicyRefuses) {
   bool ringbuf = false;
   for (const auto& m : obj["maps"]) ringbuf = ringbuf || m["type"] == "ringbuf";
   EXPECT_TRUE(ringbuf) << file.out;
+  EXPECT_EQ(obj["license"], "Dual BSD/GPL") << file.out;
+  bool load_import = false;
+  for (const auto& i : f["imports"]) load_import = load_import || (i["module"] == "wasm_bpf" && i["name"] == "wasm_load_bpf_object");
+  EXPECT_TRUE(load_import) << file.out;
 
-  const Outcome boot = cli({"inspect", std::string(WB_EXAMPLES_DIR) + "/bootstrap/bootstrap.wasm"});
+  // The same facts as text, the default.
+  const Outcome text = cli({"inspect", xdp});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("Module  " + xdp + "\n")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("\n  wasm_bpf: ")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("wasm_load_bpf_object,")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("  License       Dual BSD/GPL\n")) << text.out;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex("    PROGRAM +TYPE +ATTACH POINT \\(SECTION\\)\n    [a-z_]+ +xdp +xdp\n")))
+      << text.out;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex("\n    [a-z_]+ +ringbuf +0 +0 +[0-9]+ +[0-9.]+ [KM]iB\n"))) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("    run it with: --allow-program xdp\n")) << text.out;
+  EXPECT_EQ(cli({"inspect", "--format", "yaml", xdp}).status, 2);
+
+  const Outcome boot = cli({"inspect", "--format", "json", std::string(WB_EXAMPLES_DIR) + "/bootstrap/bootstrap.wasm"});
   ASSERT_EQ(boot.status, 0) << boot.err;
   const auto b = nlohmann::json::parse(boot.out);
   EXPECT_TRUE(b["bpf"][0]["policy"]["refusedByDefault"].empty()) << "observability runs with no flag\n" << boot.out;
+  const Outcome boot_text = cli({"inspect", std::string(WB_EXAMPLES_DIR) + "/bootstrap/bootstrap.wasm"});
+  EXPECT_THAT(boot_text.out, HasSubstr("  Policy: runs with no --allow flag\n")) << boot_text.out;
+  EXPECT_THAT(boot_text.out, HasSubstr("    handle_exec  tracepoint  tp/sched/sched_process_exec\n")) << boot_text.out;
 
   const std::string ref = registry->host() + "/xdp:v1";
   ASSERT_EQ(cli({"push", xdp, ref}).status, 0);
-  const Outcome remote = cli({"inspect", ref});
+  const Outcome remote = cli({"inspect", "--format", "json", ref});
   ASSERT_EQ(remote.status, 0) << remote.err;
   const auto r = nlohmann::json::parse(remote.out);
   EXPECT_EQ(r["source"], "registry");

@@ -23,7 +23,9 @@ files)
            share/wasm-bpf/sdk/c/include/libbpf-wasm.h share/wasm-bpf/sdk/c/include/libbpf-wasm-uapi.h \
            share/wasm-bpf/sdk/rust/Cargo.toml share/wasm-bpf/sdk/rust/src/lib.rs \
            share/wasm-bpf/deploy/kubernetes/runtimeclass.yaml share/doc/wasm-bpf/LICENSE share/doc/wasm-bpf/README.md \
-           share/doc/wasm-bpf/docs/security.md; do
+           share/doc/wasm-bpf/docs/security.md share/man/man1/wasm-bpf.1 share/man/man1/wasm-bpf-run.1 \
+           share/bash-completion/completions/wasm-bpf share/zsh/vendor-completions/_wasm-bpf \
+           share/fish/vendor_completions.d/wasm-bpf.fish; do
     [ -e "$prefix/$f" ] || fail "$f is not installed"
   done
   ls "$prefix"/lib*/libwasm-bpf.so.0 > /dev/null 2>&1 || ls "$prefix"/lib/*/libwasm-bpf.so.0 > /dev/null 2>&1 ||
@@ -103,7 +105,8 @@ deb)
     echo "$depends" | grep -qw "$p" || fail "Depends lacks $p"
   done
   dpkg-deb -c "$deb" > "$work/contents"
-  for f in ./usr/bin/wasm-bpf ./usr/bin/wasm-bpf-runtime ./usr/include/wasm_bpf.h ./usr/share/doc/wasm-bpf/LICENSE; do
+  for f in ./usr/bin/wasm-bpf ./usr/bin/wasm-bpf-runtime ./usr/include/wasm_bpf.h ./usr/share/doc/wasm-bpf/LICENSE \
+           ./usr/share/man/man1/wasm-bpf-run.1 ./usr/share/bash-completion/completions/wasm-bpf; do
     grep -q " $f\$" "$work/contents" || fail "$f is not in the package"
   done
   grep -qE ' \./usr/lib/.*libwasm-bpf\.so\.0 ' "$work/contents" || fail "libwasm-bpf.so.0 is not in the package"

@@ -4,7 +4,7 @@
  * The module embeds its BPF object (usually through a skeleton made by
  * `wasm-bpf gen skeleton X.bpf.o > X.skel.h`) and drives it through the host functions of
  * the `wasm_bpf` import module, which `wasm-bpf run` provides. The binary contract of those
- * functions is wasm-bpf-abi.md (shared project docs; src/bpf implements it); this header is
+ * functions is docs/abi.md of the wasm-bpf repository (src/bpf implements it); this header is
  * the C/C++ face of it.
  *
  * Header only: every function is `static inline`, so a guest pays only for what it calls.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 //! The raw host functions of the `wasm_bpf` import module, with the exact wasm types of the
-//! binary contract (wasm-bpf-abi.md in the shared project docs): pointers are `u32` offsets
+//! binary contract (docs/abi.md of the wasm-bpf repository): pointers are `u32` offsets
 //! into this module's memory, object handles are `u64`.
 //!
 //! Prefer the safe API of the crate root; these are for callers that manage memory

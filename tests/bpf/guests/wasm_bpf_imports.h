@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The `wasm_bpf` host functions with the exact wasm types of docs/wasm-bpf-abi.md
+/* The `wasm_bpf` host functions with the exact wasm types of docs/abi.md
  * (pointers are i32 on wasm32, object handles i64, map flags i64). Test-only: guests use
  * sdk/c for real work. */
 #ifndef WB_TEST_WASM_BPF_IMPORTS_H
