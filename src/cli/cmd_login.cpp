@@ -15,6 +15,7 @@
 #include "oci/credentials.h"
 #include "oci/interrupt.h"
 #include "oci/login.h"
+#include "cli/terminal_reporter.h"
 #include "oci/reference.h"
 
 namespace wb::cli {
@@ -84,7 +85,7 @@ Handler setup_login(CLI::App& sub) {
                       "ask for it on)",
                       kExitUsage);
       }
-      auto user = oci::prompt_line(STDIN_FILENO, "Username: ", false);
+      auto user = prompt_line(STDIN_FILENO, "Username: ", false);
       if (!user) return failed(user.error().message, kExitFailure);
       credentials.username = *user;
     }
@@ -96,7 +97,7 @@ Handler setup_login(CLI::App& sub) {
                       "in with --password-stdin",
                       kExitUsage);
       }
-      auto password = oci::prompt_line(STDIN_FILENO, "Password: ", true);
+      auto password = prompt_line(STDIN_FILENO, "Password: ", true);
       if (!password) return failed(password.error().message, kExitFailure);
       credentials.password = *password;
     }

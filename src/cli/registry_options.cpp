@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cli/registry_options.h"
 
+#include "cli/terminal_reporter.h"
+
 #include <iostream>
 #include <ostream>
 
@@ -58,7 +60,8 @@ void add_registry_options(CLI::App& sub, RegistryArgs& a, bool downloads) {
 oci::ClientOptions environment_options(Context& ctx) {
   std::vector<std::string> warnings;
   oci::ClientOptions o = oci::ClientOptions::from_environment(&warnings);
-  for (const std::string& w : warnings) ctx.err << "wasm-bpf: warning: " << w << '\n';
+  o.reporter = terminal_reporter(ctx.err);
+  for (const std::string& w : warnings) o.reporter->warning(w);
   return o;
 }
 

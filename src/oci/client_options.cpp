@@ -88,7 +88,6 @@ ClientOptions ClientOptions::from_environment(std::vector<std::string>* warnings
   if (auto v = positive_env("WASM_BPF_REQUEST_TIMEOUT", warnings)) {
     o.request_timeout = std::chrono::seconds(*v);
   }
-  o.progress = ::isatty(STDERR_FILENO) == 1;
   return o;
 }
 

@@ -5,12 +5,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace wb::oci {
+
+class Reporter;
 
 enum class PullPolicy { missing, always, never };
 
@@ -29,8 +32,8 @@ struct ClientOptions {
   // Credentials given on the command line; used for `credentials_registry` only.
   std::optional<Credentials> credentials;
   std::string credentials_registry;
-  // Progress of blob transfers on stderr (callers turn it on when stderr is a terminal).
-  bool progress = false;
+  // Who hears of transfers, steps and warnings (reporter.h); none: nobody.
+  std::shared_ptr<Reporter> reporter;
   // Retries of idempotent requests on 5xx answers and dropped connections.
   int max_attempts = 4;
   std::chrono::milliseconds retry_base{200};
@@ -60,7 +63,7 @@ struct ClientOptions {
   //   WASM_BPF_LOW_SPEED_LIMIT      bytes per second; slower transfers are given up after
   //   WASM_BPF_LOW_SPEED_TIME       this many seconds
   //   WASM_BPF_REQUEST_TIMEOUT      seconds a request other than a blob transfer may take
-  // and progress when stderr is a terminal. Values that do not parse are reported in
+  // Values that do not parse are reported in
   // *warnings (when given) and ignored.
   static ClientOptions from_environment(std::vector<std::string>* warnings = nullptr);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "oci/credentials.h"
 
+#include "oci/reporter.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -37,10 +39,10 @@ Credentials from_entry(const AuthEntry& e, std::string source) {
   return Credentials{e.username, e.password, e.identity_token, std::move(source)};
 }
 
-std::optional<Credentials> from_helper(const std::string& helper, const std::string& registry) {
+std::optional<Credentials> from_helper(const std::string& helper, const std::string& registry, Reporter& reporter) {
   auto got = helper_get(helper, registry);
   if (!got) {
-    std::fprintf(stderr, "wasm-bpf: warning: %s\n", got.error().message.c_str());
+    reporter.warning(got.error().message);
     return std::nullopt;
   }
   if (!got->has_value()) return std::nullopt;
@@ -76,16 +78,15 @@ std::optional<Credentials> find_credentials(const std::string& registry,
     if (!text) continue;
     auto file = parse_auth_file(*text);
     if (!file) {
-      std::fprintf(stderr, "wasm-bpf: warning: ignoring %s: %s\n", path.c_str(),
-                   file.error().message.c_str());
+      reporter_of(options).warning("ignoring " + path + ": " + file.error().message);
       continue;
     }
     if (std::string h = find_registry_helper(*file, registry); !h.empty()) {
-      if (auto c = from_helper(h, registry)) return c;
+      if (auto c = from_helper(h, registry, reporter_of(options))) return c;
     }
     if (auto e = find_auth(*file, registry, repository)) return from_entry(*e, path);
     if (!file->creds_store.empty()) {
-      if (auto c = from_helper(file->creds_store, registry)) return c;
+      if (auto c = from_helper(file->creds_store, registry, reporter_of(options))) return c;
     }
   }
   return std::nullopt;

@@ -32,41 +32,6 @@ std::string read_password(std::istream& in) {
   return text;
 }
 
-Result<std::string> prompt_line(int fd, const std::string& prompt, bool hide) {
-  if (::isatty(fd) != 1) return make_error("standard input is not a terminal");
-  termios saved{};
-  const bool restore = hide && ::tcgetattr(fd, &saved) == 0;
-  if (restore) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    quiet.c_lflag |= ECHONL;  // the Enter still shows as a new line
-    ::tcsetattr(fd, TCSANOW, &quiet);
-  }
-  std::fputs(prompt.c_str(), stderr);
-  std::fflush(stderr);
-  std::string line;
-  std::string error;
-  for (;;) {
-    char c = 0;
-    const ssize_t n = ::read(fd, &c, 1);
-    if (n == 1) {
-      if (c == '\n') break;
-      line += c;
-      continue;
-    }
-    if (n < 0 && errno == EINTR && !interrupted()) continue;
-    error = n == 0 ? "end of input" : interrupted() ? interrupt_message() : std::strerror(errno);
-    break;
-  }
-  if (restore) ::tcsetattr(fd, TCSANOW, &saved);
-  if (!error.empty()) {
-    std::fputc('\n', stderr);
-    return make_error(error);
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
 Result<std::string> login(const std::string& registry, const Credentials& credentials,
                           const ClientOptions& options) {
   auto host = registry_argument(registry);

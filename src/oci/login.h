@@ -21,11 +21,6 @@ Result<bool> logout(const std::string& registry);
 // A password or token read from `in` (all of it, without the trailing newline).
 std::string read_password(std::istream& in);
 
-// Prints `prompt` to stderr and reads one line from the terminal `fd` (without the newline);
-// with `hide` the terminal does not echo what is typed (its settings are restored, also when
-// SIGINT/SIGTERM interrupt the read). Fails when `fd` is not a terminal or at end of input.
-Result<std::string> prompt_line(int fd, const std::string& prompt, bool hide);
-
 // `registry` normalized and validated.
 Result<std::string> registry_argument(const std::string& registry);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "oci/progress.h"
 
+#include "oci/client_options.h"
+
 #include <cstdio>
 
 namespace wb::oci {
@@ -19,43 +21,34 @@ std::string format_bytes(std::uint64_t bytes) {
   return buf;
 }
 
-Progress::Progress(std::string label, std::uint64_t total, bool enabled)
-    : label_(std::move(label)),
-      total_(total),
-      enabled_(enabled),
-      start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+Progress::Progress(std::string label, std::uint64_t total, Reporter* reporter)
+    : label_(std::move(label)), reporter_(reporter) {
+  if (reporter_ != nullptr) reporter_->transfer_started(label_, total);
+}
 
 Progress::~Progress() { finish(); }
 
 void Progress::update(std::uint64_t done) {
   done_ = done;
-  if (!enabled_ || finished_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
-  draw(false);
+  if (reporter_ != nullptr && !finished_) reporter_->transfer_progress(label_, done);
 }
 
 void Progress::finish() {
-  if (!enabled_ || finished_) return;
+  if (reporter_ == nullptr || finished_) return;
   finished_ = true;
-  draw(true);
+  reporter_->transfer_finished(label_, done_);
 }
 
-void Progress::draw(bool final) {
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::string line = "\r" + label_ + "  " + format_bytes(done_);
-  if (total_ > 0) line += " / " + format_bytes(total_);
-  if (seconds > 0.05) {
-    line += "  " + format_bytes(static_cast<std::uint64_t>(static_cast<double>(done_) / seconds)) +
-            "/s";
-  }
-  line += "\x1b[K";
-  if (final) line += "\n";
-  std::fputs(line.c_str(), stderr);
-  std::fflush(stderr);
+Reporter::~Reporter() = default;
+void Reporter::transfer_started(const std::string&, std::uint64_t) {}
+void Reporter::transfer_progress(const std::string&, std::uint64_t) {}
+void Reporter::transfer_finished(const std::string&, std::uint64_t) {}
+void Reporter::status(const std::string&) {}
+void Reporter::warning(const std::string&) {}
+
+Reporter& reporter_of(const ClientOptions& options) {
+  static Reporter silent;
+  return options.reporter ? *options.reporter : silent;
 }
 
 }  // namespace wb::oci

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Transfer progress on stderr ("label  1.2 MiB / 3.4 MiB  2.0 MiB/s"), redrawn in place at most
-// ten times a second. Disabled progress prints nothing (stderr is not a terminal).
+// The progress of one blob transfer, told to a Reporter (reporter.h): started when made,
+// finished when finish() is called or it goes out of scope. Without a reporter it does nothing.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string>
+
+#include "oci/reporter.h"
 
 namespace wb::oci {
 
@@ -14,25 +15,19 @@ std::string format_bytes(std::uint64_t bytes);
 
 class Progress {
  public:
-  Progress(std::string label, std::uint64_t total, bool enabled);
+  Progress(std::string label, std::uint64_t total, Reporter* reporter);
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
   void update(std::uint64_t done);
-  // Draws the final state and ends the line (also done by the destructor).
   void finish();
 
  private:
-  void draw(bool final);
-
   std::string label_;
-  std::uint64_t total_ = 0;
   std::uint64_t done_ = 0;
-  bool enabled_ = false;
+  Reporter* reporter_ = nullptr;
   bool finished_ = false;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_draw_;
 };
 
 }  // namespace wb::oci

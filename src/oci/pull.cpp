@@ -12,6 +12,7 @@
 #include "oci/manifest.h"
 #include "oci/module_extract.h"
 #include "oci/progress.h"
+#include "oci/reporter.h"
 #include "oci/registry_client.h"
 
 namespace wb::oci {
@@ -59,7 +60,7 @@ Result<PullResult> pull_image(const Reference& ref, const ClientOptions& options
                               const std::string& output) {
   const std::string what = ref.to_string();
   RegistryClient client(ref.registry, options);
-  if (options.progress) std::fprintf(stderr, "Pulling %s\n", what.c_str());
+  reporter_of(options).status("Pulling " + what);
 
   auto top = client.get_manifest(ref.repository, ref.manifest_reference());
   if (!top) return top.error();

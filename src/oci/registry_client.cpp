@@ -525,7 +525,7 @@ Result<void> RegistryClient::download_blob(const std::string& repository, const 
   std::uint64_t received = 0;
   bool too_big = false;
   bool write_failed = false;
-  Progress progress(digest.substr(7, 12), size, options_.progress);
+  Progress progress(digest.substr(7, 12), size, options_.reporter.get());
   HttpRequest req;
   req.url = url("/v2/" + repository + "/blobs/" + digest);
   req.progress = &progress;
@@ -609,7 +609,7 @@ Result<void> RegistryClient::upload_once(const std::string& repository, const st
   if (!location) return make_error(what + ": the registry gave no upload location");
   std::string upload = resolve_url(r->url, *location);
 
-  Progress progress(digest.substr(7, 12), data.size(), options_.progress);
+  Progress progress(digest.substr(7, 12), data.size(), options_.reporter.get());
   const std::uint64_t chunk = options_.chunk_size > 0 ? options_.chunk_size : kDefaultChunk;
   std::string_view final_body = data;
   if (data.size() > chunk) {

@@ -12,8 +12,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
 #include "fixtures.h"
+#include "oci/credentials.h"
+#include "oci/digest.h"
+#include "oci/pull.h"
 #include "oci/registry_client.h"
+#include "oci/reporter.h"
 
 namespace wb::oci::test {
 namespace {
@@ -164,6 +173,61 @@ TEST_F(Verbs, PruneRemovesWhatNothingUsesAndAllOnlyWhenConfirmed) {
   EXPECT_THAT(all.out, HasSubstr("Removed " + ref("hello:v1")));
   EXPECT_TRUE(images_json().empty());
   EXPECT_TRUE(files_under(cli.store + "/blobs").empty());
+}
+
+// The library reports through the Reporter it is given and never writes to the terminal
+// itself: the command line draws (src/cli/terminal_reporter.h), an embedder decides.
+struct Recorder : Reporter {
+  std::vector<std::string> events;
+  void transfer_started(const std::string& label, std::uint64_t total) override {
+    events.push_back("started " + label + " " + std::to_string(total));
+  }
+  void transfer_finished(const std::string& label, std::uint64_t done) override {
+    events.push_back("finished " + label + " " + std::to_string(done));
+  }
+  void status(const std::string& line) override { events.push_back("status " + line); }
+  void warning(const std::string& line) override { events.push_back("warning " + line); }
+};
+
+TEST_F(Verbs, TheLibraryReportsToItsReporterAndWritesNothingItself) {
+  auto recorder = std::make_shared<Recorder>();
+  ClientOptions options;
+  options.store_root = dir / "library-store";
+  options.reporter = recorder;
+  // A credentials file that does not parse is worth a warning, not a failure.
+  std::ofstream(dir / "auth.json") << "{ not json";
+  ::setenv("REGISTRY_AUTH_FILE", (dir / "auth.json").c_str(), 1);
+  int captured[2];
+  ASSERT_EQ(::pipe(captured), 0);
+  const int saved = ::dup(STDERR_FILENO);
+  ::dup2(captured[1], STDERR_FILENO);
+  auto pulled = pull_image(*parse_reference(ref("hello:v1")), options);
+  // (This registry asks for no credentials: look them up as an authenticating one would.)
+  const auto credentials = find_credentials(registry->host(), "hello", options);
+  std::fflush(stderr);
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(captured[1]);
+  ::unsetenv("REGISTRY_AUTH_FILE");
+  std::string written;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(captured[0], buf, sizeof buf)) > 0;) written.append(buf, static_cast<size_t>(n));
+  ::close(captured[0]);
+  ASSERT_TRUE(pulled) << pulled.error().message;
+  EXPECT_EQ(written, "") << "the library wrote to stderr itself";
+  const std::string module = sha256_digest(hello_bytes()).substr(7, 12);
+  const std::string size = std::to_string(hello_bytes().size());
+  std::vector<std::string> expected{"status Pulling " + ref("hello:v1"), "started " + module + " " + size,
+                                    "finished " + module + " " + size};
+  std::vector<std::string> seen;
+  bool warned = false;
+  for (const std::string& e : recorder->events) {
+    if (e.starts_with("warning ignoring " + (dir / "auth.json"))) warned = true;
+    else seen.push_back(e);
+  }
+  EXPECT_EQ(seen, expected);
+  EXPECT_TRUE(warned) << "no warning about the broken credentials file";
+  (void)credentials;
 }
 
 }  // namespace
