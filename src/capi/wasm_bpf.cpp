@@ -61,8 +61,8 @@ wasm::ValType val_type(wasm_bpf_valkind k) {
     case WASM_BPF_I64: return wasm::ValType::I64;
     case WASM_BPF_F32: return wasm::ValType::F32;
     case WASM_BPF_F64: return wasm::ValType::F64;
+    default: return wasm::ValType::I32;  // (kinds are checked when a function is added)
   }
-  return wasm::ValType::I32;
 }
 
 bool valid_kind(wasm_bpf_valkind k) { return k == WASM_BPF_I32 || k == WASM_BPF_I64 || k == WASM_BPF_F32 || k == WASM_BPF_F64; }
@@ -79,6 +79,7 @@ wasm_bpf_val from_slot(wasm_bpf_valkind k, uint64_t s) {
       break;
     }
     case WASM_BPF_F64: std::memcpy(&v.of.f64, &s, sizeof s); break;
+    default: break;
   }
   return v;
 }
@@ -97,8 +98,8 @@ uint64_t to_slot(const wasm_bpf_val& v, wasm_bpf_valkind k) {
       std::memcpy(&bits, &v.of.f64, sizeof bits);
       return bits;
     }
+    default: return 0;
   }
-  return 0;
 }
 
 struct HostFunction {

@@ -57,7 +57,8 @@ typedef enum wasm_bpf_status {
   WASM_BPF_ERROR_START = 3,     /* the guest could not start: a missing import, a directory
                                    that cannot be opened, memory it needs beyond the limit */
   WASM_BPF_ERROR_STATE = 4,     /* not now: the guest is running or has already run */
-  WASM_BPF_ERROR_MEMORY = 5     /* out of host memory */
+  WASM_BPF_ERROR_MEMORY = 5,    /* out of host memory */
+  WASM_BPF_STATUS_MAX_ENUM = 0x7fffffff  /* (makes every int value a valid one) */
 } wasm_bpf_status;
 
 /* How a run ended. */
@@ -65,7 +66,8 @@ typedef enum wasm_bpf_outcome {
   WASM_BPF_EXITED = 0,       /* returned from _start or called proc_exit: see exit_code */
   WASM_BPF_TRAPPED = 1,      /* a WebAssembly trap, or a host function that failed */
   WASM_BPF_INTERRUPTED = 2,  /* stopped by wasm_bpf_guest_stop/_request_stop */
-  WASM_BPF_TIMED_OUT = 3     /* WASM_BPF_LIMIT_TIMEOUT_MS elapsed */
+  WASM_BPF_TIMED_OUT = 3,    /* WASM_BPF_LIMIT_TIMEOUT_MS elapsed */
+  WASM_BPF_OUTCOME_MAX_ENUM = 0x7fffffff
 } wasm_bpf_outcome;
 
 typedef struct wasm_bpf_result {
@@ -131,7 +133,8 @@ typedef enum wasm_bpf_limit {
   WASM_BPF_LIMIT_MAX_BPF_OBJECTS = 4, /* BPF objects open at once (64) */
   WASM_BPF_LIMIT_TIMEOUT_MS = 5,      /* ask it to finish after this long (none) */
   WASM_BPF_LIMIT_STOP_TIMEOUT_MS = 6, /* then stop it outright after this long (5000) */
-  WASM_BPF_LIMIT_KICK_SIGNAL = 7      /* the signal that cuts blocking calls short (SIGURG) */
+  WASM_BPF_LIMIT_KICK_SIGNAL = 7,     /* the signal that cuts blocking calls short (SIGURG) */
+  WASM_BPF_LIMIT_MAX_ENUM = 0x7fffffff  /* (an unknown value is an argument error, not UB) */
 } wasm_bpf_limit;
 WASM_BPF_API wasm_bpf_status wasm_bpf_guest_set_limit(wasm_bpf_guest *guest, wasm_bpf_limit limit, uint64_t value);
 
@@ -154,7 +157,8 @@ typedef enum wasm_bpf_valkind {
   WASM_BPF_I32 = 0,
   WASM_BPF_I64 = 1,
   WASM_BPF_F32 = 2,
-  WASM_BPF_F64 = 3
+  WASM_BPF_F64 = 3,
+  WASM_BPF_VALKIND_MAX_ENUM = 0x7fffffff
 } wasm_bpf_valkind;
 
 typedef struct wasm_bpf_val {
