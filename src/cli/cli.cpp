@@ -76,7 +76,7 @@ std::string_view top_level_usage() { return kUsage; }
 
 int run_cli(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
   CLI::App app{kDescription, "wasm-bpf"};
-  set_usage(app, kUsage, 14);
+  set_usage(app, kUsage, 16);
   app.set_version_flag("-V,--version", version_line(), "Print the version and exit");
   app.require_subcommand(0, 1);
 
