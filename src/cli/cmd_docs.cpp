@@ -85,10 +85,11 @@ std::string joined(const std::vector<std::string>& v, const std::string& sep = "
   return out;
 }
 
-std::vector<std::string> long_names(const std::vector<OptionDoc>& opts, bool with_values) {
+// The names of every option, or only of those that take a value.
+std::vector<std::string> option_names(const std::vector<OptionDoc>& opts, bool with_values) {
   std::vector<std::string> out;
   for (const OptionDoc& o : opts)
-    if (with_values == !o.value.empty() || !with_values)
+    if (!with_values || !o.value.empty())
       for (const std::string& n : o.names) out.push_back(n);
   return out;
 }
@@ -116,8 +117,8 @@ void bash(const CLI::App& root, std::ostream& out) {
                           "    fi\n"
                           "    return ;;\n";
   for (const auto& c : commands) {
-    out << "  " << c.name << ")\n    opts=\"" << joined(long_names(c.options, false)) << "\"\n    valued=\""
-        << joined(long_names(c.options, true)) << "\" ;;\n";
+    out << "  " << c.name << ")\n    opts=\"" << joined(option_names(c.options, false)) << "\"\n    valued=\""
+        << joined(option_names(c.options, true)) << "\" ;;\n";
   }
   out << "  esac\n"
          "  if [[ \" $valued \" == *\" $prev \"* ]]; then\n"
