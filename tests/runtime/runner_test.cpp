@@ -9,6 +9,7 @@
 #include <chrono>
 #include <thread>
 
+#include "module_builder.h"
 #include "runtime/runtime.h"
 #include "wasm/host.h"
 
@@ -255,38 +256,19 @@ TEST(Runner, AModuleThatNeedsMoreThanTheCapAtStartSaysWhichOptionToRaise) {
 
 namespace {
 
-std::vector<uint8_t> leb(uint64_t v) {
-  std::vector<uint8_t> out;
-  do {
-    uint8_t b = v & 0x7F;
-    v >>= 7;
-    out.push_back(v ? (b | 0x80) : b);
-  } while (v);
-  return out;
-}
-
 // `n` empty functions and an exported _start that loops for ever.
 std::vector<uint8_t> many_functions_then_a_loop(uint32_t n) {
-  auto section = [](uint8_t id, const std::vector<uint8_t>& payload) {
-    std::vector<uint8_t> s{id};
-    auto size = leb(payload.size());
-    s.insert(s.end(), size.begin(), size.end());
-    s.insert(s.end(), payload.begin(), payload.end());
-    return s;
-  };
-  std::vector<uint8_t> types{0x01, 0x60, 0x00, 0x00};
-  std::vector<uint8_t> funcs = leb(n + 1);
-  funcs.insert(funcs.end(), n + 1, 0x00);
-  std::vector<uint8_t> exports{0x01, 0x06, '_', 's', 't', 'a', 'r', 't', 0x00};
-  auto idx = leb(n);
-  exports.insert(exports.end(), idx.begin(), idx.end());
-  std::vector<uint8_t> code = leb(n + 1);
-  for (uint32_t i = 0; i < n; ++i) code.insert(code.end(), {0x02, 0x00, 0x0B});
-  code.insert(code.end(), {0x07, 0x00, 0x03, 0x40, 0x0C, 0x00, 0x0B, 0x0B});  // loop br 0 end end
-  std::vector<uint8_t> m{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00};
-  for (const auto& s : {section(1, types), section(3, funcs), section(7, exports), section(10, code)})
-    m.insert(m.end(), s.begin(), s.end());
-  return m;
+  using namespace wasm::test;
+  ModuleParts p;
+  p.types.push_back(func_type({}, {}));
+  p.funcs.assign(n + 1, uleb(0));
+  p.codes.assign(n, body({}, {}));
+  p.codes.push_back(body({}, {0x03, 0x40, 0x0C, 0x00, 0x0B}));  // loop br 0 end
+  Bytes start = name("_start");
+  start.push_back(0x00);
+  append(start, uleb(n));
+  p.exports.push_back(start);
+  return p.build();
 }
 
 }  // namespace
