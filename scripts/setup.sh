@@ -10,6 +10,8 @@ PACKAGES=(
   # packaging (cpack -G DEB runs dpkg-shlibdeps; tests/install checks the .deb)
   dpkg-dev
   libbpf-dev libelf-dev zlib1g-dev
+  # the compiling tier assembles with xbyak (header-only: nothing more at run time)
+  libxbyak-dev
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # guests: C/C++ to wasm32-wasi, BPF objects

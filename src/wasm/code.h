@@ -41,6 +41,11 @@ const void* const* interpreter_handlers();
 // The name of the operation with this handler address (for code dumps), or "?".
 const char* op_name(const void* handler);
 
+// The operation of the instruction at `ip` (the inverse of put_handler), and the number of
+// code words it occupies (its operands and padding included). For tiers that walk the code.
+Op op_at(const uint32_t* ip);
+uint32_t instruction_words(const uint32_t* ip, Op op);
+
 // Encodes an instruction's handler into its first two code words.
 inline void put_handler(uint32_t* words, Op op) {
   const void* h = interpreter_handlers()[static_cast<size_t>(op)];

@@ -32,6 +32,8 @@ namespace wb::wasm {
 
 class Store;
 class Instance;
+struct JitInstance;
+struct JitThread;
 
 enum class TrapKind : uint8_t {
   Trap,         // a WebAssembly trap (unreachable, out of bounds, division by zero, ...)
@@ -145,6 +147,7 @@ class Memory {
   uint64_t max_pages_ = 0;     // effective maximum (type max capped by the store's limit)
   bool refused_by_store_limit_ = false;
   uint64_t reserved_ = 0;      // bytes of address space reserved
+  bool guarded_ = false;       // reserved_ covers any 32-bit address + offset (compiled code)
   MemoryType type_;
 
  private:
@@ -218,6 +221,7 @@ class Instance {
   std::vector<uint32_t> type_ids_;                 // canonical id of each module type
   std::vector<std::vector<uint64_t>> elem_values_;  // evaluated element segments (empty once dropped)
   std::vector<uint8_t> data_dropped_;
+  JitInstance* jit_ = nullptr;  // compiled tier's state (owned), nullptr when interpreted
 };
 
 // One activation record of the interpreter's call stack.
@@ -227,7 +231,14 @@ struct CallFrame {
   Function* fn;
 };
 
+// How a store runs wasm code.
+enum class Tier : uint8_t {
+  Compiler,     // compiled to machine code on first call (x86-64); the interpreter elsewhere
+  Interpreter,  // always interpreted
+};
+
 struct StoreLimits {
+  Tier tier = Tier::Compiler;
   uint32_t max_memory_pages = 65536;     // cap on every memory of the store (4 GiB)
   uint32_t max_call_depth = 20000;        // wasm frames; deeper calls trap "call stack exhausted"
   uint32_t value_stack_slots = 1u << 20;  // 8 MiB of 8-byte slots
@@ -331,6 +342,7 @@ class Store {
   uint32_t native_depth_ = 0;       // nested interpreter activations (host -> guest re-entry)
   std::optional<Trap> host_trap_;   // what the host function just called returned (interpreter
                                     // scratch: a member, so guest entry need not build one)
+  JitThread* jit_thread_ = nullptr; // the compiled tier's per-store state (owned), made on first use
 
  private:
   struct TypeHash {

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
 #ifdef WB_INTERP_PROFILE
 #include <cstdio>
 #include <tuple>
@@ -18,69 +19,11 @@
 
 #include "wasm/code.h"
 #include "wasm/engine.h"
+#include "wasm/op_semantics.h"
 
 namespace wb::wasm {
 namespace {
-
-// ---- value access ----------------------------------------------------------------------
-inline uint32_t rd_u32(uint64_t s) { return static_cast<uint32_t>(s); }
-inline uint64_t rd_u64(uint64_t s) { return s; }
-inline float rd_f32(uint64_t s) { return std::bit_cast<float>(static_cast<uint32_t>(s)); }
-inline double rd_f64(uint64_t s) { return std::bit_cast<double>(s); }
-inline uint64_t wr_u32(uint32_t v) { return v; }
-inline uint64_t wr_u64(uint64_t v) { return v; }
-inline uint64_t wr_f32(float v) { return std::bit_cast<uint32_t>(v); }
-inline uint64_t wr_f64(double v) { return std::bit_cast<uint64_t>(v); }
-inline uint32_t mem_u32(uint32_t v) { return v; }
-inline uint32_t mem_u32(uint8_t v) { return v; }
-inline uint64_t mem_u64(uint64_t v) { return v; }
-inline float mem_f32(uint32_t v) { return std::bit_cast<float>(v); }
-inline double mem_f64(uint64_t v) { return std::bit_cast<double>(v); }
-inline uint32_t imm_u32(uint32_t w) { return w; }
-inline uint64_t imm_u64(uint32_t w) { return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w))); }
-
-template <class F>
-inline F wasm_min(F a, F b) {
-  if (a != a || b != b) return a + b;  // a NaN operand gives a NaN
-  if (a == b) return std::signbit(a) ? a : b;  // -0 < +0
-  return a < b ? a : b;
-}
-template <class F>
-inline F wasm_max(F a, F b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return std::signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-
-// Exclusive bounds (as doubles) of the values that truncate into integer type I.
-template <class I>
-constexpr double trunc_lower() {
-  if constexpr (std::is_unsigned_v<I>) return -1.0;
-  else if constexpr (sizeof(I) == 4) return -2147483649.0;
-  else return -9223372036854777856.0;  // the double below -2^63
-}
-template <class I>
-constexpr double trunc_upper() {
-  if constexpr (sizeof(I) == 4) return std::is_unsigned_v<I> ? 4294967296.0 : 2147483648.0;
-  else return std::is_unsigned_v<I> ? 18446744073709551616.0 : 9223372036854775808.0;
-}
-template <class I, class F>
-inline I sat_trunc(F f) {
-  double d = static_cast<double>(f);
-  if (d != d) return 0;
-  if (d <= trunc_lower<I>()) return std::numeric_limits<I>::min();
-  if (d >= trunc_upper<I>()) return std::numeric_limits<I>::max();
-  return static_cast<I>(f);
-}
-// 0: ok, 1: NaN, 2: out of range.
-template <class I, class F>
-inline int checked_trunc(F f, I& out) {
-  double d = static_cast<double>(f);
-  if (d != d) return 1;
-  if (d <= trunc_lower<I>() || d >= trunc_upper<I>()) return 2;
-  out = static_cast<I>(f);
-  return 0;
-}
+using namespace semantics;
 
 const void* const* g_handlers = nullptr;
 
@@ -683,6 +626,48 @@ const char* op_name(const void* handler) {
   for (size_t i = 0; i < kOps; ++i)
     if (h[i] == handler) return kOpNames[i];
   return "?";
+}
+
+Op op_at(const uint32_t* ip) {
+  static const std::unordered_map<const void*, Op> by_handler = [] {
+    std::unordered_map<const void*, Op> m;
+    const void* const* h = interpreter_handlers();
+    for (size_t i = 0; i < kOps; ++i) m.emplace(h[i], static_cast<Op>(i));
+    return m;
+  }();
+  const void* h;
+  std::memcpy(&h, ip, sizeof h);
+  auto it = by_handler.find(h);
+  return it == by_handler.end() ? Op::kCount : it->second;
+}
+
+uint32_t instruction_words(const uint32_t* ip, Op op) {
+  switch (op) {
+    case Op::exit: case Op::unreachable: case Op::ret:
+      return 2;
+    case Op::br: case Op::br_z: case Op::br_nz: case Op::br_z64: case Op::br_nz64: case Op::call:
+    case Op::copy: case Op::const32: case Op::global_get: case Op::global_set: case Op::memory_size:
+    case Op::memory_grow: case Op::data_drop: case Op::table_size: case Op::elem_drop: case Op::ref_func:
+      return 4;
+    case Op::br_table:
+      return (4 + ip[3] + 1 + 1) & ~1u;  // n + 1 targets, padded to an even count
+    case Op::call_indirect: case Op::copy2: case Op::br_and_z: case Op::br_and_nz: case Op::const64:
+    case Op::select: case Op::memory_fill: case Op::memory_copy: case Op::memory_init: case Op::table_get:
+    case Op::table_set: case Op::table_grow: case Op::table_fill: case Op::copy_n:
+      return 6;
+    case Op::table_copy: case Op::table_init:
+      return 8;
+    default:
+      break;
+  }
+#define WB_LEN4(name, ...) +1
+  constexpr size_t kFirstUnop = static_cast<size_t>(Op::copy_n) + 1;  // the last special op
+  constexpr size_t kUnaries = 0 WB_UNOPS(WB_LEN4) WB_TRUNCS(WB_LEN4);
+#undef WB_LEN4
+  const size_t i = static_cast<size_t>(op);
+  if (i >= kFirstUnop && i < kFirstUnop + kUnaries) return 4;
+  if (i >= static_cast<size_t>(Op::i32_add__i32_load)) return 8;  // the fused load + binop
+  return 6;
 }
 
 const void* const* interpreter_handlers() {

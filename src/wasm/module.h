@@ -3,6 +3,7 @@
 // all of its instances.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -82,9 +83,15 @@ struct ModuleOptions {
   std::function<bool()> interrupted;
 };
 
+struct JitModule;
+namespace jit {
+void destroy(JitModule* jm);
+}
+
 class Module {
  public:
   Module() = default;
+  ~Module() { jit::destroy(jit_.load()); }
   Module(const Module&) = delete;  // code[i].code points into code_words
   Module& operator=(const Module&) = delete;
 
@@ -119,6 +126,9 @@ class Module {
   // A printable name for a function: the name section's, else its export name, else "func[N]".
   std::string function_name(uint32_t func_index) const;
   const Export* find_export(std::string_view name) const;
+
+  // The compiled tier's code for this module, made by the first instance that needs it.
+  mutable std::atomic<JitModule*> jit_{nullptr};
 };
 
 }  // namespace wb::wasm

@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 #include "wasm/interp.h"
+#include "wasm/jit.h"
 
 namespace wb::wasm {
 
@@ -25,6 +26,11 @@ void* reserve(size_t bytes) {
   return p == MAP_FAILED ? nullptr : p;
 }
 bool commit(void* p, size_t bytes) { return bytes == 0 || mprotect(p, bytes, PROT_READ | PROT_WRITE) == 0; }
+
+// Runs a wasm function with whichever tier its instance uses.
+std::optional<Trap> run(Store* store, Function* f, uint64_t* args) {
+  return f->instance_->jit_ != nullptr ? jit::execute(store, f, args) : execute(store, f, args);
+}
 }  // namespace
 
 // ---- Memory -----------------------------------------------------------------------------------
@@ -188,6 +194,8 @@ Store::Store(StoreLimits limits) : limits_(limits), interrupt_(std::make_shared<
 }
 
 Store::~Store() {
+  for (Instance& inst : instances_) jit::destroy(inst.jit_);
+  jit::destroy(jit_thread_);
   if (stack_mem_ != nullptr) munmap(stack_mem_, static_cast<size_t>(limits_.value_stack_slots) * sizeof(uint64_t));
   if (frames_mem_ != nullptr)
     munmap(frames_mem_, (static_cast<size_t>(limits_.max_call_depth) + 1) * sizeof(CallFrame));
@@ -265,8 +273,18 @@ Result<Memory*> Store::create_memory(const MemoryType& type) {
   auto mem = std::unique_ptr<Memory>(new Memory());
   mem->type_ = type;
   mem->max_pages_ = max_pages;
-  mem->reserved_ = std::max<uint64_t>(max_pages * kPageSize, kPageSize);
-  mem->base_ = static_cast<uint8_t*>(reserve(mem->reserved_));
+  // Compiled code reaches memory without bounds checks: reserve guard regions for it (if the
+  // address space is refused, e.g. under a ulimit -v, the memory is smaller and the
+  // instances using it are interpreted).
+  if (limits_.tier == Tier::Compiler && jit::available()) {
+    mem->reserved_ = jit::kGuardedReservation;
+    mem->base_ = static_cast<uint8_t*>(reserve(mem->reserved_));
+    mem->guarded_ = mem->base_ != nullptr;
+  }
+  if (mem->base_ == nullptr) {
+    mem->reserved_ = std::max<uint64_t>(max_pages * kPageSize, kPageSize);
+    mem->base_ = static_cast<uint8_t*>(reserve(mem->reserved_));
+  }
   if (mem->base_ == nullptr) return make_error("cannot reserve address space for a memory");
   if (!commit(mem->base_, type.limits.min * kPageSize)) return make_error("out of memory");
   mem->size_bytes_ = type.limits.min * kPageSize;
@@ -430,6 +448,9 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
     inst.data_dropped_[i] = 1;
   }
 
+  // The compiled tier, when this store uses it and the instance's memory has guard regions.
+  inst.jit_ = jit::attach(*this, inst);
+
   // 4. Start function.
   if (m.start) {
     auto r = call(inst.funcs_[*m.start], {});
@@ -456,7 +477,7 @@ std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t*
     std::optional<Trap> trap = f->host_->fn(ctx, base, base);
     stack_top_ = saved;
     if (trap) return trap;
-  } else if (std::optional<Trap> trap = execute(this, f, base)) {
+  } else if (std::optional<Trap> trap = run(this, f, base)) {
     return trap;
   }
   for (size_t i = 0; i < nr; ++i) results[i] = base[i];
@@ -485,7 +506,7 @@ CallResult<std::vector<Value>> Store::call(Function* f, std::span<const Value> a
     trap = f->host_->fn(ctx, base, base);
     stack_top_ = saved;
   } else {
-    trap = execute(this, f, base);
+    trap = run(this, f, base);
   }
   if (trap) return std::move(*trap);
   std::vector<Value> out(t.results.size());

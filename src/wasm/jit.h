@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// Internal: the compiling tier (x86-64). It compiles the translator's validated internal code
+// (code.h: frame slots, operation ids) into machine code, one batch of functions at a time,
+// the first time a function is called. See docs/engine.md, "The compiling tier".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "wasm/engine.h"
+
+namespace wb::wasm {
+
+struct JitModule;    // per module: its compiled code and one entry per defined function
+struct JitInstance;  // per instance: what compiled code reaches through a register
+struct JitThread;    // per store: limits, the interrupt flag, the trap being reported
+
+namespace jit {
+
+// Address space a memory reserves so that compiled code needs no bounds checks: any 32-bit
+// address plus any 32-bit offset (plus the access size) lands inside it, and every byte
+// beyond the memory's current size is inaccessible (a fault there is a trap).
+inline constexpr uint64_t kGuardedReservation = (uint64_t{8} << 30) + 65536;
+
+// This machine can run compiled code (x86-64 with SSE4.1, executable memory obtainable).
+bool available();
+
+// The compiled tier's state for an instance, or nullptr when it cannot run there (the tier is
+// unavailable, or the instance's memory has no guard region). Owned by the instance.
+JitInstance* attach(Store& store, Instance& instance);
+void destroy(JitInstance* ji);
+void destroy(JitThread* jt);
+void destroy(JitModule* jm);
+
+// Runs wasm function `entry` of an instance that has compiled state (same contract as the
+// interpreter's execute()).
+std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args);
+
+}  // namespace jit
+}  // namespace wb::wasm

@@ -1,0 +1,1626 @@
+// SPDX-License-Identifier: MIT
+// The compiling tier for x86-64 (docs/engine.md, "The compiling tier").
+//
+// Input: the translator's internal code (code.h), which is already validated and names every
+// operand by its frame slot. Each instruction becomes a short machine-code sequence over the
+// same slots, so both tiers share one frame layout, one calling convention for arguments
+// and results, and one set of semantics (op_semantics.h) for what is not emitted inline.
+//
+// Registers while compiled code runs:
+//   rbx  frame base (slot i is [rbx + 8i])      r12  JitInstance* (globals, memory, entries)
+//   r13  JitThread* (limits, interrupt flag, trap report)    r15  linear memory base
+// rsp is 16-byte aligned in a function body (the prologue subtracts 8), so helpers written in
+// C++ are called directly. Traps leave through JitThread::trap_common, which restores the
+// stack pointer saved by the entry trampoline: no unwinding through compiled frames.
+#include "wasm/jit.h"
+
+#if defined(__x86_64__)
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+#define XBYAK_NO_OP_NAMES
+#include <xbyak/xbyak.h>
+
+#include "wasm/code.h"
+#include "wasm/interp.h"
+#include "wasm/op_semantics.h"
+
+namespace wb::wasm {
+
+// ---- state reached from compiled code (offsets are used by the generated code) -------------
+struct JitThread {
+  const std::atomic<uint32_t>* intr = nullptr;  // the store's interrupt flag
+  uintptr_t native_limit = 0;                   // lowest rsp a function may start with
+  uint64_t* value_limit = nullptr;              // end of the store's value stack
+  uint64_t depth_left = 0;                      // wasm frames still allowed
+  uintptr_t entry_rsp = 0;                      // rsp of the innermost entry trampoline
+  uint32_t trap_code = 0;
+  uint32_t trap_func = 0;                       // module function index, or kByPc
+  uintptr_t trap_pc = 0;
+  JitInstance* trap_ctx = nullptr;              // the instance whose code trapped
+  const void* trap_common = nullptr;            // stub: leave with the trap recorded above
+  const void* pause_stub = nullptr;             // stub: the interrupt flag is set
+  Store* store = nullptr;
+  uint32_t activations = 0;
+};
+
+struct JitInstance {
+  const std::atomic<const void*>* entries = nullptr;  // the module's, one per defined function
+  Global* const* globals = nullptr;
+  Memory* mem = nullptr;
+  Instance* inst = nullptr;
+  Store* store = nullptr;
+  JitModule* module = nullptr;
+};
+
+struct JitModule {
+  struct Range {
+    uintptr_t start, end;
+    uint32_t func;  // module function index
+  };
+  const Module* module = nullptr;
+  std::mutex mu;
+  std::unique_ptr<std::atomic<const void*>[]> entries;
+  std::vector<Range> ranges;                        // compiled functions, for traps by pc
+  std::vector<std::pair<uint8_t*, size_t>> chunks;  // code memory, freed with the module
+};
+
+namespace jit {
+namespace {
+using namespace Xbyak::util;
+using namespace semantics;
+
+enum TrapCode : uint32_t {
+  kOk = 0,
+  kUnreachable,
+  kDivZero,
+  kIntOverflow,
+  kBadConversion,
+  kMemoryOob,
+  kTableOob,
+  kUndefinedElement,
+  kUninitializedElement,
+  kIndirectMismatch,
+  kExhausted,
+  kInterrupted,
+  kHostTrap,        // the Trap is in Store::host_trap_
+  kCompileFailed,
+};
+constexpr uint32_t kByPc = UINT32_MAX;
+
+constexpr int kThIntr = offsetof(JitThread, intr);
+constexpr int kThNativeLimit = offsetof(JitThread, native_limit);
+constexpr int kThValueLimit = offsetof(JitThread, value_limit);
+constexpr int kThDepth = offsetof(JitThread, depth_left);
+constexpr int kThEntryRsp = offsetof(JitThread, entry_rsp);
+constexpr int kThTrapCode = offsetof(JitThread, trap_code);
+constexpr int kThTrapFunc = offsetof(JitThread, trap_func);
+constexpr int kThTrapPc = offsetof(JitThread, trap_pc);
+constexpr int kThTrapCtx = offsetof(JitThread, trap_ctx);
+constexpr int kThTrapCommon = offsetof(JitThread, trap_common);
+constexpr int kThPause = offsetof(JitThread, pause_stub);
+constexpr int kInEntries = offsetof(JitInstance, entries);
+constexpr int kInGlobals = offsetof(JitInstance, globals);
+
+// ---- code memory -----------------------------------------------------------------------------
+// One reservation for all compiled code, so that "is this pc compiled code" is one range check
+// (in the fault handler). Pieces are page-granular; a piece is writable while it is filled and
+// executable afterwards, never both (W^X).
+constexpr size_t kCodeReservation = size_t{1} << 30;
+uint8_t* g_code_base = nullptr;
+size_t g_page = 4096;
+
+class CodeHeap {
+ public:
+  bool init() {
+    g_page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    void* p = mmap(nullptr, kCodeReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return false;
+    g_code_base = static_cast<uint8_t*>(p);
+    return true;
+  }
+  // A writable piece of at least `bytes`, or nullptr.
+  uint8_t* alloc(size_t& bytes) {
+    bytes = (bytes + g_page - 1) & ~(g_page - 1);
+    std::lock_guard lock(mu_);
+    uint8_t* p = nullptr;
+    auto it = free_.lower_bound(bytes);
+    if (it != free_.end()) {
+      p = it->second;
+      size_t have = it->first;
+      free_.erase(it);
+      if (have > bytes) free_.emplace(have - bytes, p + bytes);
+    } else {
+      if (top_ + bytes > kCodeReservation) return nullptr;
+      p = g_code_base + top_;
+      top_ += bytes;
+    }
+    if (mprotect(p, bytes, PROT_READ | PROT_WRITE) != 0) {
+      free_.emplace(bytes, p);
+      return nullptr;
+    }
+    return p;
+  }
+  bool seal(uint8_t* p, size_t bytes) { return mprotect(p, bytes, PROT_READ | PROT_EXEC) == 0; }
+  void release(uint8_t* p, size_t bytes) {
+    mprotect(p, bytes, PROT_NONE);
+    madvise(p, bytes, MADV_DONTNEED);
+    std::lock_guard lock(mu_);
+    free_.emplace(bytes, p);
+  }
+
+ private:
+  std::mutex mu_;
+  size_t top_ = 0;
+  std::multimap<size_t, uint8_t*> free_;
+};
+CodeHeap g_heap;
+
+// xbyak assembles into plain heap memory; the result is copied into the code heap.
+struct PlainAllocator : Xbyak::Allocator {
+  uint8_t* alloc(size_t size) override { return static_cast<uint8_t*>(std::malloc(size)); }
+  void free(uint8_t* p) override { std::free(p); }
+  bool useProtect() const override { return false; }
+};
+PlainAllocator g_plain;
+
+// ---- runtime stubs (made once) --------------------------------------------------------------
+using EnterFn = uint32_t (*)(JitInstance*, JitThread*, uint64_t* fp, const void* code, uint8_t* mem_base);
+EnterFn g_enter = nullptr;
+const void* g_trap_common = nullptr;
+const void* g_fault_stub = nullptr;
+const void* g_lazy_stub = nullptr;
+const void* g_pause_stub = nullptr;
+
+const void* lazy_compile(JitInstance* ji, uint32_t def);
+uint32_t pause_check(JitThread* t) {
+  return t->store->wait_while_paused() ? 0 : 1;
+}
+
+// Copies finished code into the code heap and makes it executable; nullptr on failure.
+uint8_t* install(const Xbyak::CodeGenerator& g, size_t& bytes) {
+  bytes = g.getSize();
+  uint8_t* p = g_heap.alloc(bytes);
+  if (p == nullptr) return nullptr;
+  std::memcpy(p, g.getCode(), g.getSize());
+  if (!g_heap.seal(p, bytes)) {
+    g_heap.release(p, bytes);
+    return nullptr;
+  }
+  return p;
+}
+
+bool make_stubs() {
+  struct Stubs : Xbyak::CodeGenerator {
+    Xbyak::Label enter, trap_common, fault, lazy, pause;
+    Stubs() : CodeGenerator(4096, Xbyak::AutoGrow, &g_plain) {
+      Xbyak::Label out;
+      // uint32_t enter(JitInstance* rdi, JitThread* rsi, uint64_t* fp rdx, code rcx, mem_base r8)
+      L(enter);
+      push(rbx); push(rbp); push(r12); push(r13); push(r14); push(r15);
+      mov(r12, rdi);
+      mov(r13, rsi);
+      mov(rbx, rdx);
+      mov(r15, r8);
+      push(qword[r13 + kThEntryRsp]);  // the enclosing activation's, restored on the way out
+      mov(qword[r13 + kThEntryRsp], rsp);
+      call(rcx);
+      xor_(eax, eax);
+      L(out);
+      pop(qword[r13 + kThEntryRsp]);
+      pop(r15); pop(r14); pop(r13); pop(r12); pop(rbp); pop(rbx);
+      ret();
+
+      // Leaves the activation; trap_code and trap_func (or trap_pc) are already recorded.
+      L(trap_common);
+      mov(qword[r13 + kThTrapCtx], r12);
+      mov(rsp, qword[r13 + kThEntryRsp]);
+      mov(eax, 1);
+      jmp(out, T_NEAR);
+
+      // The fault handler resumes here when compiled code touched a guard region.
+      L(fault);
+      mov(dword[r13 + kThTrapCode], kMemoryOob);
+      mov(dword[r13 + kThTrapFunc], kByPc);
+      jmp(trap_common, T_NEAR);
+
+      // Entry of a function not compiled yet: r10d is its defined-function index.
+      L(lazy);
+      sub(rsp, 8);
+      mov(rdi, r12);
+      mov(esi, r10d);
+      mov(rax, reinterpret_cast<uintptr_t>(&lazy_compile));
+      call(rax);
+      add(rsp, 8);
+      test(rax, rax);
+      Xbyak::Label failed;
+      jz(failed, T_NEAR);
+      jmp(rax);
+      L(failed);
+      mov(dword[r13 + kThTrapCode], kCompileFailed);
+      mov(rax, qword[rsp]);
+      mov(qword[r13 + kThTrapPc], rax);
+      mov(dword[r13 + kThTrapFunc], kByPc);
+      jmp(trap_common, T_NEAR);
+
+      // Called from a check point when the interrupt flag is set: returns to continue.
+      L(pause);
+      sub(rsp, 8);
+      mov(rdi, r13);
+      mov(rax, reinterpret_cast<uintptr_t>(&pause_check));
+      call(rax);
+      add(rsp, 8);
+      test(eax, eax);
+      Xbyak::Label stop;
+      jnz(stop, T_NEAR);
+      ret();
+      L(stop);
+      mov(rax, qword[rsp]);
+      mov(qword[r13 + kThTrapPc], rax);
+      mov(dword[r13 + kThTrapCode], kInterrupted);
+      mov(dword[r13 + kThTrapFunc], kByPc);
+      jmp(trap_common, T_NEAR);
+      ready(PROTECT_RW);
+    }
+  };
+  try {
+    Stubs s;
+    size_t bytes = 0;
+    uint8_t* p = install(s, bytes);
+    if (p == nullptr) return false;
+    auto at = [&](const Xbyak::Label& l) { return p + (l.getAddress() - s.getCode()); };
+    g_enter = reinterpret_cast<EnterFn>(const_cast<uint8_t*>(at(s.enter)));
+    g_trap_common = at(s.trap_common);
+    g_fault_stub = at(s.fault);
+    g_lazy_stub = at(s.lazy);
+    g_pause_stub = at(s.pause);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// ---- faults -----------------------------------------------------------------------------------
+thread_local JitThread* t_running = nullptr;  // the innermost activation's, on this thread
+struct sigaction g_old_segv, g_old_bus;
+
+void on_fault(int sig, siginfo_t* info, void* uctx) {
+  auto* uc = static_cast<ucontext_t*>(uctx);
+  auto pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  JitThread* t = t_running;
+  if (t != nullptr && pc >= reinterpret_cast<uintptr_t>(g_code_base) &&
+      pc < reinterpret_cast<uintptr_t>(g_code_base) + kCodeReservation) {
+    // Compiled code reached past a memory's accessible size (into its guard region): a trap.
+    t->trap_pc = pc;
+    uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(g_fault_stub));
+    return;
+  }
+  // Not ours: what was installed before, else the default action (the fault repeats).
+  const struct sigaction& old = sig == SIGSEGV ? g_old_segv : g_old_bus;
+  if (old.sa_flags & SA_SIGINFO) {
+    if (old.sa_sigaction != nullptr) return old.sa_sigaction(sig, info, uctx);
+  } else if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN && old.sa_handler != nullptr) {
+    return old.sa_handler(sig);
+  }
+  signal(sig, SIG_DFL);
+}
+
+bool install_fault_handler() {
+  struct sigaction sa {};
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  return sigaction(SIGSEGV, &sa, &g_old_segv) == 0 && sigaction(SIGBUS, &sa, &g_old_bus) == 0;
+}
+
+bool init_once() {
+  static const bool ok = [] {
+    if (!__builtin_cpu_supports("sse4.1")) return false;
+    if (std::getenv("WB_NO_JIT") != nullptr) return false;
+    return g_heap.init() && make_stubs() && install_fault_handler();
+  }();
+  return ok;
+}
+
+// ---- helpers called from compiled code -------------------------------------------------------
+// Signature of every helper: (instance, frame, operand words) -> trap code (0: continue).
+using Helper = uint32_t (*)(JitInstance*, uint64_t*, const uint32_t*);
+
+#define WB_H_UNOP(name, in, out, expr)                                  \
+  uint32_t h_##name(JitInstance*, uint64_t* fp, const uint32_t* w) {    \
+    auto a = rd_##in(fp[w[1]]);                                         \
+    fp[w[0]] = wr_##out(expr);                                          \
+    return 0;                                                           \
+  }
+WB_UNOPS(WB_H_UNOP)
+#undef WB_H_UNOP
+
+#define WB_H_TRUNC(name, in, out, I)                                    \
+  uint32_t h_##name(JitInstance*, uint64_t* fp, const uint32_t* w) {    \
+    I v{};                                                              \
+    int r = checked_trunc<I>(rd_##in(fp[w[1]]), v);                     \
+    if (r == 1) return kBadConversion;                                  \
+    if (r == 2) return kIntOverflow;                                    \
+    fp[w[0]] = wr_##out(v);                                             \
+    return 0;                                                           \
+  }
+WB_TRUNCS(WB_H_TRUNC)
+#undef WB_H_TRUNC
+
+#define WB_H_BINOP(name, T, out, expr)                                  \
+  uint32_t h_##name(JitInstance*, uint64_t* fp, const uint32_t* w) {    \
+    auto a = rd_##T(fp[w[1]]);                                          \
+    auto b = rd_##T(fp[w[2]]);                                          \
+    fp[w[0]] = wr_##out(expr);                                          \
+    return 0;                                                           \
+  }
+WB_BINOPS(WB_H_BINOP)
+#undef WB_H_BINOP
+
+uint32_t call_function(JitInstance* ji, Function* f, uint64_t* nfp);
+
+uint32_t h_call_import(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  return call_function(ji, ji->inst->funcs_[w[0]], fp + w[1]);
+}
+
+// call_indirect: checks the element; returns the callee's code when it is a compiled
+// function of this instance (the caller jumps there), else makes the call itself.
+uintptr_t h_call_indirect(JitInstance* ji, uint64_t* fp, const uint32_t* w, JitThread* t) {
+  Instance* inst = ji->inst;
+  Table* table = inst->tables_[w[1]];
+  uint32_t i = static_cast<uint32_t>(fp[w[2]]);
+  uint32_t code = kOk;
+  Function* f = nullptr;
+  if (i >= table->elems_.size()) code = kUndefinedElement;
+  else if ((f = reinterpret_cast<Function*>(table->elems_[i])) == nullptr) code = kUninitializedElement;
+  else if (f->type_id_ != inst->type_ids_[w[0]]) code = kIndirectMismatch;
+  if (code == kOk && f->instance_ == inst) {
+    const uint32_t def = f->index_ - inst->module_->num_imported_funcs;
+    const void* entry = ji->entries[def].load(std::memory_order_acquire);
+    if (entry == g_lazy_stub) entry = lazy_compile(ji, def);
+    if (entry != nullptr) return reinterpret_cast<uintptr_t>(entry);
+    code = kCompileFailed;
+  } else if (code == kOk) {
+    code = call_function(ji, f, fp + w[3]);
+    if (code == kOk) return 1;
+  }
+  t->trap_code = code;
+  return 0;
+}
+
+uint32_t h_memory_size(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  fp[w[0]] = ji->mem->size_bytes_ >> 16;
+  return 0;
+}
+uint32_t h_memory_grow(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  int64_t r = ji->mem->grow(static_cast<uint32_t>(fp[w[1]]));
+  fp[w[0]] = static_cast<uint32_t>(static_cast<int32_t>(r));
+  return 0;
+}
+constexpr uint64_t kBulkPiece = uint64_t{16} << 20;
+uint32_t check_interrupt(JitInstance* ji) {
+  if (ji->store->interrupt_flag()->load(std::memory_order_relaxed) != 0 && !ji->store->wait_while_paused())
+    return kInterrupted;
+  return kOk;
+}
+uint32_t h_memory_fill(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  Memory* mem = ji->mem;
+  uint64_t d = static_cast<uint32_t>(fp[w[0]]), n = static_cast<uint32_t>(fp[w[2]]);
+  if (d + n > mem->size_bytes_) return kMemoryOob;
+  const int byte = static_cast<int>(static_cast<uint8_t>(fp[w[1]]));
+  for (uint64_t done = 0; done < n;) {
+    const uint64_t piece = std::min<uint64_t>(n - done, kBulkPiece);
+    std::memset(mem->base_ + d + done, byte, piece);
+    done += piece;
+    if (uint32_t c = check_interrupt(ji)) return c;
+  }
+  return 0;
+}
+uint32_t h_memory_copy(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  Memory* mem = ji->mem;
+  uint64_t d = static_cast<uint32_t>(fp[w[0]]), s = static_cast<uint32_t>(fp[w[1]]),
+           n = static_cast<uint32_t>(fp[w[2]]);
+  if (d + n > mem->size_bytes_ || s + n > mem->size_bytes_) return kMemoryOob;
+  for (uint64_t done = 0; done < n;) {
+    const uint64_t piece = std::min<uint64_t>(n - done, kBulkPiece);
+    const uint64_t at = d <= s ? done : n - done - piece;
+    std::memmove(mem->base_ + d + at, mem->base_ + s + at, piece);
+    done += piece;
+    if (uint32_t c = check_interrupt(ji)) return c;
+  }
+  return 0;
+}
+uint32_t h_memory_init(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  Instance* inst = ji->inst;
+  Memory* mem = ji->mem;
+  uint32_t seg = w[0];
+  uint64_t d = static_cast<uint32_t>(fp[w[1]]), s = static_cast<uint32_t>(fp[w[2]]),
+           n = static_cast<uint32_t>(fp[w[3]]);
+  const auto& bytes = inst->module_->datas[seg].bytes;
+  uint64_t len = inst->data_dropped_[seg] ? 0 : bytes.size();
+  if (s + n > len || d + n > mem->size_bytes_) return kMemoryOob;
+  if (n) std::memcpy(mem->base_ + d, bytes.data() + s, n);
+  return 0;
+}
+uint32_t h_data_drop(JitInstance* ji, uint64_t*, const uint32_t* w) {
+  ji->inst->data_dropped_[w[0]] = 1;
+  return 0;
+}
+uint32_t h_table_get(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  Table* t = ji->inst->tables_[w[2]];
+  uint32_t i = static_cast<uint32_t>(fp[w[1]]);
+  if (i >= t->elems_.size()) return kTableOob;
+  fp[w[0]] = t->elems_[i];
+  return 0;
+}
+uint32_t h_table_set(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  Table* t = ji->inst->tables_[w[0]];
+  uint32_t i = static_cast<uint32_t>(fp[w[1]]);
+  if (i >= t->elems_.size()) return kTableOob;
+  t->elems_[i] = fp[w[2]];
+  return 0;
+}
+uint32_t h_table_size(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  fp[w[0]] = static_cast<uint32_t>(ji->inst->tables_[w[1]]->elems_.size());
+  return 0;
+}
+uint32_t h_table_grow(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  Table* t = ji->inst->tables_[w[1]];
+  Value init{t->type_.elem, fp[w[2]]};
+  int64_t r = t->grow(static_cast<uint32_t>(fp[w[3]]), init);
+  fp[w[0]] = static_cast<uint32_t>(static_cast<int32_t>(r));
+  return 0;
+}
+uint32_t h_table_fill(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  Table* t = ji->inst->tables_[w[0]];
+  uint64_t i = static_cast<uint32_t>(fp[w[1]]), n = static_cast<uint32_t>(fp[w[3]]);
+  if (i + n > t->elems_.size()) return kTableOob;
+  std::fill_n(t->elems_.begin() + static_cast<ptrdiff_t>(i), n, fp[w[2]]);
+  return 0;
+}
+uint32_t h_table_copy(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  Table* dt = ji->inst->tables_[w[0]];
+  Table* st = ji->inst->tables_[w[1]];
+  uint64_t d = static_cast<uint32_t>(fp[w[2]]), s = static_cast<uint32_t>(fp[w[3]]),
+           n = static_cast<uint32_t>(fp[w[4]]);
+  if (d + n > dt->elems_.size() || s + n > st->elems_.size()) return kTableOob;
+  if (n) std::memmove(dt->elems_.data() + d, st->elems_.data() + s, n * sizeof(uint64_t));
+  return 0;
+}
+uint32_t h_table_init(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  Table* t = ji->inst->tables_[w[0]];
+  const auto& vals = ji->inst->elem_values_[w[1]];
+  uint64_t d = static_cast<uint32_t>(fp[w[2]]), s = static_cast<uint32_t>(fp[w[3]]),
+           n = static_cast<uint32_t>(fp[w[4]]);
+  if (s + n > vals.size() || d + n > t->elems_.size()) return kTableOob;
+  if (n) std::memcpy(t->elems_.data() + d, vals.data() + s, n * sizeof(uint64_t));
+  return 0;
+}
+uint32_t h_elem_drop(JitInstance* ji, uint64_t*, const uint32_t* w) {
+  ji->inst->elem_values_[w[0]].clear();
+  ji->inst->elem_values_[w[0]].shrink_to_fit();
+  return 0;
+}
+uint32_t h_ref_func(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  fp[w[0]] = reinterpret_cast<uintptr_t>(ji->inst->funcs_[w[1]]);
+  return 0;
+}
+uint32_t h_copy_n(JitInstance*, uint64_t* fp, const uint32_t* w) {
+  std::memmove(fp + w[0], fp + w[1], static_cast<size_t>(w[2]) * sizeof(uint64_t));
+  return 0;
+}
+
+// A call the compiled code does not make itself: a host function, or a wasm function of
+// another instance (a nested activation of whichever tier runs that instance).
+uint32_t call_function(JitInstance* ji, Function* f, uint64_t* nfp) {
+  Store& store = *ji->store;
+  const FuncType& ft = *f->type_;
+  if (f->is_host()) {
+    uint64_t* saved = store.stack_top_;
+    store.stack_top_ = nfp + std::max(ft.params.size(), ft.results.size());
+    HostContext ctx(store, ji->inst);
+    store.host_trap_ = f->host_->fn(ctx, nfp, nfp);
+    store.stack_top_ = saved;
+    if (store.host_trap_.has_value()) return kHostTrap;
+    for (size_t k = 0; k < ft.results.size(); ++k)
+      if (ft.results[k] == ValType::I32 || ft.results[k] == ValType::F32) nfp[k] = static_cast<uint32_t>(nfp[k]);
+    return kOk;
+  }
+  uint64_t* saved = store.stack_top_;
+  store.stack_top_ = nfp;
+  std::optional<Trap> trap =
+      f->instance_->jit_ != nullptr ? jit::execute(&store, f, nfp) : wasm::execute(&store, f, nfp);
+  store.stack_top_ = saved;
+  if (trap) {
+    store.host_trap_ = std::move(trap);
+    return kHostTrap;
+  }
+  return kOk;
+}
+
+Helper special_helper(Op op) {
+  switch (op) {
+    case Op::memory_size: return h_memory_size;
+    case Op::memory_grow: return h_memory_grow;
+    case Op::memory_fill: return h_memory_fill;
+    case Op::memory_copy: return h_memory_copy;
+    case Op::memory_init: return h_memory_init;
+    case Op::data_drop: return h_data_drop;
+    case Op::table_get: return h_table_get;
+    case Op::table_set: return h_table_set;
+    case Op::table_size: return h_table_size;
+    case Op::table_grow: return h_table_grow;
+    case Op::table_fill: return h_table_fill;
+    case Op::table_copy: return h_table_copy;
+    case Op::table_init: return h_table_init;
+    case Op::elem_drop: return h_elem_drop;
+    case Op::ref_func: return h_ref_func;
+    case Op::copy_n: return h_copy_n;
+    default: return nullptr;
+  }
+}
+
+// Helpers of the numeric operations not emitted inline, and whether they can trap.
+struct NumHelper {
+  Helper fn = nullptr;
+  bool traps = false;
+};
+const NumHelper* num_helpers() {
+  static const auto table = [] {
+    auto* t = new NumHelper[static_cast<size_t>(Op::kCount)];
+#define WB_SET(name, ...) t[static_cast<size_t>(Op::name)] = {h_##name, false};
+#define WB_SET_TRAP(name, ...) t[static_cast<size_t>(Op::name)] = {h_##name, true};
+    WB_UNOPS(WB_SET) WB_BINOPS(WB_SET) WB_TRUNCS(WB_SET_TRAP)
+#undef WB_SET
+#undef WB_SET_TRAP
+    return t;
+  }();
+  return table;
+}
+
+// ---- the compiler ---------------------------------------------------------------------------
+enum class Cc { E, NE, L, B, G, A, LE, BE, GE, AE };
+
+
+// Compiles a batch of functions of one module into one piece of code.
+class Batch : public Xbyak::CodeGenerator {
+ public:
+  Batch(const Module& m, const std::vector<uint32_t>& defs)
+      : CodeGenerator(64 * 1024, Xbyak::AutoGrow, &g_plain), m_(m), defs_(defs) {
+    starts_.resize(defs.size());
+    for (size_t i = 0; i < defs.size(); ++i) index_of_.emplace(defs[i], i);
+  }
+
+  void compile() {
+    for (size_t i = 0; i < defs_.size(); ++i) function(i);
+    ready(PROTECT_RW);
+    // Jump tables of br_table: 32-bit offsets from the table, known once labels are placed.
+    for (auto& jt : tables_) {
+      const uint8_t* base = jt.table.getAddress();
+      auto* slots = const_cast<int32_t*>(reinterpret_cast<const int32_t*>(base));
+      for (size_t k = 0; k < jt.targets.size(); ++k)
+        slots[k] = static_cast<int32_t>(jt.targets[k]->getAddress() - base);
+    }
+  }
+  size_t offset_of(size_t i) const { return starts_[i].getAddress() - getCode(); }
+  size_t end_of(size_t i) const { return ends_[i]; }
+
+ private:
+  // xbyak gives a label its identity when it is first used, so labels are kept in place
+  // (new_label) and referred to by pointer, never copied.
+  struct JumpTable {
+    Xbyak::Label table;
+    std::vector<Xbyak::Label*> targets;
+  };
+  struct Slow {
+    Xbyak::Label at;
+    Xbyak::Label* resume = nullptr;
+  };
+  Xbyak::Label& new_label() { return label_store_.emplace_back(); }
+
+  Xbyak::Address S(uint32_t s) const { return qword[rbx + static_cast<int32_t>(s * 8)]; }
+  Xbyak::Address S32(uint32_t s) const { return dword[rbx + static_cast<int32_t>(s * 8)]; }
+
+  Xbyak::Label& label_at(uint32_t word) {
+    auto [it, fresh] = labels_.try_emplace(word, nullptr);
+    if (fresh) it->second = &new_label();
+    return *it->second;
+  }
+  Xbyak::Label& trap(uint32_t code) {
+    auto [it, fresh] = traps_.try_emplace(code, nullptr);
+    if (fresh) it->second = &new_label();
+    return *it->second;
+  }
+
+  void call_helper(const void* fn) {
+    mov(rax, reinterpret_cast<uintptr_t>(fn));
+    call(rax);
+  }
+  // (instance, frame, operand words) -> trap code
+  void helper(Helper fn, const uint32_t* w, bool can_trap) {
+    mov(rdi, r12);
+    mov(rsi, rbx);
+    mov(rdx, reinterpret_cast<uintptr_t>(w));
+    call_helper(reinterpret_cast<const void*>(fn));
+    if (can_trap) {
+      test(eax, eax);
+      jnz(trap(0), T_NEAR);  // 0: the helper's code is in eax
+    }
+  }
+  // The interrupt check of loop back-edges and function entries.
+  void interrupt_check(Xbyak::Label& resume) {
+    slow_.emplace_back();
+    Slow& s = slow_.back();
+    mov(rax, qword[r13 + kThIntr]);
+    cmp(dword[rax], 0);
+    jne(s.at, T_NEAR);
+    s.resume = &resume;
+  }
+  void jcc(Cc c, const Xbyak::Label& l) {
+    switch (c) {
+      case Cc::E: je(l, T_NEAR); break;
+      case Cc::NE: jne(l, T_NEAR); break;
+      case Cc::L: jl(l, T_NEAR); break;
+      case Cc::B: jb(l, T_NEAR); break;
+      case Cc::G: jg(l, T_NEAR); break;
+      case Cc::A: ja(l, T_NEAR); break;
+      case Cc::LE: jle(l, T_NEAR); break;
+      case Cc::BE: jbe(l, T_NEAR); break;
+      case Cc::GE: jge(l, T_NEAR); break;
+      case Cc::AE: jae(l, T_NEAR); break;
+    }
+  }
+  static Cc negate(Cc c) {
+    switch (c) {
+      case Cc::E: return Cc::NE;
+      case Cc::NE: return Cc::E;
+      case Cc::L: return Cc::GE;
+      case Cc::B: return Cc::AE;
+      case Cc::G: return Cc::LE;
+      case Cc::A: return Cc::BE;
+      case Cc::LE: return Cc::G;
+      case Cc::BE: return Cc::A;
+      case Cc::GE: return Cc::L;
+      case Cc::AE: return Cc::B;
+    }
+    return Cc::E;
+  }
+  void setcc(Cc c, const Xbyak::Reg8& r) {
+    switch (c) {
+      case Cc::E: sete(r); break;
+      case Cc::NE: setne(r); break;
+      case Cc::L: setl(r); break;
+      case Cc::B: setb(r); break;
+      case Cc::G: setg(r); break;
+      case Cc::A: seta(r); break;
+      case Cc::LE: setle(r); break;
+      case Cc::BE: setbe(r); break;
+      case Cc::GE: setge(r); break;
+      case Cc::AE: setae(r); break;
+    }
+  }
+  // A branch to code word `target` from the instruction at `at`, taken when the flags say
+  // `c` (or always): backward branches check the interrupt flag.
+  void branch(uint32_t at, int32_t rel, std::optional<Cc> c) {
+    uint32_t target = static_cast<uint32_t>(static_cast<int64_t>(at) + rel);
+    Xbyak::Label& dest = label_at(target);
+    if (rel > 0) {
+      if (c) jcc(*c, dest);
+      else jmp(dest, T_NEAR);
+      return;
+    }
+    Xbyak::Label skip;
+    if (c) jcc(negate(*c), skip);
+    interrupt_check(dest);
+    jmp(dest, T_NEAR);
+    L(skip);
+  }
+
+  // Effective address of a memory access: rax = (addr + add) mod 2^32; the returned operand
+  // adds the static offset (through r8 when it does not fit a displacement).
+  Xbyak::RegExp mem_at(uint32_t addr_slot, uint32_t offset, uint32_t plus) {
+    mov(eax, S32(addr_slot));
+    if (plus != 0) add(eax, plus);
+    if (offset > 0x7FFFFFFFu) {
+      mov(r8d, offset);
+      add(rax, r8);
+      return r15 + rax;
+    }
+    return r15 + rax + static_cast<int32_t>(offset);
+  }
+
+  void load(Op op, const uint32_t* w) {
+    Xbyak::RegExp a = mem_at(w[1], w[2], w[3]);
+    switch (op) {
+      case Op::i32_load: case Op::f32_load: case Op::i64_load32_u: mov(ecx, dword[a]); break;
+      case Op::i64_load: case Op::f64_load: mov(rcx, qword[a]); break;
+      case Op::i32_load8_s: movsx(ecx, byte[a]); break;
+      case Op::i32_load8_u: case Op::i64_load8_u: movzx(ecx, byte[a]); break;
+      case Op::i32_load16_s: movsx(ecx, word[a]); break;
+      case Op::i32_load16_u: case Op::i64_load16_u: movzx(ecx, word[a]); break;
+      case Op::i64_load8_s: movsx(rcx, byte[a]); break;
+      case Op::i64_load16_s: movsx(rcx, word[a]); break;
+      case Op::i64_load32_s: movsxd(rcx, dword[a]); break;
+      default: break;
+    }
+    mov(S(w[0]), rcx);
+  }
+  void store(Op op, const uint32_t* w) {
+    mov(rdx, S(w[1]));
+    Xbyak::RegExp a = mem_at(w[0], w[2], w[3]);
+    switch (op) {
+      case Op::i32_store: case Op::i64_store32: mov(dword[a], edx); break;
+      case Op::i64_store: mov(qword[a], rdx); break;
+      case Op::i32_store8: case Op::i64_store8: mov(byte[a], dl); break;
+      case Op::i32_store16: case Op::i64_store16: mov(word[a], dx); break;
+      default: break;
+    }
+  }
+
+  // i32/i64 binary operations; `imm` for the _si forms (b is an immediate).
+  bool int_binop(Op op, const uint32_t* w) {
+    struct Info {
+      Op ss, si;
+      bool wide;
+      int kind;  // 0 add 1 sub 2 mul 3 and 4 or 5 xor 6 shl 7 shr_s 8 shr_u 9 rotl 10 rotr
+    };
+    static const Info kInfo[] = {
+        {Op::i32_add, Op::i32_add_si, false, 0}, {Op::i32_sub, Op::i32_sub_si, false, 1},
+        {Op::i32_mul, Op::i32_mul_si, false, 2}, {Op::i32_and, Op::i32_and_si, false, 3},
+        {Op::i32_or, Op::i32_or_si, false, 4},   {Op::i32_xor, Op::i32_xor_si, false, 5},
+        {Op::i32_shl, Op::i32_shl_si, false, 6}, {Op::i32_shr_s, Op::i32_shr_s_si, false, 7},
+        {Op::i32_shr_u, Op::i32_shr_u_si, false, 8}, {Op::i32_rotl, Op::i32_rotl_si, false, 9},
+        {Op::i32_rotr, Op::i32_rotr_si, false, 10},
+        {Op::i64_add, Op::i64_add_si, true, 0}, {Op::i64_sub, Op::i64_sub_si, true, 1},
+        {Op::i64_mul, Op::i64_mul_si, true, 2}, {Op::i64_and, Op::i64_and_si, true, 3},
+        {Op::i64_or, Op::i64_or_si, true, 4},   {Op::i64_xor, Op::i64_xor_si, true, 5},
+        {Op::i64_shl, Op::i64_shl_si, true, 6}, {Op::i64_shr_s, Op::i64_shr_s_si, true, 7},
+        {Op::i64_shr_u, Op::i64_shr_u_si, true, 8}, {Op::i64_rotl, Op::i64_rotl_si, true, 9},
+        {Op::i64_rotr, Op::i64_rotr_si, true, 10},
+    };
+    const Info* info = nullptr;
+    bool imm = false;
+    for (const Info& i : kInfo) {
+      if (i.ss == op || i.si == op) {
+        info = &i;
+        imm = i.si == op;
+        break;
+      }
+    }
+    if (info == nullptr) return false;
+    const bool wide = info->wide;
+    const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
+    const Xbyak::Reg b = wide ? Xbyak::Reg(rcx) : Xbyak::Reg(ecx);
+    if (wide) mov(rax, S(w[1]));
+    else mov(eax, S32(w[1]));
+    const int kind = info->kind;
+    if (kind >= 6) {  // shifts and rotations: by cl or by an immediate
+      if (imm) {
+        uint8_t n = static_cast<uint8_t>(w[2] & (wide ? 63 : 31));
+        switch (kind) {
+          case 6: shl(a, n); break;
+          case 7: sar(a, n); break;
+          case 8: shr(a, n); break;
+          case 9: rol(a, n); break;
+          case 10: ror(a, n); break;
+        }
+      } else {
+        mov(ecx, S32(w[2]));
+        switch (kind) {
+          case 6: shl(a, cl); break;
+          case 7: sar(a, cl); break;
+          case 8: shr(a, cl); break;
+          case 9: rol(a, cl); break;
+          case 10: ror(a, cl); break;
+        }
+      }
+    } else {
+      if (imm) {
+        if (wide) mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w[2]))));
+        else mov(ecx, w[2]);
+      } else if (wide) {
+        mov(rcx, S(w[2]));
+      } else {
+        mov(ecx, S32(w[2]));
+      }
+      switch (kind) {
+        case 0: add(a, b); break;
+        case 1: sub(a, b); break;
+        case 2: imul(a, b); break;
+        case 3: and_(a, b); break;
+        case 4: or_(a, b); break;
+        case 5: xor_(a, b); break;
+      }
+    }
+    mov(S(w[0]), rax);  // a 32-bit result is already zero-extended in rax
+    return true;
+  }
+
+  // Loads the two compared operands into flags. Returns false when op is not a comparison.
+  bool compare(Op op, uint32_t a, uint32_t b_word, bool b_imm, Cc& cc) {
+    bool wide = false;
+    if (!int_cmp(op, cc, wide)) return false;
+    if (wide) {
+      mov(rax, S(a));
+      if (b_imm) {
+        mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(b_word))));
+        cmp(rax, rcx);
+      } else {
+        cmp(rax, S(b_word));
+      }
+    } else {
+      mov(eax, S32(a));
+      if (b_imm) cmp(eax, b_word);
+      else cmp(eax, S32(b_word));
+    }
+    return true;
+  }
+  static bool int_cmp(Op op, Cc& cc, bool& wide) {
+#define WB_CMP_CASE(name, T, expr)                                                          \
+  if (op == Op::name || op == Op::name##_si || op == Op::br_##name##_ss || op == Op::br_##name##_si) { \
+    wide = #T[1] == '6';                                                                    \
+    cc = cc_named(#name + 4);                                                               \
+    return true;                                                                            \
+  }
+    WB_CMPS(WB_CMP_CASE)
+#undef WB_CMP_CASE
+    return false;
+  }
+  static Cc cc_named(std::string_view n) {
+    if (n == "eq") return Cc::E;
+    if (n == "ne") return Cc::NE;
+    if (n == "lt_s") return Cc::L;
+    if (n == "lt_u") return Cc::B;
+    if (n == "gt_s") return Cc::G;
+    if (n == "gt_u") return Cc::A;
+    if (n == "le_s") return Cc::LE;
+    if (n == "le_u") return Cc::BE;
+    if (n == "ge_s") return Cc::GE;
+    return Cc::AE;
+  }
+  static bool is_cmp_si(Op op) {
+#define WB_SI_CASE(name, ...) if (op == Op::name##_si || op == Op::br_##name##_si) return true;
+    WB_CMPS(WB_SI_CASE)
+#undef WB_SI_CASE
+    return false;
+  }
+  static bool is_cmp_branch(Op op) {
+#define WB_BR_CASE(name, ...) if (op == Op::br_##name##_ss || op == Op::br_##name##_si) return true;
+    WB_CMPS(WB_BR_CASE)
+#undef WB_BR_CASE
+    return false;
+  }
+
+  void store_f32_result() {
+    movd(eax, xmm0);
+    mov(S(dst_), rax);
+  }
+
+  bool float_op(Op op, const uint32_t* w) {
+    dst_ = w[0];
+    switch (op) {
+      case Op::f32_add: case Op::f32_sub: case Op::f32_mul: case Op::f32_div:
+        movss(xmm0, S32(w[1]));
+        if (op == Op::f32_add) addss(xmm0, S32(w[2]));
+        else if (op == Op::f32_sub) subss(xmm0, S32(w[2]));
+        else if (op == Op::f32_mul) mulss(xmm0, S32(w[2]));
+        else divss(xmm0, S32(w[2]));
+        store_f32_result();
+        return true;
+      case Op::f64_add: case Op::f64_sub: case Op::f64_mul: case Op::f64_div:
+        movsd(xmm0, S(w[1]));
+        if (op == Op::f64_add) addsd(xmm0, S(w[2]));
+        else if (op == Op::f64_sub) subsd(xmm0, S(w[2]));
+        else if (op == Op::f64_mul) mulsd(xmm0, S(w[2]));
+        else divsd(xmm0, S(w[2]));
+        movsd(S(w[0]), xmm0);
+        return true;
+      case Op::f32_eq: case Op::f32_ne: case Op::f32_lt: case Op::f32_gt: case Op::f32_le: case Op::f32_ge:
+      case Op::f64_eq: case Op::f64_ne: case Op::f64_lt: case Op::f64_gt: case Op::f64_le: case Op::f64_ge: {
+        const bool d = op >= Op::f64_eq && op <= Op::f64_ge;
+        const int k = static_cast<int>(op) - static_cast<int>(d ? Op::f64_eq : Op::f32_eq);  // eq ne lt gt le ge
+        // lt and le compare b with a (seta/setae are false when unordered).
+        const bool swap = k == 2 || k == 4;
+        uint32_t x = swap ? w[2] : w[1], y = swap ? w[1] : w[2];
+        if (d) {
+          movsd(xmm0, S(x));
+          ucomisd(xmm0, S(y));
+        } else {
+          movss(xmm0, S32(x));
+          ucomiss(xmm0, S32(y));
+        }
+        switch (k) {
+          case 0: sete(al); setnp(cl); and_(al, cl); break;
+          case 1: setne(al); setp(cl); or_(al, cl); break;
+          case 2: case 3: seta(al); break;
+          default: setae(al); break;
+        }
+        movzx(eax, al);
+        mov(S(w[0]), rax);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  bool unop(Op op, const uint32_t* w) {
+    dst_ = w[0];
+    const uint32_t a = w[1];
+    switch (op) {
+      case Op::i32_eqz: cmp(S32(a), 0); break;
+      case Op::i64_eqz: case Op::ref_is_null: cmp(S(a), 0); break;
+      case Op::i32_wrap_i64: case Op::i64_extend_i32_s: case Op::i32_extend8_s: case Op::i32_extend16_s:
+      case Op::i64_extend8_s: case Op::i64_extend16_s: case Op::i64_extend32_s:
+        switch (op) {
+          case Op::i32_wrap_i64: mov(eax, S32(a)); break;
+          case Op::i64_extend_i32_s: case Op::i64_extend32_s: movsxd(rax, S32(a)); break;
+          case Op::i32_extend8_s: movsx(eax, byte[rbx + static_cast<int32_t>(a * 8)]); break;
+          case Op::i32_extend16_s: movsx(eax, word[rbx + static_cast<int32_t>(a * 8)]); break;
+          case Op::i64_extend8_s: movsx(rax, byte[rbx + static_cast<int32_t>(a * 8)]); break;
+          default: movsx(rax, word[rbx + static_cast<int32_t>(a * 8)]); break;
+        }
+        mov(S(w[0]), rax);
+        return true;
+      case Op::f32_abs: mov(eax, S32(a)); and_(eax, 0x7FFFFFFF); mov(S(w[0]), rax); return true;
+      case Op::f32_neg: mov(eax, S32(a)); xor_(eax, 0x80000000); mov(S(w[0]), rax); return true;
+      case Op::f64_abs: mov(rax, S(a)); btr(rax, 63); mov(S(w[0]), rax); return true;
+      case Op::f64_neg: mov(rax, S(a)); btc(rax, 63); mov(S(w[0]), rax); return true;
+      case Op::f32_ceil: case Op::f32_floor: case Op::f32_trunc: case Op::f32_nearest:
+        roundss(xmm0, S32(a), round_mode(op));
+        store_f32_result();
+        return true;
+      case Op::f64_ceil: case Op::f64_floor: case Op::f64_trunc: case Op::f64_nearest:
+        roundsd(xmm0, S(a), round_mode(op));
+        movsd(S(w[0]), xmm0);
+        return true;
+      case Op::f32_sqrt: sqrtss(xmm0, S32(a)); store_f32_result(); return true;
+      case Op::f64_sqrt: sqrtsd(xmm0, S(a)); movsd(S(w[0]), xmm0); return true;
+      case Op::f32_convert_i32_s: xorps(xmm0, xmm0); cvtsi2ss(xmm0, S32(a)); store_f32_result(); return true;
+      case Op::f32_convert_i32_u: mov(eax, S32(a)); xorps(xmm0, xmm0); cvtsi2ss(xmm0, rax); store_f32_result(); return true;
+      case Op::f32_convert_i64_s: mov(rax, S(a)); xorps(xmm0, xmm0); cvtsi2ss(xmm0, rax); store_f32_result(); return true;
+      case Op::f64_convert_i32_s: xorps(xmm0, xmm0); cvtsi2sd(xmm0, S32(a)); movsd(S(w[0]), xmm0); return true;
+      case Op::f64_convert_i32_u: mov(eax, S32(a)); xorps(xmm0, xmm0); cvtsi2sd(xmm0, rax); movsd(S(w[0]), xmm0); return true;
+      case Op::f64_convert_i64_s: mov(rax, S(a)); xorps(xmm0, xmm0); cvtsi2sd(xmm0, rax); movsd(S(w[0]), xmm0); return true;
+      case Op::f32_demote_f64: xorps(xmm0, xmm0); cvtsd2ss(xmm0, S(a)); store_f32_result(); return true;
+      case Op::f64_promote_f32: xorps(xmm0, xmm0); cvtss2sd(xmm0, S32(a)); movsd(S(w[0]), xmm0); return true;
+      default:
+        return false;
+    }
+    // eqz
+    sete(al);
+    movzx(eax, al);
+    mov(S(w[0]), rax);
+    return true;
+  }
+  static uint8_t round_mode(Op op) {
+    // roundss immediate: 0 nearest, 1 down, 2 up, 3 toward zero; 8 suppresses "inexact".
+    switch (op) {
+      case Op::f32_nearest: case Op::f64_nearest: return 8;
+      case Op::f32_floor: case Op::f64_floor: return 9;
+      case Op::f32_ceil: case Op::f64_ceil: return 10;
+      default: return 11;
+    }
+  }
+
+  void division(Op op, const uint32_t* w) {
+    const bool wide = op >= Op::i64_div_s;
+    const bool is_signed = op == Op::i32_div_s || op == Op::i32_rem_s || op == Op::i64_div_s || op == Op::i64_rem_s;
+    const bool rem = op == Op::i32_rem_s || op == Op::i32_rem_u || op == Op::i64_rem_s || op == Op::i64_rem_u;
+    Xbyak::Label done, normal;
+    if (wide) {
+      mov(rax, S(w[1]));
+      mov(rcx, S(w[2]));
+      test(rcx, rcx);
+    } else {
+      mov(eax, S32(w[1]));
+      mov(ecx, S32(w[2]));
+      test(ecx, ecx);
+    }
+    jz(trap(kDivZero), T_NEAR);
+    if (is_signed) {
+      if (wide) cmp(rcx, -1);
+      else cmp(ecx, -1);
+      jne(normal, T_NEAR);
+      if (rem) {
+        xor_(edx, edx);  // x rem -1 = 0 (and INT_MIN rem -1 must not fault)
+        jmp(done, T_NEAR);
+      } else {
+        if (wide) {
+          mov(rdx, uint64_t{1} << 63);
+          cmp(rax, rdx);
+        } else {
+          cmp(eax, 0x80000000u);
+        }
+        je(trap(kIntOverflow), T_NEAR);
+      }
+      L(normal);
+      if (wide) {
+        cqo();
+        idiv(rcx);
+      } else {
+        cdq();
+        idiv(ecx);
+      }
+    } else {
+      xor_(edx, edx);
+      if (wide) div(rcx);
+      else div(ecx);
+    }
+    L(done);
+    if (!wide) {  // 32-bit results: zero-extend
+      if (rem) mov(edx, edx);
+      else mov(eax, eax);
+    }
+    mov(S(w[0]), rem ? rdx : rax);
+  }
+
+  void membinop(Op op, const uint32_t* w) {
+    // [dst a][addr offset][add]
+    Xbyak::RegExp at = mem_at(w[2], w[3], w[4]);
+    switch (op) {
+#define WB_MB(binop, load, MT, T, expr)                                   \
+  case Op::binop##__##load:                                               \
+    membinop_one(#binop, #load, at, w);                                   \
+    break;
+      WB_MEMBINOPS(WB_MB)
+#undef WB_MB
+      default: break;
+    }
+  }
+  void membinop_one(std::string_view binop, std::string_view load, const Xbyak::RegExp& at, const uint32_t* w) {
+    const std::string_view kind = binop.substr(4);
+    if (binop[0] == 'f') {
+      const bool d = binop[1] == '6';
+      if (d) {
+        movsd(xmm0, S(w[1]));
+        if (kind == "add") addsd(xmm0, qword[at]);
+        else if (kind == "sub") subsd(xmm0, qword[at]);
+        else mulsd(xmm0, qword[at]);
+        movsd(S(w[0]), xmm0);
+      } else {
+        dst_ = w[0];
+        movss(xmm0, S32(w[1]));
+        if (kind == "add") addss(xmm0, dword[at]);
+        else if (kind == "sub") subss(xmm0, dword[at]);
+        else mulss(xmm0, dword[at]);
+        store_f32_result();
+      }
+      return;
+    }
+    const bool wide = binop[1] == '6';
+    if (load == "i32_load8_u") movzx(ecx, byte[at]);
+    else if (wide) mov(rcx, qword[at]);
+    else mov(ecx, dword[at]);
+    const Xbyak::Reg a = wide ? Xbyak::Reg(rdx) : Xbyak::Reg(edx);
+    const Xbyak::Reg b = wide ? Xbyak::Reg(rcx) : Xbyak::Reg(ecx);
+    if (wide) mov(rdx, S(w[1]));
+    else mov(edx, S32(w[1]));
+    if (kind == "add") add(a, b);
+    else if (kind == "sub") sub(a, b);
+    else if (kind == "and") and_(a, b);
+    else if (kind == "or") or_(a, b);
+    else xor_(a, b);
+    mov(S(w[0]), rdx);
+  }
+
+  void function(size_t bi) {
+    const uint32_t def = defs_[bi];
+    const uint32_t func_index = m_.num_imported_funcs + def;
+    const CompiledFunction& cf = m_.code[def];
+    const uint32_t* code = cf.code;
+    labels_.clear();
+    traps_.clear();
+    slow_.clear();
+    func_index_ = func_index;
+
+    align(16);
+    L(starts_[bi]);
+    // ---- prologue: limits, interrupt, locals
+    sub(rsp, 8);
+    cmp(rsp, qword[r13 + kThNativeLimit]);
+    jb(trap(kExhausted), T_NEAR);
+    lea(rax, ptr[rbx + static_cast<int32_t>(cf.frame_slots * 8)]);
+    cmp(rax, qword[r13 + kThValueLimit]);
+    ja(trap(kExhausted), T_NEAR);
+    sub(qword[r13 + kThDepth], 1);
+    jb(trap(kExhausted), T_NEAR);
+    {
+      Xbyak::Label& body = new_label();
+      interrupt_check(body);
+      L(body);
+    }
+    const uint32_t zeros = cf.num_locals - cf.num_params;
+    if (zeros > 0) {
+      if (zeros <= 16) {
+        xor_(eax, eax);
+        for (uint32_t k = 0; k < zeros; ++k) mov(S(cf.num_params + k), rax);
+      } else {
+        lea(rdi, ptr[rbx + static_cast<int32_t>(cf.num_params * 8)]);
+        mov(ecx, zeros);
+        xor_(eax, eax);
+        rep();
+        stosq();
+      }
+    }
+
+    // ---- branch targets
+    std::unordered_set<uint32_t> targets;
+    for (uint32_t at = 0; at < cf.code_size;) {
+      const Op op = op_at(code + at);
+      const uint32_t* w = code + at + 2;
+      switch (op) {
+        case Op::br: targets.insert(at + w[0]); break;
+        case Op::br_z: case Op::br_nz: case Op::br_z64: case Op::br_nz64: targets.insert(at + w[1]); break;
+        case Op::br_and_z: case Op::br_and_nz: targets.insert(at + w[2]); break;
+        case Op::br_table:
+          for (uint32_t k = 0; k <= w[1]; ++k) targets.insert(at + w[2 + k]);
+          break;
+        default:
+          if (is_cmp_branch(op)) targets.insert(at + w[2]);
+          break;
+      }
+      at += instruction_words(code + at, op);
+    }
+
+    // ---- body
+    for (uint32_t at = 0; at < cf.code_size;) {
+      const Op op = op_at(code + at);
+      const uint32_t* w = code + at + 2;
+      if (targets.count(at)) L(label_at(at));
+      instruction(at, op, w);
+      at += instruction_words(code + at, op);
+    }
+    if (targets.count(cf.code_size)) {
+      L(label_at(cf.code_size));
+      jmp(trap(kUnreachable), T_NEAR);
+    }
+
+    // ---- out-of-line paths
+    for (Slow& s : slow_) {
+      L(s.at);
+      call(qword[r13 + kThPause]);
+      jmp(*s.resume, T_NEAR);
+    }
+    for (auto& [code_kind, label] : traps_) {
+      L(*label);
+      if (code_kind == 0) mov(dword[r13 + kThTrapCode], eax);  // a helper's result
+      else if (code_kind != kRecorded) mov(dword[r13 + kThTrapCode], code_kind);
+      mov(dword[r13 + kThTrapFunc], func_index);
+      jmp(qword[r13 + kThTrapCommon]);
+    }
+    ends_.push_back(getSize());
+  }
+
+  void instruction(uint32_t at, Op op, const uint32_t* w) {
+    switch (op) {
+      case Op::exit:
+      case Op::unreachable:
+        jmp(trap(kUnreachable), T_NEAR);
+        return;
+      case Op::br:
+        branch(at, static_cast<int32_t>(w[0]), std::nullopt);
+        return;
+      case Op::br_z: case Op::br_nz:
+        cmp(S32(w[0]), 0);
+        branch(at, static_cast<int32_t>(w[1]), op == Op::br_z ? Cc::E : Cc::NE);
+        return;
+      case Op::br_z64: case Op::br_nz64:
+        cmp(S(w[0]), 0);
+        branch(at, static_cast<int32_t>(w[1]), op == Op::br_z64 ? Cc::E : Cc::NE);
+        return;
+      case Op::br_and_z: case Op::br_and_nz:
+        test(S32(w[0]), w[1]);
+        branch(at, static_cast<int32_t>(w[2]), op == Op::br_and_z ? Cc::E : Cc::NE);
+        return;
+      case Op::br_table: {
+        const uint32_t n = w[1];
+        bool backward = false;
+        for (uint32_t k = 0; k <= n; ++k) backward |= static_cast<int32_t>(w[2 + k]) <= 0;
+        if (backward) {
+          Xbyak::Label& go = new_label();
+          interrupt_check(go);
+          L(go);
+        }
+        tables_.emplace_back();
+        JumpTable& jt = tables_.back();
+        for (uint32_t k = 0; k <= n; ++k) jt.targets.push_back(&label_at(at + w[2 + k]));
+        mov(eax, S32(w[0]));
+        mov(ecx, n);
+        cmp(eax, ecx);
+        cmova(eax, ecx);
+        lea(rcx, ptr[rip + jt.table]);
+        movsxd(rdx, dword[rcx + rax * 4]);
+        add(rdx, rcx);
+        jmp(rdx);
+        align(4);
+        L(jt.table);
+        for (uint32_t k = 0; k <= n; ++k) dd(0);
+        return;
+      }
+      case Op::ret:
+        add(qword[r13 + kThDepth], 1);
+        add(rsp, 8);
+        ret();
+        return;
+      case Op::call: {
+        const uint32_t callee = w[0], off = w[1];
+        if (callee < m_.num_imported_funcs) {
+          helper(h_call_import, w, true);
+          return;
+        }
+        const uint32_t def = callee - m_.num_imported_funcs;
+        if (off) lea(rbx, ptr[rbx + static_cast<int32_t>(off * 8)]);
+        if (auto it = index_of_.find(def); it != index_of_.end()) {
+          call(starts_[it->second]);
+        } else {
+          mov(r10d, def);
+          mov(rax, qword[r12 + kInEntries]);
+          call(qword[rax + static_cast<int32_t>(def * 8)]);
+        }
+        if (off) lea(rbx, ptr[rbx - static_cast<int32_t>(off * 8)]);
+        return;
+      }
+      case Op::call_indirect: {
+        Xbyak::Label done;
+        mov(rdi, r12);
+        mov(rsi, rbx);
+        mov(rdx, reinterpret_cast<uintptr_t>(w));
+        mov(rcx, r13);
+        call_helper(reinterpret_cast<const void*>(&h_call_indirect));
+        test(rax, rax);
+        jz(trap_recorded(), T_NEAR);
+        cmp(rax, 1);
+        je(done, T_NEAR);
+        if (w[3]) lea(rbx, ptr[rbx + static_cast<int32_t>(w[3] * 8)]);
+        call(rax);
+        if (w[3]) lea(rbx, ptr[rbx - static_cast<int32_t>(w[3] * 8)]);
+        L(done);
+        return;
+      }
+      case Op::copy:
+        mov(rax, S(w[1]));
+        mov(S(w[0]), rax);
+        return;
+      case Op::copy2:
+        mov(rax, S(w[1]));
+        mov(S(w[0]), rax);
+        mov(rax, S(w[3]));
+        mov(S(w[2]), rax);
+        return;
+      case Op::const32:
+        mov(eax, w[1]);
+        mov(S(w[0]), rax);
+        return;
+      case Op::const64: {
+        uint64_t v = w[2] | (static_cast<uint64_t>(w[3]) << 32);
+        mov(rax, v);
+        mov(S(w[0]), rax);
+        return;
+      }
+      case Op::select:
+        mov(rax, S(w[2]));
+        cmp(S32(w[1]), 0);
+        cmove(rax, S(w[3]));
+        mov(S(w[0]), rax);
+        return;
+      case Op::global_get:
+        mov(rax, qword[r12 + kInGlobals]);
+        mov(rax, qword[rax + static_cast<int32_t>(w[1] * 8)]);
+        mov(rax, qword[rax + static_cast<int32_t>(offsetof(Global, value_))]);
+        mov(S(w[0]), rax);
+        return;
+      case Op::global_set:
+        mov(rax, qword[r12 + kInGlobals]);
+        mov(rax, qword[rax + static_cast<int32_t>(w[0] * 8)]);
+        mov(rcx, S(w[1]));
+        mov(qword[rax + static_cast<int32_t>(offsetof(Global, value_))], rcx);
+        return;
+      default:
+        break;
+    }
+    if (Helper h = special_helper(op)) {
+      const bool can_trap = op == Op::memory_fill || op == Op::memory_copy || op == Op::memory_init ||
+                            op == Op::table_get || op == Op::table_set || op == Op::table_fill ||
+                            op == Op::table_copy || op == Op::table_init;
+      helper(h, w, can_trap);
+      return;
+    }
+    if (is_cmp_branch(op)) {
+      Cc cc;
+      compare(op, w[0], w[1], is_cmp_si(op), cc);
+      branch(at, static_cast<int32_t>(w[2]), cc);
+      return;
+    }
+    {
+      Cc cc;
+      if (compare(op, w[1], w[2], is_cmp_si(op), cc)) {
+        setcc(cc, al);
+        movzx(eax, al);
+        mov(S(w[0]), rax);
+        return;
+      }
+    }
+    if (int_binop(op, w) || float_op(op, w) || unop(op, w)) return;
+    if (op >= Op::i32_div_s && op <= Op::i64_rem_u) {
+      division(op, w);
+      return;
+    }
+    if (op >= Op::i32_load && op <= Op::i64_load32_u) {
+      load(op, w);
+      return;
+    }
+    if (op >= Op::i32_store && op <= Op::i64_store32) {
+      store(op, w);
+      return;
+    }
+    if (op >= Op::i32_add__i32_load && op < Op::kCount) {
+      membinop(op, w);
+      return;
+    }
+    const NumHelper& nh = num_helpers()[static_cast<size_t>(op)];
+    if (nh.fn == nullptr) throw std::runtime_error("no code for an operation");
+    helper(nh.fn, w, nh.traps);
+  }
+  // A helper already stored its trap code in the thread state.
+  Xbyak::Label& trap_recorded() { return trap(kRecorded); }
+
+  static constexpr uint32_t kRecorded = 0xFFFF;
+  const Module& m_;
+  const std::vector<uint32_t>& defs_;
+  std::unordered_map<uint32_t, size_t> index_of_;
+  std::vector<Xbyak::Label> starts_;
+  std::vector<size_t> ends_;
+  std::deque<Xbyak::Label> label_store_;
+  std::unordered_map<uint32_t, Xbyak::Label*> labels_;
+  std::map<uint32_t, Xbyak::Label*> traps_;
+  std::deque<Slow> slow_;
+  std::deque<JumpTable> tables_;
+  uint32_t func_index_ = 0;
+  uint32_t dst_ = 0;
+};
+
+// Functions compiled together with `first`: those it calls directly, breadth first, up to a
+// budget of internal code (one piece of code memory, one mprotect, for a group of callers
+// and callees).
+std::vector<uint32_t> batch_of(JitModule& jm, uint32_t first) {
+  constexpr size_t kBudgetWords = 32 * 1024;
+  const Module& m = *jm.module;
+  std::vector<uint32_t> out{first};
+  std::unordered_set<uint32_t> seen{first};
+  size_t words = m.code[first].code_size;
+  for (size_t i = 0; i < out.size() && words < kBudgetWords; ++i) {
+    const CompiledFunction& cf = m.code[out[i]];
+    for (uint32_t at = 0; at < cf.code_size;) {
+      const Op op = op_at(cf.code + at);
+      if (op == Op::call) {
+        uint32_t callee = cf.code[at + 2];
+        if (callee >= m.num_imported_funcs) {
+          uint32_t def = callee - m.num_imported_funcs;
+          if (!seen.count(def) && jm.entries[def].load(std::memory_order_relaxed) == g_lazy_stub &&
+              words + m.code[def].code_size <= kBudgetWords) {
+            seen.insert(def);
+            out.push_back(def);
+            words += m.code[def].code_size;
+          }
+        }
+      }
+      at += instruction_words(cf.code + at, op);
+    }
+  }
+  return out;
+}
+
+const void* compile_locked(JitModule& jm, uint32_t def) {
+  const void* have = jm.entries[def].load(std::memory_order_acquire);
+  if (have != g_lazy_stub) return have;
+  std::vector<uint32_t> defs = batch_of(jm, def);
+  try {
+    Batch b(*jm.module, defs);
+    b.compile();
+    size_t bytes = 0;
+    uint8_t* p = install(b, bytes);
+    if (p == nullptr) return nullptr;
+    jm.chunks.emplace_back(p, bytes);
+    for (size_t i = 0; i < defs.size(); ++i) {
+      const size_t start = b.offset_of(i);
+      const size_t end = b.end_of(i);
+      jm.ranges.push_back({reinterpret_cast<uintptr_t>(p + start), reinterpret_cast<uintptr_t>(p + end),
+                           jm.module->num_imported_funcs + defs[i]});
+      jm.entries[defs[i]].store(p + start, std::memory_order_release);
+    }
+    return jm.entries[def].load(std::memory_order_acquire);
+  } catch (const std::exception& e) {
+    if (std::getenv("WB_JIT_DEBUG") != nullptr) std::fprintf(stderr, "jit: function %u: %s\n", def, e.what());
+    return nullptr;
+  }
+}
+
+const void* lazy_compile(JitInstance* ji, uint32_t def) {
+  JitModule& jm = *ji->module;
+  std::lock_guard lock(jm.mu);
+  return compile_locked(jm, def);
+}
+
+// Where this thread's stack ends (cached: reading it costs a /proc read on the main thread).
+uintptr_t native_stack_limit() {
+  thread_local uintptr_t limit = [] {
+    pthread_attr_t attr;
+    uintptr_t lo = 0;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      void* addr = nullptr;
+      pthread_attr_getstack(&attr, &addr, &size);
+      pthread_attr_destroy(&attr);
+      lo = reinterpret_cast<uintptr_t>(addr);
+    }
+    if (lo == 0 || size == 0) return uintptr_t{0};
+    // Keep room below the deepest wasm frame for host functions and the helpers they call.
+    const size_t reserve = std::max<size_t>(size / 8, 256 * 1024);
+    return lo + std::min(reserve, size / 2);
+  }();
+  return limit;
+}
+
+const char* message_of(uint32_t code) {
+  switch (code) {
+    case kUnreachable: return "unreachable";
+    case kDivZero: return "integer divide by zero";
+    case kIntOverflow: return "integer overflow";
+    case kBadConversion: return "invalid conversion to integer";
+    case kMemoryOob: return "out of bounds memory access";
+    case kTableOob: return "out of bounds table access";
+    case kUndefinedElement: return "undefined element";
+    case kUninitializedElement: return "uninitialized element";
+    case kIndirectMismatch: return "indirect call type mismatch";
+    case kExhausted: return "call stack exhausted";
+    case kInterrupted: return "interrupted";
+    case kCompileFailed: return "out of memory for compiled code";
+    default: return "trap";
+  }
+}
+
+std::string function_at(JitThread* t) {
+  JitInstance* ji = t->trap_ctx;
+  if (ji == nullptr) return {};
+  uint32_t func = t->trap_func;
+  if (func == kByPc) {
+    JitModule& jm = *ji->module;
+    std::lock_guard lock(jm.mu);
+    for (const auto& r : jm.ranges)
+      if (t->trap_pc >= r.start && t->trap_pc < r.end) func = r.func;
+  }
+  if (func == kByPc || func >= ji->inst->funcs_.size()) return {};
+  return ji->inst->funcs_[func]->name();
+}
+
+}  // namespace
+
+bool available() { return init_once(); }
+
+JitInstance* attach(Store& store, Instance& inst) {
+  if (store.limits().tier != Tier::Compiler || !init_once()) return nullptr;
+  Memory* mem = inst.memories_.empty() ? nullptr : inst.memories_[0];
+  if (mem != nullptr && !mem->guarded_) return nullptr;
+  const Module& m = *inst.module_;
+  JitModule* jm = m.jit_.load(std::memory_order_acquire);
+  if (jm == nullptr) {
+    static std::mutex create_mu;
+    std::lock_guard lock(create_mu);
+    jm = m.jit_.load(std::memory_order_acquire);
+    if (jm == nullptr) {
+      auto fresh = std::make_unique<JitModule>();
+      fresh->module = &m;
+      fresh->entries = std::make_unique<std::atomic<const void*>[]>(m.code.size());
+      for (size_t i = 0; i < m.code.size(); ++i) fresh->entries[i].store(g_lazy_stub, std::memory_order_relaxed);
+      jm = fresh.release();
+      m.jit_.store(jm, std::memory_order_release);
+    }
+  }
+  auto* ji = new JitInstance;
+  ji->entries = jm->entries.get();
+  ji->globals = inst.globals_.data();
+  ji->mem = mem;
+  ji->inst = &inst;
+  ji->store = &store;
+  ji->module = jm;
+  return ji;
+}
+
+void destroy(JitInstance* ji) { delete ji; }
+void destroy(JitThread* jt) { delete jt; }
+void destroy(JitModule* jm) {
+  if (jm == nullptr) return;
+  for (auto [p, bytes] : jm->chunks) g_heap.release(p, bytes);
+  delete jm;
+}
+
+std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args) {
+  if (store->native_depth_ >= store->limits().max_nested_calls)
+    return Trap{TrapKind::Exhaustion, "call stack exhausted (too many nested host calls)", entry->name(), 0};
+  JitInstance* ji = entry->instance_->jit_;
+  if (store->jit_thread_ == nullptr) {
+    auto* t = new JitThread;
+    t->intr = store->interrupt_flag();
+    t->trap_common = g_trap_common;
+    t->pause_stub = g_pause_stub;
+    t->store = store;
+    store->jit_thread_ = t;
+  }
+  JitThread* t = store->jit_thread_;
+  const uint32_t def = entry->index_ - entry->instance_->module_->num_imported_funcs;
+  const void* code = ji->entries[def].load(std::memory_order_acquire);
+  if (code == g_lazy_stub) code = lazy_compile(ji, def);
+  if (code == nullptr) return Trap{TrapKind::Host, message_of(kCompileFailed), entry->name(), 0};
+  if (store->stack_limit_ == nullptr) return Trap{TrapKind::Exhaustion, "call stack exhausted", entry->name(), 0};
+
+  const bool outermost = t->activations == 0;
+  const uint64_t saved_depth = t->depth_left;
+  if (outermost) {
+    t->native_limit = native_stack_limit();
+    t->value_limit = store->stack_limit_;
+    t->depth_left = store->limits().max_call_depth;
+  }
+  ++t->activations;
+  ++store->native_depth_;
+  uint64_t* const saved_top = store->stack_top_;
+  JitThread* const saved_running = t_running;
+  t_running = t;
+  t->trap_ctx = nullptr;
+  const uint32_t rc = g_enter(ji, t, args, code, ji->mem != nullptr ? ji->mem->base_ : nullptr);
+  t_running = saved_running;
+  --store->native_depth_;
+  --t->activations;
+  t->depth_left = saved_depth;
+  store->stack_top_ = saved_top;
+  if (rc == 0) return std::nullopt;
+
+  if (t->trap_code == kHostTrap && store->host_trap_.has_value()) {
+    Trap trap = std::move(*store->host_trap_);
+    store->host_trap_.reset();
+    if (trap.function.empty()) trap.function = function_at(t);
+    return trap;
+  }
+  Trap trap;
+  trap.kind = t->trap_code == kExhausted     ? TrapKind::Exhaustion
+              : t->trap_code == kInterrupted ? TrapKind::Interrupted
+              : t->trap_code == kCompileFailed ? TrapKind::Host
+                                               : TrapKind::Trap;
+  trap.message = message_of(t->trap_code);
+  trap.function = function_at(t);
+  return trap;
+}
+
+}  // namespace jit
+}  // namespace wb::wasm
+
+#else  // not x86-64: the interpreter runs everything
+
+namespace wb::wasm::jit {
+bool available() { return false; }
+JitInstance* attach(Store&, Instance&) { return nullptr; }
+void destroy(JitInstance*) {}
+void destroy(JitThread*) {}
+void destroy(JitModule*) {}
+std::optional<Trap> execute(Store*, Function*, uint64_t*) { return Trap{TrapKind::Host, "no compiling tier", {}, 0}; }
+}  // namespace wb::wasm::jit
+
+#endif
