@@ -74,6 +74,8 @@ struct Options {
   std::string filter;
   bool quick = false;
   bool native_only = false;
+  bool interp = true;
+  bool compiled = true;
   int runs = 3;
   fs::path kernel_dir = WB_BENCH_KERNEL_DIR;
   std::vector<fs::path> extra_modules;
@@ -128,7 +130,7 @@ struct WasmKernel {
   wasm::Function* bench_run = nullptr;
 };
 
-std::optional<WasmKernel> instantiate_kernel(const fs::path& path, std::string& error) {
+std::optional<WasmKernel> instantiate_kernel(const fs::path& path, wasm::Tier tier, std::string& error) {
   auto bytes = read_file(path);
   if (!bytes) {
     error = "cannot read " + path.string();
@@ -140,7 +142,9 @@ std::optional<WasmKernel> instantiate_kernel(const fs::path& path, std::string& 
     return std::nullopt;
   }
   WasmKernel k;
-  k.store = std::make_unique<wasm::Store>();
+  wasm::StoreLimits limits;
+  limits.tier = tier;
+  k.store = std::make_unique<wasm::Store>(limits);
   auto inst = k.store->instantiate(mod.value(), wasi_stubs(*k.store, *mod.value()));
   if (!inst) {
     error = "cannot instantiate " + path.string() + ": " + inst.error().message;
@@ -229,17 +233,40 @@ bool report_load_time(const fs::path& path) {
   }
   std::printf("load %-28s %8.1f KB %9.3f ms  (load + validate + translate, best of 10)\n",
               path.filename().string().c_str(), static_cast<double>(bytes->size()) / 1024.0, best);
+  // The compiling tier compiles a function when it is first called; this is the cost of
+  // compiling all of them (the upper bound of what a run can spend compiling).
+  double best_all = INFINITY;
+  for (int i = 0; i < 10; ++i) {
+    auto start = Clock::now();
+    auto mod = wasm::Module::load(*bytes);
+    if (!mod) return false;
+    wasm::Store store;
+    auto inst = store.instantiate(mod.value(), wasi_stubs(store, *mod.value()));
+    if (!inst) {
+      std::printf("load %-28s cannot instantiate: %s\n", path.filename().string().c_str(), inst.error().message.c_str());
+      return false;
+    }
+    const size_t compiled = store.compile_all(inst.value());
+    best_all = std::min(best_all, ms_since(start));
+    if (i == 0 && compiled == 0) {
+      std::printf("load %-28s (no compiling tier on this machine)\n", path.filename().string().c_str());
+      return true;
+    }
+  }
+  std::printf("load %-28s %8.1f KB %9.3f ms  (load + instantiate + compile every function, best of 10)\n",
+              path.filename().string().c_str(), static_cast<double>(bytes->size()) / 1024.0, best_all);
   return true;
 }
 
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: wb-engine-bench [--filter NAME] [--quick] [--runs N] [--native-only]\n"
-               "                       [--kernels DIR] [--module FILE]...\n"
+               "                       [--engine compiled|interp|both] [--kernels DIR] [--module FILE]...\n"
                "  --filter NAME   only kernels whose name contains NAME\n"
                "  --quick         small inputs (a smoke run that still checks the checksums)\n"
                "  --runs N        timed runs per kernel, best counts (default 3)\n"
                "  --native-only   time the native kernels only\n"
+               "  --engine E      the engine tiers to time (default both)\n"
                "  --kernels DIR   where the kernel .wasm files are (default %s)\n"
                "  --module FILE   also time loading FILE (repeatable)\n",
                WB_BENCH_KERNEL_DIR);
@@ -271,6 +298,16 @@ bool parse_args(int argc, char** argv, Options& o) {
         std::fprintf(stderr, "wb-engine-bench: bad --runs '%s'\n", v);
         return false;
       }
+    } else if (a == "--engine") {
+      const char* v = value();
+      if (v == nullptr) return false;
+      const std::string e = v;
+      if (e != "compiled" && e != "interp" && e != "both") {
+        std::fprintf(stderr, "wb-engine-bench: bad --engine '%s' (compiled, interp or both)\n", v);
+        return false;
+      }
+      o.compiled = e != "interp";
+      o.interp = e != "compiled";
     } else if (a == "--kernels") {
       const char* v = value();
       if (v == nullptr) return false;
@@ -299,11 +336,19 @@ int main(int argc, char** argv) {
 
   bool ok = true;
   int selected = 0;
-  double log_ratio_sum = 0;
-  int ratios = 0;
+  struct Tier {
+    const char* name;
+    wasm::Tier tier;
+    bool on;
+    double log_ratio_sum = 0;
+    int ratios = 0;
+  };
+  Tier tiers[] = {{"interp", wasm::Tier::Interpreter, o.interp}, {"compiled", wasm::Tier::Compiler, o.compiled}};
 
-  std::printf("%-12s %8s %11s %11s %8s  %s\n", "kernel", "n", "native ms", "wasm ms", "ratio",
-              "checksum");
+  std::printf("%-12s %8s %10s", "kernel", "n", "native ms");
+  for (const Tier& t : tiers)
+    if (t.on && !o.native_only) std::printf(" %11s %8s", (std::string(t.name) + " ms").c_str(), "ratio");
+  std::printf("  %s\n", "checksum");
   for (const Kernel& k : kKernels) {
     if (!o.filter.empty() && std::string(k.name).find(o.filter) == std::string::npos) continue;
     ++selected;
@@ -314,43 +359,41 @@ int main(int argc, char** argv) {
       ok = false;
       continue;
     }
-    if (o.native_only) {
-      std::printf("%-12s %8" PRIu32 " %11.2f %11s %8s  %08" PRIx32 "\n", k.name, n, native.best_ms,
-                  "-", "-", native.checksum);
-      continue;
+    std::printf("%-12s %8" PRIu32 " %10.2f", k.name, n, native.best_ms);
+    std::string problems;
+    for (Tier& t : tiers) {
+      if (!t.on || o.native_only) continue;
+      std::string error;
+      auto wk = instantiate_kernel(o.kernel_dir / (std::string(k.name) + ".wasm"), t.tier, error);
+      std::optional<Timing> w;
+      if (wk) w = time_wasm(*wk, n, o.runs, error);
+      if (!w) {
+        std::printf(" %11s %8s", "-", "-");
+        problems += std::string("  ") + t.name + " error: " + error;
+        ok = false;
+        continue;
+      }
+      const double ratio = w->best_ms / std::max(native.best_ms, 1e-6);
+      t.log_ratio_sum += std::log(ratio);
+      ++t.ratios;
+      std::printf(" %11.2f %7.2fx", w->best_ms, ratio);
+      if (w->checksum != native.checksum) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "  MISMATCH: %s returned %08" PRIx32, t.name, w->checksum);
+        problems += buf;
+        ok = false;
+      }
     }
-
-    std::string error;
-    auto wk = instantiate_kernel(o.kernel_dir / (std::string(k.name) + ".wasm"), error);
-    std::optional<Timing> w;
-    if (wk) w = time_wasm(*wk, n, o.runs, error);
-    if (!w) {
-      std::printf("%-12s %8" PRIu32 " %11.2f %11s %8s  error: %s\n", k.name, n, native.best_ms,
-                  "-", "-", error.c_str());
-      ok = false;
-      continue;
-    }
-    const double ratio = w->best_ms / std::max(native.best_ms, 1e-6);
-    log_ratio_sum += std::log(ratio);
-    ++ratios;
-    std::printf("%-12s %8" PRIu32 " %11.2f %11.2f %7.2fx  %08" PRIx32, k.name, n, native.best_ms,
-                w->best_ms, ratio, native.checksum);
-    if (w->checksum != native.checksum) {
-      std::printf("  MISMATCH: wasm returned %08" PRIx32 "\n", w->checksum);
-      ok = false;
-    } else {
-      std::printf("\n");
-    }
+    std::printf("  %08" PRIx32 "%s\n", native.checksum, problems.c_str());
   }
+  for (const Tier& t : tiers)
+    if (t.ratios > 0)
+      std::printf("geometric mean of %s/native ratios: %.2fx (%d kernels)\n", t.name,
+                  std::exp(t.log_ratio_sum / t.ratios), t.ratios);
   if (selected == 0) {
     std::fprintf(stderr, "wb-engine-bench: no kernel matches '%s'\n", o.filter.c_str());
     return 1;
   }
-  if (ratios > 0) {
-    std::printf("geometric mean of wasm/native ratios: %.2fx (%d kernels)\n",
-                std::exp(log_ratio_sum / ratios), ratios);
-  }
-
   if (!o.native_only) {
     // Load times: the largest kernel module, the ~100 KB libc module, and any extra modules.
     std::vector<fs::path> load_modules;

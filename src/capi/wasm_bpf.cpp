@@ -308,6 +308,18 @@ wasm_bpf_status wasm_bpf_guest_set_limit(wasm_bpf_guest* guest, wasm_bpf_limit l
   });
 }
 
+wasm_bpf_status wasm_bpf_guest_set_engine(wasm_bpf_guest* guest, wasm_bpf_engine engine) {
+  return guarded([&] {
+    if (auto s = check_guest(guest); s != WASM_BPF_OK) return s;
+    switch (engine) {
+      case WASM_BPF_ENGINE_COMPILED: guest->cfg.engine = wasm::Tier::Compiler; break;
+      case WASM_BPF_ENGINE_INTERPRETER: guest->cfg.engine = wasm::Tier::Interpreter; break;
+      default: return fail(WASM_BPF_ERROR_ARGUMENT, "unknown engine " + std::to_string(static_cast<int>(engine)));
+    }
+    return WASM_BPF_OK;
+  });
+}
+
 wasm_bpf_status wasm_bpf_guest_allow(wasm_bpf_guest* guest, const char* helper_classes) {
   return guarded([&] {
     if (auto s = check_guest(guest); s != WASM_BPF_OK) return s;

@@ -43,6 +43,7 @@ struct RunArgs {
   std::vector<std::string> allow_program;
   std::string policy_file;
   std::string pull = "missing";
+  std::string engine = "compiled";
   runtime::RunConfig cfg;  // max_open_files, bpf.max_objects, bpf.verbose, bpf.go_callback_*
   RegistryArgs registry;
 };
@@ -52,6 +53,7 @@ Result<runtime::RunConfig> run_config_of(const RunArgs& a, std::vector<std::stri
   runtime::RunConfig cfg = a.cfg;
   cfg.module_path = a.module;
   cfg.args = std::move(guest_args);
+  cfg.engine = a.engine == "interp" ? wasm::Tier::Interpreter : wasm::Tier::Compiler;
   for (const std::string& d : a.dirs) {
     const DirMapping m = *parse_dir_mapping(d);
     cfg.dirs.push_back({m.host, m.guest, m.read_only});
@@ -279,6 +281,12 @@ Handler setup_run(CLI::App& sub) {
                  "directories, over the run (default " + format_size(defaults.max_write_bytes) + ", 0: no limit; then ENOSPC)")
       ->type_name("SIZE")
       ->check(limit_size_validator());
+  sub.add_option("--engine", args->engine,
+                 "How to run the module's code: compiled to machine code as it is\n"
+                 "first called (default; on x86-64, elsewhere interpreted), or\n"
+                 "interp, always interpreted (slower; to compare or debug)")
+      ->type_name("compiled|interp")
+      ->check(quiet(CLI::IsMember({"compiled", "interp"})));
   sub.add_option("--pull", args->pull,
                  "When to pull REF from its registry: if it is not in the local\n"
                  "store (default), every time, or never")

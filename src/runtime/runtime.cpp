@@ -36,6 +36,7 @@ namespace {
 
 wasm::StoreLimits limits_for(const RunConfig& cfg) {
   wasm::StoreLimits l;
+  l.tier = cfg.engine;
   uint64_t pages = cfg.max_memory_bytes / 65536;
   l.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(pages, 65536));
   return l;

@@ -46,6 +46,9 @@ struct RunConfig {
   // Cap on linear memory. 1 GiB by default (eBPF tools use a few MiB; a module may not take
   // the machine's memory unasked); up to 4 GiB.
   uint64_t max_memory_bytes = kDefaultMaxMemory;
+  // How the guest's code runs: compiled to machine code on its first call (x86-64; the
+  // interpreter elsewhere), or always interpreted.
+  wasm::Tier engine = wasm::Tier::Compiler;
   size_t max_open_files = 1024;            // guest fds (wasi::WasiConfig::max_open_files)
   uint64_t max_write_bytes = 1ull << 30;   // written into files (wasi::WasiConfig); 0: no limit
   // The wasm_bpf host module (its interrupt handle and fd mapping are filled in by run()).

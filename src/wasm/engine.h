@@ -318,6 +318,11 @@ class Store {
   // low bits). The caller guarantees the argument count and types match f's type.
   std::optional<Trap> call_raw(Function* f, const uint64_t* args, uint64_t* results);
 
+  // Compiles every function of a wasm instance now instead of at its first call (to measure
+  // the cost, or to move it before a timed phase). Returns how many functions were compiled:
+  // 0 when the instance is interpreted.
+  size_t compile_all(Instance* instance);
+
   InterruptHandle interrupt_handle() const { return InterruptHandle(interrupt_); }
   // Some memory of the store was refused a grow by StoreLimits::max_memory_pages.
   bool memory_refused_by_limit() const {

@@ -32,6 +32,10 @@ void destroy(JitInstance* ji);
 void destroy(JitThread* jt);
 void destroy(JitModule* jm);
 
+// Compiles every function of the instance's module not compiled yet; returns how many
+// functions are compiled.
+size_t compile_all(JitInstance* ji);
+
 // Runs wasm function `entry` of an instance that has compiled state (same contract as the
 // interpreter's execute()).
 std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args);

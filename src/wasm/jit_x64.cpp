@@ -1545,6 +1545,15 @@ JitInstance* attach(Store& store, Instance& inst) {
   return ji;
 }
 
+size_t compile_all(JitInstance* ji) {
+  JitModule& jm = *ji->module;
+  std::lock_guard lock(jm.mu);
+  size_t done = 0;
+  for (uint32_t def = 0; def < jm.module->code.size(); ++def)
+    if (compile_locked(jm, def) != nullptr) ++done;
+  return done;
+}
+
 void destroy(JitInstance* ji) { delete ji; }
 void destroy(JitThread* jt) { delete jt; }
 void destroy(JitModule* jm) {
@@ -1621,6 +1630,7 @@ void destroy(JitInstance*) {}
 void destroy(JitThread*) {}
 void destroy(JitModule*) {}
 std::optional<Trap> execute(Store*, Function*, uint64_t*) { return Trap{TrapKind::Host, "no compiling tier", {}, 0}; }
+size_t compile_all(JitInstance*) { return 0; }
 }  // namespace wb::wasm::jit
 
 #endif

@@ -462,6 +462,10 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   return &inst;
 }
 
+size_t Store::compile_all(Instance* instance) {
+  return instance->jit_ != nullptr ? jit::compile_all(instance->jit_) : 0;
+}
+
 std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t* results) {
   const FuncType& t = *f->type_;
   size_t np = t.params.size(), nr = t.results.size();

@@ -50,14 +50,15 @@ struct Options {
 
 void usage(std::ostream& out) {
   out << "usage: wb-spectest [-v | -vv] [--no-fork] [--timeout SEC] [--wast2json PROGRAM]\n"
-         "                   [--keep-temp] PATH...\n"
+         "                   [--keep-temp] [--engine compiled|interp] PATH...\n"
          "  PATH          a .wast file or a directory of them\n"
          "  -v            print every failure with its line, command and reason\n"
          "  -vv           also print skipped commands, differing error messages and spectest.print*\n"
          "  --no-fork     run scripts in this process (for debuggers)\n"
          "  --timeout S   kill a script's run after S seconds (default 300, 0 = never)\n"
          "  --wast2json P the wast2json program (default: wast2json from PATH)\n"
-         "  --keep-temp   keep the converted JSON and .wasm files\n";
+         "  --keep-temp   keep the converted JSON and .wasm files\n"
+         "  --engine E    the engine tier: compiled (default) or interp\n";
 }
 
 // Returns false (after printing why) on a bad command line.
@@ -89,6 +90,15 @@ bool parse_args(int argc, char** argv, Options& o) {
         return false;
       }
       o.timeout_seconds = static_cast<unsigned>(s);
+    } else if (a == "--engine") {
+      const char* v = next("compiled or interp");
+      if (v == nullptr) return false;
+      if (std::string(v) == "interp") o.run.tier = wb::wasm::Tier::Interpreter;
+      else if (std::string(v) == "compiled") o.run.tier = wb::wasm::Tier::Compiler;
+      else {
+        std::cerr << "wb-spectest: bad --engine '" << v << "' (compiled or interp)\n";
+        return false;
+      }
     } else if (a == "--wast2json") {
       const char* v = next("a program");
       if (v == nullptr) return false;

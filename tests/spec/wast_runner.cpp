@@ -64,6 +64,12 @@ bool is_word_prefix(std::string_view s, std::string_view prefix) {
   return s.starts_with(prefix) && (s.size() == prefix.size() || s[prefix.size()] == ' ');
 }
 
+wasm::StoreLimits limits_for(const RunOptions& options) {
+  wasm::StoreLimits l;
+  l.tier = options.tier;
+  return l;
+}
+
 class WastRunner {
  public:
   WastRunner(fs::path dir, std::string name, const RunOptions& options, std::ostream& log,
@@ -72,7 +78,8 @@ class WastRunner {
         name_(std::move(name)),
         options_(options),
         log_(log),
-        stats_(stats) {
+        stats_(stats),
+        store_(limits_for(options)) {
     registry_["spectest"] = create_spectest_module(store_, options_.verbosity >= 2 ? &log_ : nullptr);
   }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "wasm/engine.h"
+
 namespace wb::spectest {
 
 // Plain counters: the runner updates them in place after each command, so a supervising
@@ -30,6 +32,8 @@ struct RunOptions {
   // mismatches of passing assert_invalid/malformed/unlinkable/uninstantiable and the output
   // of spectest.print*.
   int verbosity = 0;
+  // The engine tier the scripts run under.
+  wasm::Tier tier = wasm::Tier::Compiler;
 };
 
 // Whether the engine's trap message `actual` satisfies a script's expected text. The

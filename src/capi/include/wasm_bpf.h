@@ -138,6 +138,15 @@ typedef enum wasm_bpf_limit {
 } wasm_bpf_limit;
 WASM_BPF_API wasm_bpf_status wasm_bpf_guest_set_limit(wasm_bpf_guest *guest, wasm_bpf_limit limit, uint64_t value);
 
+/* How the guest's code runs, as `run --engine`: compiled to machine code when first called
+   (the default; x86-64 only, interpreted elsewhere) or always interpreted. */
+typedef enum wasm_bpf_engine {
+  WASM_BPF_ENGINE_COMPILED = 0,
+  WASM_BPF_ENGINE_INTERPRETER = 1,
+  WASM_BPF_ENGINE_MAX_ENUM = 0x7fffffff
+} wasm_bpf_engine;
+WASM_BPF_API wasm_bpf_status wasm_bpf_guest_set_engine(wasm_bpf_guest *guest, wasm_bpf_engine engine);
+
 /* What the guest's BPF programs may do beyond observing (docs/security.md): comma-separated
    helper classes ("send-signal", "probe-write-user", "override-return", "sys-bpf", "all") and
    program classes ("xdp", "tc", "cgroup", ..., "all"), as --allow and --allow-program; a
