@@ -3,6 +3,8 @@
 # Builds the libFuzzer targets with clang-14 (build-fuzz/) and runs each for SECONDS seconds
 # (default 60):
 #   wb-load-fuzzer        the engine, seeded with every binary module of the spec test suite;
+#   wb-diff-fuzzer        the interpreter and the compiling tier on the same modules (same
+#                         seeds): results, traps, memory and globals must agree;
 #   wb-bpf-object-fuzzer  the BPF object checks and libbpf's open, seeded with the BPF objects
 #                         of the main build (build/, when it exists).
 # Exits non-zero if a fuzzer finds a crash, a leak or a hang (the input is left in
@@ -17,7 +19,7 @@ suite=${WB_SPEC_SUITE:-../shared/wasm-spec-testsuite}
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWB_FUZZ=ON -DWB_BUILD_TESTS=OFF -DWB_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j2 --target wb-load-fuzzer wb-bpf-object-fuzzer
+cmake --build build-fuzz -j2 --target wb-load-fuzzer wb-diff-fuzzer wb-bpf-object-fuzzer
 
 corpus=build-fuzz/corpus
 mkdir -p "$corpus" build-fuzz/artifacts
@@ -50,6 +52,10 @@ run_fuzzer() {
   echo "fuzz: $name: no crash in ${seconds}s"
 }
 run_fuzzer wb-load-fuzzer "$corpus"
+diff_corpus=build-fuzz/diff-corpus
+mkdir -p "$diff_corpus"
+cp -n "$corpus"/*.wasm "$diff_corpus"/ 2>/dev/null || true
+run_fuzzer wb-diff-fuzzer "$diff_corpus"
 
 bpf_corpus=build-fuzz/bpf-corpus
 mkdir -p "$bpf_corpus"

@@ -1,0 +1,52 @@
+;; SPDX-License-Identifier: MIT
+;; Functions that both engine tiers must run to the same results and the same traps
+;; (tests/wasm/tiers_test.cpp calls each export with the same arguments under each tier).
+(module
+  (type $i2i (func (param i32) (result i32)))
+  (import "env" "twice" (func $twice (param i32) (result i32)))
+  (memory (export "memory") 1 3)
+  (table 4 funcref)
+  (elem (i32.const 0) $sq $neg $callback)
+  (global $g (mut i64) (i64.const 7))
+
+  (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+  (func $neg (param i32) (result i32) (i32.sub (i32.const 0) (local.get 0)))
+  ;; Reaches the host, which calls back into this module.
+  (func $callback (param i32) (result i32) (call $twice (local.get 0)))
+  (func (export "indirect") (param $i i32) (param $v i32) (result i32)
+    (call_indirect (type $i2i) (local.get $v) (local.get $i)))
+
+  (func $internal_trap_name (export "div") (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "rem") (param i64 i64) (result i64) (i64.rem_s (local.get 0) (local.get 1)))
+  (func (export "trunc") (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+  (func (export "load_at") (param $a i32) (result i64) (i64.load offset=8 (local.get $a)))
+  (func (export "load_far") (param $a i32) (result i32) (i32.load offset=4294967295 (local.get $a)))
+  (func (export "store_at") (param $a i32) (param $v i64) (i64.store (local.get $a) (local.get $v)))
+  (func (export "byte_at") (param $a i32) (result i32) (i32.load8_u (local.get $a)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "fill") (param $d i32) (param $v i32) (param $n i32)
+    (memory.fill (local.get $d) (local.get $v) (local.get $n)))
+
+  ;; Mixed arithmetic over a loop, with globals, selects and a br_table.
+  (func (export "mix") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64) (local $f f64)
+    (loop $l
+      (local.set $acc (i64.add (local.get $acc)
+        (i64.extend_i32_s (select (i32.rotl (local.get $i) (i32.const 3))
+                                  (i32.xor (local.get $i) (i32.const -1))
+                                  (i32.and (local.get $i) (i32.const 1))))))
+      (local.set $f (f64.add (local.get $f) (f64.sqrt (f64.convert_i32_u (local.get $i)))))
+      (block $b2 (block $b1 (block $b0
+        (br_table $b0 $b1 $b2 (i32.rem_u (local.get $i) (i32.const 3))))
+        (global.set $g (i64.mul (global.get $g) (i64.const 3))) (br $b2))
+        (global.set $g (i64.shr_u (global.get $g) (i64.const 1))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.add (i64.add (local.get $acc) (global.get $g)) (i64.trunc_sat_f64_s (local.get $f))))
+
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (i32.const 1) (call $deep (local.get 0))))
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "unreachable") unreachable)
+)

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// The compiling tier against the interpreter: the same results and the same traps (kind,
+// message, function) for the same calls, and what only compiled code needs: guard regions
+// instead of bounds checks, W^X code memory, the native stack limit, the fallback when the
+// address space for guard regions is refused, faults elsewhere left alone.
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <thread>
+
+#include "test_util.h"
+#include "wasm/engine.h"
+#include "wasm/host.h"
+
+using namespace wb::wasm;
+
+namespace {
+
+// Every store interpreted (the suite's second run, WB_ENGINE=interp): nothing is compiled.
+bool forced_interp() {
+  const char* e = std::getenv("WB_ENGINE");
+  return e != nullptr && std::string(e) == "interp";
+}
+
+struct TierModule {
+  Store store;
+  Instance* inst = nullptr;
+
+  explicit TierModule(Tier tier) : store(limits(tier)) {
+    auto mod = Module::load(read_test_module("tiers.wasm"));
+    EXPECT_TRUE(mod.ok()) << (mod.ok() ? "" : mod.error().message);
+    if (!mod.ok()) return;
+    Imports imports;
+    // env.twice(v) = 2 * table[0](v): a host function that calls back into the guest.
+    imports.add("env", "twice", define_host(store, "env.twice", [](HostContext& ctx, int32_t v) -> HostResult<int32_t> {
+                  Function* f = ctx.caller()->table_function(0, 0);
+                  if (f == nullptr) return Trap{TrapKind::Host, "no function", "", 0};
+                  Value arg = Value::i32(v);
+                  auto r = ctx.call(f, {&arg, 1});
+                  if (!r) return r.error();
+                  return 2 * r.value()[0].as_i32();
+                }));
+    auto r = store.instantiate(mod.value(), imports);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    if (r.ok()) inst = r.value();
+  }
+  static StoreLimits limits(Tier tier) {
+    StoreLimits l;
+    l.tier = tier;
+    return l;
+  }
+  CallResult<std::vector<Value>> call(const std::string& name, std::vector<Value> args) {
+    Function* f = inst->function(name);
+    EXPECT_NE(f, nullptr) << name;
+    if (f == nullptr) return Trap{TrapKind::Host, "no such export", "", 0};
+    return store.call(f, args);
+  }
+};
+
+std::string describe(const CallResult<std::vector<Value>>& r) {
+  if (!r.ok()) {
+    return "trap kind " + std::to_string(static_cast<int>(r.error().kind)) + " \"" + r.error().message +
+           "\" in `" + r.error().function + "`";
+  }
+  std::string out = "values";
+  for (const Value& v : r.value()) out += " " + std::to_string(v.bits);
+  return out;
+}
+
+TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
+  TierModule interp(Tier::Interpreter), compiled(Tier::Compiler);
+  ASSERT_NE(interp.inst, nullptr);
+  ASSERT_NE(compiled.inst, nullptr);
+  EXPECT_EQ(interp.store.compile_all(interp.inst), 0u);
+  if (!forced_interp()) {
+    EXPECT_GT(compiled.store.compile_all(compiled.inst), 10u);
+  }
+
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const struct {
+    const char* name;
+    std::vector<Value> args;
+  } calls[] = {
+      {"div", {Value::i32(7), Value::i32(2)}},
+      {"div", {Value::i32(1), Value::i32(0)}},
+      {"div", {Value::i32(INT32_MIN), Value::i32(-1)}},
+      {"rem", {Value::i64(INT64_MIN), Value::i64(-1)}},
+      {"rem", {Value::i64(5), Value::i64(0)}},
+      {"trunc", {Value::f64(-3.9)}},
+      {"trunc", {Value::f64(1e10)}},
+      {"trunc", {Value::f64(nan)}},
+      {"store_at", {Value::i32(65536 - 8), Value::i64(0x1122334455667788)}},
+      {"load_at", {Value::i32(65536 - 16)}},
+      {"load_at", {Value::i32(65536 - 15)}},   // straddles the end
+      {"load_at", {Value::i32(-8)}},           // 4 GiB - 8 + 8: wraps in neither tier
+      {"load_far", {Value::i32(0)}},           // offset 4 GiB - 1
+      {"store_at", {Value::i32(65536 - 4), Value::i64(-1)}},  // straddles: writes nothing
+      {"byte_at", {Value::i32(65536 - 4)}},
+      {"byte_at", {Value::i32(65536)}},
+      {"grow", {Value::i32(1)}},
+      {"byte_at", {Value::i32(65536)}},        // now inside
+      {"load_at", {Value::i32(2 * 65536 - 16)}},
+      {"load_at", {Value::i32(2 * 65536 - 15)}},
+      {"grow", {Value::i32(5)}},               // beyond the maximum: -1
+      {"fill", {Value::i32(100), Value::i32(0xAB), Value::i32(10)}},
+      {"load_at", {Value::i32(96)}},
+      {"fill", {Value::i32(2 * 65536 - 5), Value::i32(1), Value::i32(10)}},
+      {"indirect", {Value::i32(0), Value::i32(5)}},
+      {"indirect", {Value::i32(1), Value::i32(5)}},
+      {"indirect", {Value::i32(2), Value::i32(5)}},  // host -> guest re-entry
+      {"indirect", {Value::i32(3), Value::i32(5)}},  // null element
+      {"indirect", {Value::i32(9), Value::i32(5)}},  // outside the table
+      {"mix", {Value::i32(1000)}},
+      {"mix", {Value::i32(7)}},
+      {"unreachable", {}},
+      {"deep", {Value::i32(0)}},
+      {"mix", {Value::i32(3)}},  // the store runs again after exhaustion
+  };
+  for (const auto& c : calls) {
+    auto a = interp.call(c.name, c.args);
+    auto b = compiled.call(c.name, c.args);
+    EXPECT_EQ(describe(a), describe(b)) << c.name;
+  }
+  // Spot checks that the calls did what they say (not only that the tiers agree).
+  EXPECT_EQ(describe(compiled.call("div", {Value::i32(1), Value::i32(0)})),
+            "trap kind 0 \"integer divide by zero\" in `internal_trap_name`");
+  EXPECT_EQ(compiled.call("indirect", {Value::i32(2), Value::i32(5)}).value()[0].as_i32(), 50);
+  auto deep = compiled.call("deep", {Value::i32(0)});
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.error().kind, TrapKind::Exhaustion);
+  EXPECT_EQ(deep.error().message, "call stack exhausted");
+  EXPECT_EQ(compiled.call("byte_at", {Value::i32(65536 - 4)}).value()[0].as_u32(), 0x44u);  // 0x1122334455667788 at 65528, not -1
+}
+
+TEST(Tiers, AnInterruptStopsACompiledLoop) {
+  TierModule m(Tier::Compiler);
+  ASSERT_NE(m.inst, nullptr);
+  InterruptHandle h = m.store.interrupt_handle();
+  std::thread t([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    h.interrupt();
+  });
+  auto r = m.call("spin", {});
+  t.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::Interrupted);
+  h.reset();
+  EXPECT_TRUE(m.call("mix", {Value::i32(3)}).ok());
+}
+
+TEST(Tiers, NoMappingIsWritableAndExecutableAtOnce) {
+  TierModule m(Tier::Compiler);
+  ASSERT_NE(m.inst, nullptr);
+  m.store.compile_all(m.inst);
+  ASSERT_TRUE(m.call("mix", {Value::i32(100)}).ok());
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  int lines = 0;
+  while (std::getline(maps, line)) {
+    ++lines;
+    const std::string perms = line.substr(line.find(' ') + 1, 4);
+    EXPECT_FALSE(perms[1] == 'w' && perms[2] == 'x') << line;
+  }
+  EXPECT_GT(lines, 5);
+}
+
+// A thread with a small native stack: recursion traps before the stack runs out.
+TEST(Tiers, DeepRecursionOnASmallThreadStackTraps) {
+  TierModule m(Tier::Compiler);
+  ASSERT_NE(m.inst, nullptr);
+  struct Arg {
+    TierModule* m;
+    std::string outcome;
+  } arg{&m, ""};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 192 * 1024);
+  pthread_t th;
+  ASSERT_EQ(pthread_create(
+                &th, &attr,
+                [](void* p) -> void* {
+                  auto* a = static_cast<Arg*>(p);
+                  auto r = a->m->call("deep", {Value::i32(0)});
+                  a->outcome = describe(r);
+                  return nullptr;
+                },
+                &arg),
+            0);
+  pthread_join(th, nullptr);
+  pthread_attr_destroy(&attr);
+  EXPECT_EQ(arg.outcome.rfind("trap kind 1 \"call stack exhausted\"", 0), 0u) << arg.outcome;
+}
+
+// Pages of address space this process has mapped.
+uint64_t mapped_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages = 0;
+  statm >> pages;
+  return pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+TEST(Tiers, WithoutAddressSpaceForGuardRegionsTheInstanceIsInterpreted) {
+  if (forced_interp()) GTEST_SKIP() << "every store is interpreted in this run";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // 1 GiB more than this process maps now: a memory's 8 GiB guard reservation is refused.
+    rlimit rl{};
+    rl.rlim_cur = rl.rlim_max = mapped_bytes() + (uint64_t{1} << 30);
+    if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(10);
+    TierModule m(Tier::Compiler);
+    if (m.inst == nullptr) _exit(11);
+    if (m.store.compile_all(m.inst) != 0) _exit(12);  // interpreted
+    auto r = m.call("mix", {Value::i32(1000)});
+    if (!r.ok()) _exit(13);
+    auto oob = m.call("load_at", {Value::i32(65536 - 15)});
+    if (oob.ok() || oob.error().message != "out of bounds memory access") _exit(14);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "child died with signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(Tiers, AFaultOutsideCompiledCodeIsNotTakenForATrap) {
+  TierModule m(Tier::Compiler);
+  ASSERT_NE(m.inst, nullptr);
+  ASSERT_TRUE(m.call("mix", {Value::i32(3)}).ok());  // the fault handler is installed by now
+  EXPECT_EXIT(
+      {
+        volatile int* p = nullptr;
+        *p = 1;
+        std::exit(0);
+      },
+      ::testing::KilledBySignal(SIGSEGV), "");
+}
+
+}  // namespace
