@@ -665,6 +665,7 @@ class Batch : public Xbyak::CodeGenerator {
       test(eax, eax);
       jnz(trap(0), T_NEAR);  // 0: the helper's code is in eax
     }
+    called_out_ = true;
   }
   // The interrupt check of loop back-edges and function entries.
   void interrupt_check(Xbyak::Label& resume) {
@@ -737,35 +738,191 @@ class Batch : public Xbyak::CodeGenerator {
 
   // Effective address of a memory access: rax = (addr + add) mod 2^32; the returned operand
   // adds the static offset (through r8 when it does not fit a displacement).
+  // Effective address of a memory access: rcx = (addr + add) mod 2^32; the returned operand
+  // adds the static offset (through r8 when it does not fit a displacement).
   Xbyak::RegExp mem_at(uint32_t addr_slot, uint32_t offset, uint32_t plus) {
-    mov(eax, S32(addr_slot));
-    if (plus != 0) add(eax, plus);
+    if (in_ == static_cast<int64_t>(addr_slot)) mov(ecx, eax);
+    else if (const Xbyak::Reg64* p = pin(addr_slot)) mov(ecx, p->cvt32());
+    else mov(ecx, S32(addr_slot));
+    if (plus != 0) add(ecx, plus);
     if (offset > 0x7FFFFFFFu) {
       mov(r8d, offset);
-      add(rax, r8);
-      return r15 + rax;
+      add(rcx, r8);
+      return r15 + rcx;
     }
-    return r15 + rax + static_cast<int32_t>(offset);
+    return r15 + rcx + static_cast<int32_t>(offset);
+  }
+  // The value of slot s into eax/rax (nothing to do when rax holds it already).
+  void load_rax(uint32_t s, bool wide) {
+    if (in_ == static_cast<int64_t>(s)) return;
+    if (const Xbyak::Reg64* p = pin(s)) {
+      if (wide) mov(rax, *p);
+      else mov(eax, p->cvt32());
+    } else if (wide) {
+      mov(rax, S(s));
+    } else {
+      mov(eax, S32(s));
+    }
+  }
+  // rax now holds slot s's value (its 64 bits).
+  void result_in_rax(uint32_t s) {
+    mov(S(s), rax);
+    if (const Xbyak::Reg64* p = pin(s)) mov(*p, rax);
+    out_ = s;
+    refreshed_ = s;
+  }
+
+  // ---- locals kept in registers
+  // The most used locals of a function are also kept in registers, written through: every
+  // write updates the slot and the register, so slots stay the truth (for helpers, host
+  // calls, traps) and reads take the register. Callee-saved or not, the registers are
+  // reloaded from the slots after every call out of the function.
+  static constexpr int kPins = 6;
+  const Xbyak::Reg64* pin(uint32_t s) const {
+    for (int i = 0; i < pins_; ++i)
+      if (pin_slot_[i] == s) return &pin_reg(i);
+    return nullptr;
+  }
+  static const Xbyak::Reg64& pin_reg(int i) {
+    namespace u = Xbyak::util;
+    static const Xbyak::Reg64 regs[kPins] = {u::r14, u::rbp, u::rsi, u::rdi, u::r9, u::r11};
+    return regs[i];
+  }
+  void reload_pins() {
+    for (int i = 0; i < pins_; ++i) mov(pin_reg(i), S(pin_slot_[i]));
+  }
+  // Chooses the locals to keep in registers: those read most often, reads inside loops
+  // counting more.
+  void choose_pins(const CompiledFunction& cf) {
+    pins_ = 0;
+    if (cf.num_locals == 0) return;
+    std::vector<uint32_t> weight(cf.num_locals, 0);
+    // Loop bodies: the ranges that backward branches jump over.
+    std::vector<std::pair<uint32_t, uint32_t>> loops;
+    for (uint32_t at = 0; at < cf.code_size;) {
+      const Op op = op_at(cf.code + at);
+      const uint32_t* w = cf.code + at + 2;
+      int32_t rel = 0;
+      if (op == Op::br) rel = static_cast<int32_t>(w[0]);
+      else if (op == Op::br_z || op == Op::br_nz || op == Op::br_z64 || op == Op::br_nz64) rel = static_cast<int32_t>(w[1]);
+      else if (op == Op::br_and_z || op == Op::br_and_nz || is_cmp_branch(op)) rel = static_cast<int32_t>(w[2]);
+      if (rel < 0) loops.emplace_back(at + rel, at);
+      at += instruction_words(cf.code + at, op);
+    }
+    auto in_loop = [&](uint32_t at) {
+      for (auto& [b, e] : loops)
+        if (at >= b && at <= e) return true;
+      return false;
+    };
+    for (uint32_t at = 0; at < cf.code_size;) {
+      const Op op = op_at(cf.code + at);
+      const uint32_t* w = cf.code + at + 2;
+      const uint32_t inc = loops.empty() ? 1 : (in_loop(at) ? 10 : 1);
+      auto use = [&](uint32_t slot) {
+        if (slot < cf.num_locals) weight[slot] += inc;
+      };
+      for_each_read(op, w, use);
+      at += instruction_words(cf.code + at, op);
+    }
+    std::vector<uint32_t> order(cf.num_locals);
+    for (uint32_t i = 0; i < cf.num_locals; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return weight[a] > weight[b]; });
+    for (uint32_t i = 0; i < cf.num_locals && pins_ < kPins; ++i) {
+      if (weight[order[i]] < 3) break;
+      pin_slot_[pins_++] = order[i];
+    }
+  }
+  // Calls f(slot) for the slots instruction `op` reads (as far as choosing pins needs).
+  template <class F>
+  void for_each_read(Op op, const uint32_t* w, F&& f) {
+    if (is_cmp_branch(op)) {
+      f(w[0]);
+      if (!is_cmp_si(op)) f(w[1]);
+      return;
+    }
+    switch (op) {
+      case Op::br_z: case Op::br_nz: case Op::br_z64: case Op::br_nz64: case Op::br_and_z: case Op::br_and_nz:
+      case Op::br_table:
+        f(w[0]);
+        return;
+      case Op::copy: f(w[1]); return;
+      case Op::copy2: f(w[1]); f(w[3]); return;
+      case Op::select: f(w[1]); f(w[2]); f(w[3]); return;
+      case Op::global_set: f(w[1]); return;
+      default: break;
+    }
+    if (op >= Op::i32_load && op <= Op::i64_load32_u) {
+      f(w[1]);
+    } else if (op >= Op::i32_store && op <= Op::i64_store32) {
+      f(w[0]);
+      f(w[1]);
+    } else if (op >= Op::i32_add__i32_load && op < Op::kCount) {
+      f(w[1]);
+      f(w[2]);
+    } else if (op >= Op::i32_div_s && op <= Op::i64_rem_u) {
+      f(w[1]);
+      f(w[2]);
+    } else {
+      bool wide;
+      Cc cc;
+      if (int_cmp(op, cc, wide) || int_binop_kind(op) >= 0) {
+        f(w[1]);
+        if (!is_cmp_si(op) && !is_binop_si(op)) f(w[2]);
+      }
+    }
+  }
+  static int int_binop_kind(Op op) {
+    switch (op) {
+#define WB_K(name, ...) case Op::name: case Op::name##_si: return 1;
+      WB_BINOPS_IMM(WB_K)
+#undef WB_K
+      default: return -1;
+    }
+  }
+  static bool is_binop_si(Op op) {
+    switch (op) {
+#define WB_K(name, ...) case Op::name##_si: return true;
+      WB_BINOPS_IMM(WB_K)
+#undef WB_K
+      default: return false;
+    }
+  }
+  // Whether op writes the slot its first operand word names (its result).
+  static bool writes_w0(Op op) {
+    if (is_cmp_branch(op)) return false;
+    if (op >= Op::i32_store && op <= Op::i64_store32) return false;
+    switch (op) {
+      case Op::exit: case Op::unreachable: case Op::br: case Op::br_z: case Op::br_nz: case Op::br_z64:
+      case Op::br_nz64: case Op::br_table: case Op::ret: case Op::call: case Op::call_indirect: case Op::br_and_z:
+      case Op::br_and_nz: case Op::global_set: case Op::memory_fill: case Op::memory_copy: case Op::memory_init:
+      case Op::data_drop: case Op::table_set: case Op::table_fill: case Op::table_copy: case Op::table_init:
+      case Op::elem_drop: case Op::copy_n:
+        return false;
+      default:
+        return true;
+    }
   }
 
   void load(Op op, const uint32_t* w) {
     Xbyak::RegExp a = mem_at(w[1], w[2], w[3]);
     switch (op) {
-      case Op::i32_load: case Op::f32_load: case Op::i64_load32_u: mov(ecx, dword[a]); break;
-      case Op::i64_load: case Op::f64_load: mov(rcx, qword[a]); break;
-      case Op::i32_load8_s: movsx(ecx, byte[a]); break;
-      case Op::i32_load8_u: case Op::i64_load8_u: movzx(ecx, byte[a]); break;
-      case Op::i32_load16_s: movsx(ecx, word[a]); break;
-      case Op::i32_load16_u: case Op::i64_load16_u: movzx(ecx, word[a]); break;
-      case Op::i64_load8_s: movsx(rcx, byte[a]); break;
-      case Op::i64_load16_s: movsx(rcx, word[a]); break;
-      case Op::i64_load32_s: movsxd(rcx, dword[a]); break;
+      case Op::i32_load: case Op::f32_load: case Op::i64_load32_u: mov(eax, dword[a]); break;
+      case Op::i64_load: case Op::f64_load: mov(rax, qword[a]); break;
+      case Op::i32_load8_s: movsx(eax, byte[a]); break;
+      case Op::i32_load8_u: case Op::i64_load8_u: movzx(eax, byte[a]); break;
+      case Op::i32_load16_s: movsx(eax, word[a]); break;
+      case Op::i32_load16_u: case Op::i64_load16_u: movzx(eax, word[a]); break;
+      case Op::i64_load8_s: movsx(rax, byte[a]); break;
+      case Op::i64_load16_s: movsx(rax, word[a]); break;
+      case Op::i64_load32_s: movsxd(rax, dword[a]); break;
       default: break;
     }
-    mov(S(w[0]), rcx);
+    result_in_rax(w[0]);
   }
   void store(Op op, const uint32_t* w) {
-    mov(rdx, S(w[1]));
+    if (in_ == static_cast<int64_t>(w[1])) mov(rdx, rax);
+    else if (const Xbyak::Reg64* p = pin(w[1])) mov(rdx, *p);
+    else mov(rdx, S(w[1]));
     Xbyak::RegExp a = mem_at(w[0], w[2], w[3]);
     switch (op) {
       case Op::i32_store: case Op::i64_store32: mov(dword[a], edx); break;
@@ -810,9 +967,11 @@ class Batch : public Xbyak::CodeGenerator {
     const bool wide = info->wide;
     const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
     const Xbyak::Reg b = wide ? Xbyak::Reg(rcx) : Xbyak::Reg(ecx);
-    if (wide) mov(rax, S(w[1]));
-    else mov(eax, S32(w[1]));
     const int kind = info->kind;
+    // The second operand first when rax holds it (the first operand's load would lose it).
+    const bool b_in_rax = !imm && in_ == static_cast<int64_t>(w[2]) && w[1] != w[2];
+    if (b_in_rax) mov(rcx, rax);
+    load_rax(w[1], wide);
     if (kind >= 6) {  // shifts and rotations: by cl or by an immediate
       if (imm) {
         uint8_t n = static_cast<uint8_t>(w[2] & (wide ? 63 : 31));
@@ -824,7 +983,10 @@ class Batch : public Xbyak::CodeGenerator {
           case 10: ror(a, n); break;
         }
       } else {
-        mov(ecx, S32(w[2]));
+        if (!b_in_rax) {
+          if (const Xbyak::Reg64* p = pin(w[2])) mov(ecx, p->cvt32());
+          else mov(ecx, S32(w[2]));
+        }
         switch (kind) {
           case 6: shl(a, cl); break;
           case 7: sar(a, cl); break;
@@ -835,23 +997,45 @@ class Batch : public Xbyak::CodeGenerator {
       }
     } else {
       if (imm) {
-        if (wide) mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w[2]))));
-        else mov(ecx, w[2]);
-      } else if (wide) {
-        mov(rcx, S(w[2]));
+        const int32_t v = static_cast<int32_t>(w[2]);
+        if (wide) {  // a sign-extended 32-bit immediate
+          switch (kind) {
+            case 0: add(rax, v); break;
+            case 1: sub(rax, v); break;
+            case 2: imul(rax, rax, v); break;
+            case 3: and_(rax, v); break;
+            case 4: or_(rax, v); break;
+            case 5: xor_(rax, v); break;
+          }
+        } else {
+          switch (kind) {
+            case 0: add(eax, w[2]); break;
+            case 1: sub(eax, w[2]); break;
+            case 2: imul(eax, eax, v); break;
+            case 3: and_(eax, w[2]); break;
+            case 4: or_(eax, w[2]); break;
+            case 5: xor_(eax, w[2]); break;
+          }
+        }
       } else {
-        mov(ecx, S32(w[2]));
-      }
-      switch (kind) {
-        case 0: add(a, b); break;
-        case 1: sub(a, b); break;
-        case 2: imul(a, b); break;
-        case 3: and_(a, b); break;
-        case 4: or_(a, b); break;
-        case 5: xor_(a, b); break;
+        const bool same = w[1] == w[2];
+        if (!b_in_rax && !same) {
+          if (const Xbyak::Reg64* p = pin(w[2])) mov(rcx, *p);
+          else if (wide) mov(rcx, S(w[2]));
+          else mov(ecx, S32(w[2]));
+        }
+        const Xbyak::Reg& rb = same ? a : b;
+        switch (kind) {
+          case 0: add(a, rb); break;
+          case 1: sub(a, rb); break;
+          case 2: imul(a, rb); break;
+          case 3: and_(a, rb); break;
+          case 4: or_(a, rb); break;
+          case 5: xor_(a, rb); break;
+        }
       }
     }
-    mov(S(w[0]), rax);  // a 32-bit result is already zero-extended in rax
+    result_in_rax(w[0]);  // a 32-bit result is already zero-extended in rax
     return true;
   }
 
@@ -859,17 +1043,19 @@ class Batch : public Xbyak::CodeGenerator {
   bool compare(Op op, uint32_t a, uint32_t b_word, bool b_imm, Cc& cc) {
     bool wide = false;
     if (!int_cmp(op, cc, wide)) return false;
+    const bool b_in_rax = !b_imm && in_ == static_cast<int64_t>(b_word) && a != b_word;
+    if (b_in_rax) mov(rcx, rax);
+    load_rax(a, wide);
+    const Xbyak::Reg64* pb = b_imm ? nullptr : pin(b_word);
     if (wide) {
-      mov(rax, S(a));
-      if (b_imm) {
-        mov(rcx, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(b_word))));
-        cmp(rax, rcx);
-      } else {
-        cmp(rax, S(b_word));
-      }
+      if (b_imm) cmp(rax, static_cast<int32_t>(b_word));  // sign-extended
+      else if (b_in_rax) cmp(rax, rcx);
+      else if (pb) cmp(rax, *pb);
+      else cmp(rax, S(b_word));
     } else {
-      mov(eax, S32(a));
       if (b_imm) cmp(eax, b_word);
+      else if (b_in_rax) cmp(eax, ecx);
+      else if (pb) cmp(eax, pb->cvt32());
       else cmp(eax, S32(b_word));
     }
     return true;
@@ -912,7 +1098,7 @@ class Batch : public Xbyak::CodeGenerator {
 
   void store_f32_result() {
     movd(eax, xmm0);
-    mov(S(dst_), rax);
+    result_in_rax(dst_);
   }
 
   bool float_op(Op op, const uint32_t* w) {
@@ -967,8 +1153,14 @@ class Batch : public Xbyak::CodeGenerator {
     dst_ = w[0];
     const uint32_t a = w[1];
     switch (op) {
-      case Op::i32_eqz: cmp(S32(a), 0); break;
-      case Op::i64_eqz: case Op::ref_is_null: cmp(S(a), 0); break;
+      case Op::i32_eqz:
+        if (in_ == static_cast<int64_t>(a)) test(eax, eax);
+        else cmp(S32(a), 0);
+        break;
+      case Op::i64_eqz: case Op::ref_is_null:
+        if (in_ == static_cast<int64_t>(a)) test(rax, rax);
+        else cmp(S(a), 0);
+        break;
       case Op::i32_wrap_i64: case Op::i64_extend_i32_s: case Op::i32_extend8_s: case Op::i32_extend16_s:
       case Op::i64_extend8_s: case Op::i64_extend16_s: case Op::i64_extend32_s:
         switch (op) {
@@ -979,12 +1171,12 @@ class Batch : public Xbyak::CodeGenerator {
           case Op::i64_extend8_s: movsx(rax, byte[rbx + static_cast<int32_t>(a * 8)]); break;
           default: movsx(rax, word[rbx + static_cast<int32_t>(a * 8)]); break;
         }
-        mov(S(w[0]), rax);
+        result_in_rax(w[0]);
         return true;
-      case Op::f32_abs: mov(eax, S32(a)); and_(eax, 0x7FFFFFFF); mov(S(w[0]), rax); return true;
-      case Op::f32_neg: mov(eax, S32(a)); xor_(eax, 0x80000000); mov(S(w[0]), rax); return true;
-      case Op::f64_abs: mov(rax, S(a)); btr(rax, 63); mov(S(w[0]), rax); return true;
-      case Op::f64_neg: mov(rax, S(a)); btc(rax, 63); mov(S(w[0]), rax); return true;
+      case Op::f32_abs: load_rax(a, false); and_(eax, 0x7FFFFFFF); result_in_rax(w[0]); return true;
+      case Op::f32_neg: load_rax(a, false); xor_(eax, 0x80000000); result_in_rax(w[0]); return true;
+      case Op::f64_abs: load_rax(a, true); btr(rax, 63); result_in_rax(w[0]); return true;
+      case Op::f64_neg: load_rax(a, true); btc(rax, 63); result_in_rax(w[0]); return true;
       case Op::f32_ceil: case Op::f32_floor: case Op::f32_trunc: case Op::f32_nearest:
         roundss(xmm0, S32(a), round_mode(op));
         store_f32_result();
@@ -1009,7 +1201,7 @@ class Batch : public Xbyak::CodeGenerator {
     // eqz
     sete(al);
     movzx(eax, al);
-    mov(S(w[0]), rax);
+    result_in_rax(w[0]);
     return true;
   }
   static uint8_t round_mode(Op op) {
@@ -1027,15 +1219,12 @@ class Batch : public Xbyak::CodeGenerator {
     const bool is_signed = op == Op::i32_div_s || op == Op::i32_rem_s || op == Op::i64_div_s || op == Op::i64_rem_s;
     const bool rem = op == Op::i32_rem_s || op == Op::i32_rem_u || op == Op::i64_rem_s || op == Op::i64_rem_u;
     Xbyak::Label done, normal;
-    if (wide) {
-      mov(rax, S(w[1]));
-      mov(rcx, S(w[2]));
-      test(rcx, rcx);
-    } else {
-      mov(eax, S32(w[1]));
-      mov(ecx, S32(w[2]));
-      test(ecx, ecx);
-    }
+    if (in_ == static_cast<int64_t>(w[2])) mov(rcx, rax);
+    else if (wide) mov(rcx, S(w[2]));
+    else mov(ecx, S32(w[2]));
+    load_rax(w[1], wide);
+    if (wide) test(rcx, rcx);
+    else test(ecx, ecx);
     jz(trap(kDivZero), T_NEAR);
     if (is_signed) {
       if (wide) cmp(rcx, -1);
@@ -1071,7 +1260,11 @@ class Batch : public Xbyak::CodeGenerator {
       if (rem) mov(edx, edx);
       else mov(eax, eax);
     }
-    mov(S(w[0]), rem ? rdx : rax);
+    if (rem) {
+      mov(S(w[0]), rdx);
+    } else {
+      result_in_rax(w[0]);
+    }
   }
 
   void membinop(Op op, const uint32_t* w) {
@@ -1108,19 +1301,18 @@ class Batch : public Xbyak::CodeGenerator {
       return;
     }
     const bool wide = binop[1] == '6';
-    if (load == "i32_load8_u") movzx(ecx, byte[at]);
-    else if (wide) mov(rcx, qword[at]);
-    else mov(ecx, dword[at]);
-    const Xbyak::Reg a = wide ? Xbyak::Reg(rdx) : Xbyak::Reg(edx);
-    const Xbyak::Reg b = wide ? Xbyak::Reg(rcx) : Xbyak::Reg(ecx);
-    if (wide) mov(rdx, S(w[1]));
-    else mov(edx, S32(w[1]));
+    if (load == "i32_load8_u") movzx(edx, byte[at]);
+    else if (wide) mov(rdx, qword[at]);
+    else mov(edx, dword[at]);
+    const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
+    const Xbyak::Reg b = wide ? Xbyak::Reg(rdx) : Xbyak::Reg(edx);
+    load_rax(w[1], wide);
     if (kind == "add") add(a, b);
     else if (kind == "sub") sub(a, b);
     else if (kind == "and") and_(a, b);
     else if (kind == "or") or_(a, b);
     else xor_(a, b);
-    mov(S(w[0]), rdx);
+    result_in_rax(w[0]);
   }
 
   void function(size_t bi) {
@@ -1163,6 +1355,9 @@ class Batch : public Xbyak::CodeGenerator {
       }
     }
 
+    choose_pins(cf);
+    reload_pins();
+
     // ---- branch targets
     std::unordered_set<uint32_t> targets;
     for (uint32_t at = 0; at < cf.code_size;) {
@@ -1183,11 +1378,28 @@ class Batch : public Xbyak::CodeGenerator {
     }
 
     // ---- body
+    out_ = -1;
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(code + at);
       const uint32_t* w = code + at + 2;
-      if (targets.count(at)) L(label_at(at));
+      if (targets.count(at)) {
+        L(label_at(at));
+        out_ = -1;  // reached from elsewhere: rax holds nothing known
+      }
+      in_ = out_;
+      out_ = -1;
+      refreshed_ = -1;
+      called_out_ = false;
       instruction(at, op, w);
+      if (called_out_) {
+        reload_pins();
+      } else if (pins_ > 0) {
+        // A result written other than through result_in_rax: refresh its register.
+        if (writes_w0(op) && refreshed_ != static_cast<int64_t>(w[0]))
+          if (const Xbyak::Reg64* p = pin(w[0])) mov(*p, S(w[0]));
+        if (op == Op::copy2)
+          if (const Xbyak::Reg64* p = pin(w[2])) mov(*p, S(w[2]));
+      }
       at += instruction_words(code + at, op);
     }
     if (targets.count(cf.code_size)) {
@@ -1199,6 +1411,7 @@ class Batch : public Xbyak::CodeGenerator {
     for (Slow& s : slow_) {
       L(s.at);
       call(qword[r13 + kThPause]);
+      reload_pins();  // the pause stub called C++ code
       jmp(*s.resume, T_NEAR);
     }
     for (auto& [code_kind, label] : traps_) {
@@ -1221,15 +1434,32 @@ class Batch : public Xbyak::CodeGenerator {
         branch(at, static_cast<int32_t>(w[0]), std::nullopt);
         return;
       case Op::br_z: case Op::br_nz:
-        cmp(S32(w[0]), 0);
+        if (in_ == static_cast<int64_t>(w[0])) {
+          test(eax, eax);
+          out_ = in_;
+        } else if (const Xbyak::Reg64* p = pin(w[0])) {
+          test(p->cvt32(), p->cvt32());
+        } else {
+          cmp(S32(w[0]), 0);
+        }
         branch(at, static_cast<int32_t>(w[1]), op == Op::br_z ? Cc::E : Cc::NE);
         return;
       case Op::br_z64: case Op::br_nz64:
-        cmp(S(w[0]), 0);
+        if (in_ == static_cast<int64_t>(w[0])) {
+          test(rax, rax);
+          out_ = in_;
+        } else {
+          cmp(S(w[0]), 0);
+        }
         branch(at, static_cast<int32_t>(w[1]), op == Op::br_z64 ? Cc::E : Cc::NE);
         return;
       case Op::br_and_z: case Op::br_and_nz:
-        test(S32(w[0]), w[1]);
+        if (in_ == static_cast<int64_t>(w[0])) {
+          test(eax, w[1]);
+          out_ = in_;
+        } else {
+          test(S32(w[0]), w[1]);
+        }
         branch(at, static_cast<int32_t>(w[2]), op == Op::br_and_z ? Cc::E : Cc::NE);
         return;
       case Op::br_table: {
@@ -1278,6 +1508,7 @@ class Batch : public Xbyak::CodeGenerator {
           call(qword[rax + static_cast<int32_t>(def * 8)]);
         }
         if (off) lea(rbx, ptr[rbx - static_cast<int32_t>(off * 8)]);
+        called_out_ = true;
         return;
       }
       case Op::call_indirect: {
@@ -1295,11 +1526,12 @@ class Batch : public Xbyak::CodeGenerator {
         call(rax);
         if (w[3]) lea(rbx, ptr[rbx - static_cast<int32_t>(w[3] * 8)]);
         L(done);
+        called_out_ = true;
         return;
       }
       case Op::copy:
-        mov(rax, S(w[1]));
-        mov(S(w[0]), rax);
+        load_rax(w[1], true);
+        result_in_rax(w[0]);
         return;
       case Op::copy2:
         mov(rax, S(w[1]));
@@ -1309,25 +1541,27 @@ class Batch : public Xbyak::CodeGenerator {
         return;
       case Op::const32:
         mov(eax, w[1]);
-        mov(S(w[0]), rax);
+        result_in_rax(w[0]);
         return;
       case Op::const64: {
         uint64_t v = w[2] | (static_cast<uint64_t>(w[3]) << 32);
         mov(rax, v);
-        mov(S(w[0]), rax);
+        result_in_rax(w[0]);
         return;
       }
       case Op::select:
-        mov(rax, S(w[2]));
-        cmp(S32(w[1]), 0);
+        if (in_ == static_cast<int64_t>(w[1])) mov(ecx, eax);
+        else mov(ecx, S32(w[1]));
+        load_rax(w[2], true);
+        test(ecx, ecx);
         cmove(rax, S(w[3]));
-        mov(S(w[0]), rax);
+        result_in_rax(w[0]);
         return;
       case Op::global_get:
         mov(rax, qword[r12 + kInGlobals]);
         mov(rax, qword[rax + static_cast<int32_t>(w[1] * 8)]);
         mov(rax, qword[rax + static_cast<int32_t>(offsetof(Global, value_))]);
-        mov(S(w[0]), rax);
+        result_in_rax(w[0]);
         return;
       case Op::global_set:
         mov(rax, qword[r12 + kInGlobals]);
@@ -1349,6 +1583,7 @@ class Batch : public Xbyak::CodeGenerator {
       Cc cc;
       compare(op, w[0], w[1], is_cmp_si(op), cc);
       branch(at, static_cast<int32_t>(w[2]), cc);
+      out_ = w[0];  // falling through, rax still holds the first operand
       return;
     }
     {
@@ -1356,7 +1591,7 @@ class Batch : public Xbyak::CodeGenerator {
       if (compare(op, w[1], w[2], is_cmp_si(op), cc)) {
         setcc(cc, al);
         movzx(eax, al);
-        mov(S(w[0]), rax);
+        result_in_rax(w[0]);
         return;
       }
     }
@@ -1397,6 +1632,14 @@ class Batch : public Xbyak::CodeGenerator {
   std::deque<JumpTable> tables_;
   uint32_t func_index_ = 0;
   uint32_t dst_ = 0;
+  // The slot whose value rax holds when the current instruction starts (in_) and when it
+  // ends (out_, set by the emitters), or -1: consumers skip reloading a result just stored.
+  int64_t in_ = -1;
+  int64_t out_ = -1;
+  int64_t refreshed_ = -1;   // the slot result_in_rax wrote (its register is up to date)
+  bool called_out_ = false;  // the instruction called a helper or a function
+  int pins_ = 0;
+  uint32_t pin_slot_[kPins] = {};
 };
 
 // Functions compiled together with `first`: those it calls directly, breadth first, up to a
