@@ -921,6 +921,7 @@ class Batch : public Xbyak::CodeGenerator {
   }
   void store(Op op, const uint32_t* w) {
     if (in_ == static_cast<int64_t>(w[1])) mov(rdx, rax);
+    else if (xin_ == static_cast<int64_t>(w[1]) && op == Op::i64_store) movq(rdx, xmm0);
     else if (const Xbyak::Reg64* p = pin(w[1])) mov(rdx, *p);
     else mov(rdx, S(w[1]));
     Xbyak::RegExp a = mem_at(w[0], w[2], w[3]);
@@ -1104,22 +1105,46 @@ class Batch : public Xbyak::CodeGenerator {
   bool float_op(Op op, const uint32_t* w) {
     dst_ = w[0];
     switch (op) {
-      case Op::f32_add: case Op::f32_sub: case Op::f32_mul: case Op::f32_div:
-        movss(xmm0, S32(w[1]));
-        if (op == Op::f32_add) addss(xmm0, S32(w[2]));
-        else if (op == Op::f32_sub) subss(xmm0, S32(w[2]));
-        else if (op == Op::f32_mul) mulss(xmm0, S32(w[2]));
-        else divss(xmm0, S32(w[2]));
+      case Op::f32_add: case Op::f32_sub: case Op::f32_mul: case Op::f32_div: {
+        const bool b_in_xmm = xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2];
+        if (b_in_xmm) movaps(xmm1, xmm0);
+        if (xin_ != static_cast<int64_t>(w[1])) movss(xmm0, S32(w[1]));
+        if (b_in_xmm) {
+          if (op == Op::f32_add) addss(xmm0, xmm1);
+          else if (op == Op::f32_sub) subss(xmm0, xmm1);
+          else if (op == Op::f32_mul) mulss(xmm0, xmm1);
+          else divss(xmm0, xmm1);
+        } else {
+          const Xbyak::Address b = S32(w[2]);
+          if (op == Op::f32_add) addss(xmm0, b);
+          else if (op == Op::f32_sub) subss(xmm0, b);
+          else if (op == Op::f32_mul) mulss(xmm0, b);
+          else divss(xmm0, b);
+        }
         store_f32_result();
+        xout_ = w[0];
         return true;
-      case Op::f64_add: case Op::f64_sub: case Op::f64_mul: case Op::f64_div:
-        movsd(xmm0, S(w[1]));
-        if (op == Op::f64_add) addsd(xmm0, S(w[2]));
-        else if (op == Op::f64_sub) subsd(xmm0, S(w[2]));
-        else if (op == Op::f64_mul) mulsd(xmm0, S(w[2]));
-        else divsd(xmm0, S(w[2]));
+      }
+      case Op::f64_add: case Op::f64_sub: case Op::f64_mul: case Op::f64_div: {
+        const bool b_in_xmm = xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2];
+        if (b_in_xmm) movapd(xmm1, xmm0);
+        if (xin_ != static_cast<int64_t>(w[1])) movsd(xmm0, S(w[1]));
+        if (b_in_xmm) {
+          if (op == Op::f64_add) addsd(xmm0, xmm1);
+          else if (op == Op::f64_sub) subsd(xmm0, xmm1);
+          else if (op == Op::f64_mul) mulsd(xmm0, xmm1);
+          else divsd(xmm0, xmm1);
+        } else {
+          const Xbyak::Address b = S(w[2]);
+          if (op == Op::f64_add) addsd(xmm0, b);
+          else if (op == Op::f64_sub) subsd(xmm0, b);
+          else if (op == Op::f64_mul) mulsd(xmm0, b);
+          else divsd(xmm0, b);
+        }
         movsd(S(w[0]), xmm0);
+        xout_ = w[0];
         return true;
+      }
       case Op::f32_eq: case Op::f32_ne: case Op::f32_lt: case Op::f32_gt: case Op::f32_le: case Op::f32_ge:
       case Op::f64_eq: case Op::f64_ne: case Op::f64_lt: case Op::f64_gt: case Op::f64_le: case Op::f64_ge: {
         const bool d = op >= Op::f64_eq && op <= Op::f64_ge;
@@ -1141,7 +1166,7 @@ class Batch : public Xbyak::CodeGenerator {
           default: setae(al); break;
         }
         movzx(eax, al);
-        mov(S(w[0]), rax);
+        result_in_rax(w[0]);
         return true;
       }
       default:
@@ -1285,19 +1310,20 @@ class Batch : public Xbyak::CodeGenerator {
     if (binop[0] == 'f') {
       const bool d = binop[1] == '6';
       if (d) {
-        movsd(xmm0, S(w[1]));
+        if (xin_ != static_cast<int64_t>(w[1])) movsd(xmm0, S(w[1]));
         if (kind == "add") addsd(xmm0, qword[at]);
         else if (kind == "sub") subsd(xmm0, qword[at]);
         else mulsd(xmm0, qword[at]);
         movsd(S(w[0]), xmm0);
       } else {
         dst_ = w[0];
-        movss(xmm0, S32(w[1]));
+        if (xin_ != static_cast<int64_t>(w[1])) movss(xmm0, S32(w[1]));
         if (kind == "add") addss(xmm0, dword[at]);
         else if (kind == "sub") subss(xmm0, dword[at]);
         else mulss(xmm0, dword[at]);
         store_f32_result();
       }
+      xout_ = w[0];
       return;
     }
     const bool wide = binop[1] == '6';
@@ -1379,15 +1405,19 @@ class Batch : public Xbyak::CodeGenerator {
 
     // ---- body
     out_ = -1;
+    xout_ = -1;
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(code + at);
       const uint32_t* w = code + at + 2;
       if (targets.count(at)) {
         L(label_at(at));
-        out_ = -1;  // reached from elsewhere: rax holds nothing known
+        out_ = -1;  // reached from elsewhere: rax and xmm0 hold nothing known
+        xout_ = -1;
       }
       in_ = out_;
       out_ = -1;
+      xin_ = xout_;
+      xout_ = -1;
       refreshed_ = -1;
       called_out_ = false;
       instruction(at, op, w);
@@ -1636,6 +1666,8 @@ class Batch : public Xbyak::CodeGenerator {
   // ends (out_, set by the emitters), or -1: consumers skip reloading a result just stored.
   int64_t in_ = -1;
   int64_t out_ = -1;
+  int64_t xin_ = -1;         // the same for xmm0 (a float result: f32 or f64 as its slot holds it)
+  int64_t xout_ = -1;
   int64_t refreshed_ = -1;   // the slot result_in_rax wrote (its register is up to date)
   bool called_out_ = false;  // the instruction called a helper or a function
   int pins_ = 0;
