@@ -2,8 +2,9 @@
 // eBPF event benchmarks: ring-buffer throughput and start-up time, native libbpf vs a wasm
 // guest under `wasm-bpf run`.
 //
-//   wb-bpf-bench [--records N] [--batch B] [--runs R] [--startup-runs S] [--smoke]
+//   wb-bpf-bench [--records N] [--batch B] [--runs R] [--startup-runs S] [--engine E] [--smoke]
 //
+// --engine E is passed to `wasm-bpf run` (compiled, the default, or interp).
 // Throughput: the BPF program emits B 16-byte records per sched_yield() of the consumer
 // (bpf_loop); the consumer triggers ceil(N/B) batches and drains each one, its callback only
 // counting. Reported per consumer: records/s over the consume phase (the runtime's cost per
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
   unsigned long long records = 1000000;
   unsigned batch = 100000;
   int runs = 3, startup_runs = 10;
+  std::string engine = "compiled";
   bool smoke = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -162,10 +164,11 @@ int main(int argc, char** argv) {
     else if (a == "--batch") batch = static_cast<unsigned>(std::strtoul(next(), nullptr, 10));
     else if (a == "--runs") runs = std::atoi(next());
     else if (a == "--startup-runs") startup_runs = std::atoi(next());
+    else if (a == "--engine") engine = next();
     else if (a == "--smoke") smoke = true;
     else {
       std::fprintf(stderr,
-                   "usage: wb-bpf-bench [--records N] [--batch B] [--runs R] [--startup-runs S] [--smoke]\n");
+                   "usage: wb-bpf-bench [--records N] [--batch B] [--runs R] [--startup-runs S] [--engine E] [--smoke]\n");
       return 64;
     }
   }
@@ -195,7 +198,7 @@ int main(int argc, char** argv) {
   double best_total_native = 0, best_total_wasm = 0;  // end-to-end rates
   for (int run = 0; run < runs; ++run) {
     Spawned n = spawn({native, "throughput", throughput_obj, recs, bat});
-    Spawned w = spawn({wasm_bpf, "run", "--dir", "/proc::/proc", throughput_wasm, recs, bat});
+    Spawned w = spawn({wasm_bpf, "run", "--engine", engine, "--dir", "/proc::/proc", throughput_wasm, recs, bat});
     Result rn = parse(n), rw = parse(w);
     if (!rn.ok || !rn.in_order) {
       std::fprintf(stderr, "native consumer failed (exit %d):\n%s%s", n.exit_code, n.out.c_str(), n.err.c_str());
@@ -234,7 +237,7 @@ int main(int argc, char** argv) {
   std::vector<double> tn, tw;
   for (int run = 0; run < startup_runs; ++run) {
     Spawned n = spawn({native, "bootstrap", WB_BENCH_BOOTSTRAP_OBJECT}, header);
-    Spawned w = spawn({wasm_bpf, "run", WB_BENCH_BOOTSTRAP_WASM}, header, true);
+    Spawned w = spawn({wasm_bpf, "run", "--engine", engine, WB_BENCH_BOOTSTRAP_WASM}, header, true);
     if (n.exit_code != 0 || n.first_line_ms < 0) {
       std::fprintf(stderr, "native start-up failed (exit %d): %s%s", n.exit_code, n.out.c_str(), n.err.c_str());
       failed = true;
