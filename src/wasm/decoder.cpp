@@ -509,6 +509,11 @@ bool Decoder::code_section(Reader& s) {
   CompileScratch scratch;
   CompileContext ctx{*m_, declared_refs_, scratch, m_->code_words};
   std::vector<size_t> offsets(n);
+  // Room for the translated code up front (about 3 words per byte of wasm is generous):
+  // growing the vector function by function copied the code already translated, and the
+  // final shrink copied it once more. Pages of the reservation that are never written cost
+  // no memory.
+  m_->code_words.reserve(std::min<size_t>(s.remaining(), size_t{1} << 28) * 3);
   for (uint32_t i = 0; i < n; ++i) {
     if (opts_.interrupted && i % 256 == 0 && opts_.interrupted()) return s.fail_raw(kInterruptedLoad);
     offsets[i] = m_->code_words.size();
@@ -522,7 +527,6 @@ bool Decoder::code_section(Reader& s) {
     if (!compile_function(ctx, func_index, Reader(body, body + size, off), m_->code[i], err))
       return s.fail_raw(err + " in function " + std::to_string(func_index));
   }
-  m_->code_words.shrink_to_fit();
   for (uint32_t i = 0; i < n; ++i) m_->code[i].code = m_->code_words.data() + offsets[i];
   return true;
 }

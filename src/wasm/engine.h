@@ -224,12 +224,7 @@ class Instance {
   JitInstance* jit_ = nullptr;  // compiled tier's state (owned), nullptr when interpreted
 };
 
-// One activation record of the interpreter's call stack.
-struct CallFrame {
-  const uint32_t* ret_ip;
-  uint64_t* fp;
-  Function* fn;
-};
+struct CallFrame;  // the interpreter's activation records (interp.h)
 
 // How a store runs wasm code.
 enum class Tier : uint8_t {

@@ -10,7 +10,6 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <unordered_map>
 #ifdef WB_INTERP_PROFILE
 #include <cstdio>
 #include <tuple>
@@ -628,17 +627,40 @@ const char* op_name(const void* handler) {
   return "?";
 }
 
-Op op_at(const uint32_t* ip) {
-  static const std::unordered_map<const void*, Op> by_handler = [] {
-    std::unordered_map<const void*, Op> m;
+namespace {
+// Handler address -> operation: open addressing over a power-of-two table (a compiling tier
+// asks once per instruction, so this is on its hot path).
+struct HandlerIndex {
+  static constexpr size_t kSize = 1024;  // > 2 x the number of operations
+  const void* key[kSize] = {};
+  Op op[kSize] = {};
+  static size_t slot(const void* p) {
+    return static_cast<size_t>((reinterpret_cast<uintptr_t>(p) * 0x9E3779B97F4A7C15ull) >> 54);  // 10 bits
+  }
+  HandlerIndex() {
+    static_assert(kOps * 2 < kSize);
     const void* const* h = interpreter_handlers();
-    for (size_t i = 0; i < kOps; ++i) m.emplace(h[i], static_cast<Op>(i));
-    return m;
-  }();
+    for (size_t i = 0; i < kOps; ++i) {
+      size_t s = slot(h[i]);
+      while (key[s] != nullptr) s = (s + 1) & (kSize - 1);
+      key[s] = h[i];
+      op[s] = static_cast<Op>(i);
+    }
+  }
+  Op find(const void* p) const {
+    for (size_t s = slot(p);; s = (s + 1) & (kSize - 1)) {
+      if (key[s] == p) return op[s];
+      if (key[s] == nullptr) return Op::kCount;
+    }
+  }
+};
+}  // namespace
+
+Op op_at(const uint32_t* ip) {
+  static const HandlerIndex index;
   const void* h;
   std::memcpy(&h, ip, sizeof h);
-  auto it = by_handler.find(h);
-  return it == by_handler.end() ? Op::kCount : it->second;
+  return index.find(h);
 }
 
 uint32_t instruction_words(const uint32_t* ip, Op op) {

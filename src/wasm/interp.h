@@ -9,6 +9,13 @@
 
 namespace wb::wasm {
 
+// One activation record of the interpreter's call stack.
+struct CallFrame {
+  const uint32_t* ret_ip;
+  uint64_t* fp;
+  Function* fn;
+};
+
 // Runs wasm function `entry` (not a host function) with its arguments in args[0..n) (which
 // must be store->stack_top_, with room for the frame); results are left in args[0..m).
 // Re-entrant: a host function may call back into the store.

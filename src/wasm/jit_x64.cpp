@@ -1712,6 +1712,12 @@ const void* compile_locked(JitModule& jm, uint32_t def) {
   try {
     Batch b(*jm.module, defs);
     b.compile();
+    if (std::getenv("WB_JIT_DEBUG") != nullptr) {
+      size_t words = 0;
+      for (uint32_t d : defs) words += jm.module->code[d].code_size;
+      std::fprintf(stderr, "jit: compiled %zu functions from function %u (%zu internal words, %zu bytes of code)\n",
+                   defs.size(), def, words, b.getSize());
+    }
     size_t bytes = 0;
     uint8_t* p = install(b, bytes);
     if (p == nullptr) return nullptr;
