@@ -139,7 +139,10 @@ typedef enum wasm_bpf_limit {
 WASM_BPF_API wasm_bpf_status wasm_bpf_guest_set_limit(wasm_bpf_guest *guest, wasm_bpf_limit limit, uint64_t value);
 
 /* How the guest's code runs, as `run --engine`: compiled to machine code when first called
-   (the default; x86-64 only, interpreted elsewhere) or always interpreted. */
+   (the default; x86-64 only, interpreted elsewhere) or always interpreted. Compiled code
+   turns faults in its memory's guard regions into traps with a SIGSEGV handler installed at
+   the first compiled call; a handler the embedder installs later must pass on the faults it
+   does not own to the handler it replaced. */
 typedef enum wasm_bpf_engine {
   WASM_BPF_ENGINE_COMPILED = 0,
   WASM_BPF_ENGINE_INTERPRETER = 1,
