@@ -766,7 +766,7 @@ class Batch : public Xbyak::CodeGenerator {
   }
   // rax now holds slot s's value (its 64 bits).
   void result_in_rax(uint32_t s) {
-    mov(S(s), rax);
+    if (static_cast<int64_t>(s) != dead_store_) mov(S(s), rax);
     if (const Xbyak::Reg64* p = pin(s)) mov(*p, rax);
     out_ = s;
     refreshed_ = s;
@@ -887,6 +887,18 @@ class Batch : public Xbyak::CodeGenerator {
       default: return false;
     }
   }
+  // The slot an instruction reads (only through rax when it is there) and then overwrites
+  // with its result, or -1: integer operations whose first operand is their destination.
+  int64_t overwrites_first_operand(Op op, const uint32_t* w) const {
+    if (pin(w[0]) != nullptr) return -1;  // a local kept in a register: not the case here
+    const bool si = is_binop_si(op) || is_cmp_si(op);
+    bool wide;
+    Cc cc;
+    if (is_cmp_branch(op) || (int_binop_kind(op) < 0 && !int_cmp(op, cc, wide))) return -1;
+    if (w[0] != w[1] || (!si && w[2] == w[1])) return -1;
+    return w[0];
+  }
+
   // Whether op writes the slot its first operand word names (its result).
   static bool writes_w0(Op op) {
     if (is_cmp_branch(op)) return false;
@@ -1020,12 +1032,14 @@ class Batch : public Xbyak::CodeGenerator {
         }
       } else {
         const bool same = w[1] == w[2];
-        if (!b_in_rax && !same) {
-          if (const Xbyak::Reg64* p = pin(w[2])) mov(rcx, *p);
-          else if (wide) mov(rcx, S(w[2]));
+        const Xbyak::Reg64* pb = b_in_rax || same ? nullptr : pin(w[2]);
+        if (!b_in_rax && !same && pb == nullptr) {
+          if (wide) mov(rcx, S(w[2]));
           else mov(ecx, S32(w[2]));
         }
-        const Xbyak::Reg& rb = same ? a : b;
+        // The second operand: rax itself, its pinned register, or rcx.
+        const Xbyak::Reg pb_view = pb == nullptr ? b : wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32());
+        const Xbyak::Reg& rb = same ? a : pb_view;
         switch (kind) {
           case 0: add(a, rb); break;
           case 1: sub(a, rb); break;
@@ -1414,6 +1428,11 @@ class Batch : public Xbyak::CodeGenerator {
         out_ = -1;  // reached from elsewhere: rax and xmm0 hold nothing known
         xout_ = -1;
       }
+      // The next instruction overwrites this one's result slot after reading it from rax:
+      // the slot need not be written.
+      dead_store_ = -1;
+      if (uint32_t next = at + instruction_words(code + at, op); next < cf.code_size && !targets.count(next))
+        dead_store_ = overwrites_first_operand(op_at(code + next), code + next + 2);
       in_ = out_;
       out_ = -1;
       xin_ = xout_;
@@ -1669,6 +1688,7 @@ class Batch : public Xbyak::CodeGenerator {
   int64_t xin_ = -1;         // the same for xmm0 (a float result: f32 or f64 as its slot holds it)
   int64_t xout_ = -1;
   int64_t refreshed_ = -1;   // the slot result_in_rax wrote (its register is up to date)
+  int64_t dead_store_ = -1;  // a result slot that result_in_rax need not write
   bool called_out_ = false;  // the instruction called a helper or a function
   int pins_ = 0;
   uint32_t pin_slot_[kPins] = {};
@@ -1717,6 +1737,14 @@ const void* compile_locked(JitModule& jm, uint32_t def) {
       for (uint32_t d : defs) words += jm.module->code[d].code_size;
       std::fprintf(stderr, "jit: compiled %zu functions from function %u (%zu internal words, %zu bytes of code)\n",
                    defs.size(), def, words, b.getSize());
+      if (const char* dir = std::getenv("WB_JIT_DUMP")) {  // raw code, for objdump -b binary
+        static int batches = 0;
+        const std::string path = std::string(dir) + "/jit-" + std::to_string(batches++) + "-f" + std::to_string(def) + ".bin";
+        if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
+          std::fwrite(b.getCode(), 1, b.getSize(), f);
+          std::fclose(f);
+        }
+      }
     }
     size_t bytes = 0;
     uint8_t* p = install(b, bytes);
