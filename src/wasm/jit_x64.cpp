@@ -306,9 +306,14 @@ void on_fault(int sig, siginfo_t* info, void* uctx) {
   auto* uc = static_cast<ucontext_t*>(uctx);
   auto pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   JitThread* t = t_running;
+  // r15 is the running instance's memory base: the address must lie in its reservation.
+  const auto base = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_R15]);
+  const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
   if (t != nullptr && pc >= reinterpret_cast<uintptr_t>(g_code_base) &&
-      pc < reinterpret_cast<uintptr_t>(g_code_base) + kCodeReservation) {
+      pc < reinterpret_cast<uintptr_t>(g_code_base) + kCodeReservation && base != 0 && addr >= base &&
+      addr - base < kGuardedReservation) {
     // Compiled code reached past a memory's accessible size (into its guard region): a trap.
+    // Any other fault of compiled code is a bug and is not hidden as a trap.
     t->trap_pc = pc;
     uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(g_fault_stub));
     return;

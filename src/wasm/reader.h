@@ -73,6 +73,10 @@ class Reader {
   }
 
   bool u32(uint32_t& out) {
+    if (p_ < end_ && *p_ < 0x80) {  // one byte: most indices, flags and small immediates
+      out = *p_++;
+      return true;
+    }
     uint64_t v = 0;
     if (!uleb(v, 32)) return false;
     out = static_cast<uint32_t>(v);
@@ -80,6 +84,11 @@ class Reader {
   }
   bool u64(uint64_t& out) { out = 0; return uleb(out, 64); }
   bool s32(int32_t& out) {
+    if (p_ < end_ && *p_ < 0x80) {  // one byte: 7 bits, sign-extended from bit 6
+      const int b = *p_++;
+      out = (b & 0x40) ? b - 0x80 : b;
+      return true;
+    }
     int64_t v = 0;
     if (!sleb(v, 32)) return false;
     out = static_cast<int32_t>(v);
