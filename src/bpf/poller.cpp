@@ -42,24 +42,53 @@ Poller::~Poller() {
   if (pb_) perf_buffer__free(pb_);
 }
 
+namespace {
+// Records are small (tens of bytes): copied inline rather than through a libc call.
+inline void copy_record(uint8_t* dst, const void* src_v, uint32_t n) {
+  const auto* src = static_cast<const uint8_t*>(src_v);
+  uint64_t a, b;
+  if (n >= 8 && n <= 16) {
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n > 16 && n <= 32) {
+    uint64_t c, d;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + 8, 8);
+    std::memcpy(&c, src + n - 16, 8);
+    std::memcpy(&d, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + 8, &b, 8);
+    std::memcpy(dst + n - 16, &c, 8);
+    std::memcpy(dst + n - 8, &d, 8);
+  } else {
+    std::memcpy(dst, src, n);
+  }
+}
+}  // namespace
+
 // The per-record path: no allocation, no bounds checks (done once per poll), one call.
 inline bool Poller::deliver(const void* record, size_t size) {
   const Call& c = *call_;
   const uint32_t n = size < c.max_size ? static_cast<uint32_t>(size) : c.max_size;
-  std::memcpy(c.data_host, record, n);
+  copy_record(c.data_host, record, n);
   uint64_t args[3] = {c.cb_ctx, c.data, n};
   uint64_t result = 0;
-  if (auto t = c.ctx->call_raw(c.callback, args, &result)) {
-    trap_ = std::move(*t);
-    return false;
-  }
+  if (!repeated_->call(args, &result)) [[unlikely]]
+    return keep_trap();
   ++delivered_;
   const auto status = static_cast<int32_t>(static_cast<uint32_t>(result));
-  if (status < 0) {
+  if (status < 0) [[unlikely]] {
     status_ = status;
     return false;
   }
   return !*closing_;
+}
+
+bool Poller::keep_trap() {
+  trap_ = repeated_->take_trap();
+  return false;
 }
 
 wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHandle& interrupt, const StopRequest& stop,
@@ -68,7 +97,10 @@ wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHa
   // A callback polling the buffer it is called from: libbpf's consumers are not re-entrant,
   // and the outer poll's call state would be overwritten.
   if (call_ != nullptr) return guest_err(EBUSY);
+  // Set up once for every record of this poll (the callback is the same for all).
+  wasm::RepeatedCall repeated(call.ctx->store(), call.callback);
   call_ = &call;
+  repeated_ = &repeated;
   closing_ = &closing;
   trap_.reset();
   status_ = 0;
@@ -77,6 +109,7 @@ wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHa
     Poller& p;
     ~Unbind() {
       p.call_ = nullptr;
+      p.repeated_ = nullptr;
       p.closing_ = nullptr;
     }
   } unbind{*this};

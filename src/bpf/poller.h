@@ -57,6 +57,7 @@ class Poller {
   // One record to the guest; false when delivery must stop (trap, negative status, close).
   // Inlined into the libbpf callbacks: it runs once per record.
   [[gnu::always_inline]] inline bool deliver(const void* record, size_t size);
+  [[gnu::cold, gnu::noinline]] bool keep_trap();
   void drain_pending();
   static int on_ring_record(void* self, void* data, size_t size);
   static void on_perf_record(void* self, int cpu, void* data, __u32 size);
@@ -72,6 +73,7 @@ class Poller {
   std::deque<std::vector<uint8_t>> pending_;
   // Set for the duration of one poll.
   const Call* call_ = nullptr;
+  wasm::RepeatedCall* repeated_ = nullptr;
   const bool* closing_ = nullptr;
   std::optional<wasm::Trap> trap_;
   int32_t status_ = 0;

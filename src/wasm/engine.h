@@ -363,4 +363,53 @@ class Store {
   CallFrame* frames_mem_ = nullptr;  // mapped like stack_mem_: pages are touched only when used
 };
 
+namespace jit {
+struct Activation;
+}
+
+// One function called many times in a row from inside a host call: a ring-buffer callback,
+// once per record. What every Store::call_raw would check and set up is done once, here, so a
+// call costs little more than the function's own code. Use it only while the host call that
+// made it runs (it is a local of that host function); after a trap, stop calling.
+class RepeatedCall {
+ public:
+  // f's type must be what the caller passes: as many argument and result slots as it has.
+  RepeatedCall(Store& store, Function* f);
+  ~RepeatedCall();
+  RepeatedCall(const RepeatedCall&) = delete;
+  RepeatedCall& operator=(const RepeatedCall&) = delete;
+
+  // Raw slots in and out, as call_raw. False when the call trapped (or could not start):
+  // take_trap() says why. Inline: compiled code is entered directly from the caller.
+  bool call(const uint64_t* args, uint64_t* results) {
+    if (enter_ != nullptr) [[likely]] {
+      for (uint32_t i = 0; i < params_; ++i) frame_[i] = args[i];
+      if (enter_(ji_, jt_, frame_, code_, mem_) != 0) [[unlikely]]
+        return trapped();
+      for (uint32_t i = 0; i < results_; ++i) results[i] = frame_[i];
+      return true;
+    }
+    return call_slow(args, results);
+  }
+  Trap take_trap() { return std::move(*trap_); }
+
+ private:
+  using EnterFn = uint32_t (*)(JitInstance*, JitThread*, uint64_t* fp, const void* code, uint8_t* mem_base);
+  bool call_slow(const uint64_t* args, uint64_t* results);
+  [[gnu::cold]] bool trapped();
+
+  Store& store_;
+  Function* f_;
+  uint32_t params_ = 0, results_ = 0;
+  // The compiled tier's entry, set while calls can go straight in (null: through call_raw).
+  EnterFn enter_ = nullptr;
+  JitInstance* ji_ = nullptr;
+  JitThread* jt_ = nullptr;
+  const void* code_ = nullptr;
+  uint8_t* mem_ = nullptr;
+  uint64_t* frame_ = nullptr;                // where arguments go
+  std::unique_ptr<jit::Activation> active_;  // open while enter_ may be used; closed at the end
+  std::optional<Trap> trap_;
+};
+
 }  // namespace wb::wasm

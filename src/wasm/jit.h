@@ -40,5 +40,26 @@ size_t compile_all(JitInstance* ji);
 // interpreter's execute()).
 std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args);
 
+// One activation of compiled code, open for any number of calls of one function (what
+// execute() does for one call, split so that RepeatedCall pays the set-up once):
+//   open(); then per call a.enter(a.ji, a.t, frame, a.code, a.mem): 0 when it returned, else
+//   it trapped and trap_of() says how (the activation stays usable); finally close().
+// Between open() and close() the thread must not leave the host call it is in.
+using EnterFn = uint32_t (*)(JitInstance*, JitThread*, uint64_t* fp, const void* code, uint8_t* mem_base);
+struct Activation {
+  EnterFn enter = nullptr;
+  JitInstance* ji = nullptr;
+  JitThread* t = nullptr;
+  const void* code = nullptr;
+  uint8_t* mem = nullptr;
+  uint64_t depth = 0;  // frames allowed to each call
+  uint64_t saved_depth = 0;
+  uint64_t* saved_top = nullptr;
+  JitThread* saved_running = nullptr;
+};
+std::optional<Trap> open(Store* store, Function* entry, Activation& a);
+Trap trap_of(Store* store, Activation& a);
+void close(Store* store, Activation& a);
+
 }  // namespace jit
 }  // namespace wb::wasm

@@ -183,7 +183,6 @@ struct PlainAllocator : Xbyak::Allocator {
 PlainAllocator g_plain;
 
 // ---- runtime stubs (made once) --------------------------------------------------------------
-using EnterFn = uint32_t (*)(JitInstance*, JitThread*, uint64_t* fp, const void* code, uint8_t* mem_base);
 EnterFn g_enter = nullptr;
 const void* g_trap_common = nullptr;
 const void* g_fault_stub = nullptr;
@@ -1877,7 +1876,7 @@ void destroy(JitModule* jm) {
   delete jm;
 }
 
-std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args) {
+std::optional<Trap> open(Store* store, Function* entry, Activation& a) {
   if (store->native_depth_ >= store->limits().max_nested_calls)
     return Trap{TrapKind::Exhaustion, "call stack exhausted (too many nested host calls)", entry->name(), 0};
   JitInstance* ji = entry->instance_->jit_;
@@ -1896,31 +1895,46 @@ std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args) {
   if (code == nullptr) return Trap{TrapKind::Host, message_of(kCompileFailed), entry->name(), 0};
   if (store->stack_limit_ == nullptr) return Trap{TrapKind::Exhaustion, "call stack exhausted", entry->name(), 0};
 
-  const bool outermost = t->activations == 0;
-  const uint64_t saved_depth = t->depth_left;
-  if (outermost) {
+  a.enter = g_enter;
+  a.ji = ji;
+  a.t = t;
+  a.code = code;
+  a.mem = ji->mem != nullptr ? ji->mem->base_ : nullptr;
+  a.saved_depth = t->depth_left;
+  a.saved_top = store->stack_top_;
+  a.saved_running = t_running;
+  if (t->activations == 0) {
     t->native_limit = native_stack_limit();
     t->value_limit = store->stack_limit_;
     t->depth_left = store->limits().max_call_depth;
   }
+  a.depth = t->depth_left;
   ++t->activations;
   ++store->native_depth_;
-  uint64_t* const saved_top = store->stack_top_;
-  JitThread* const saved_running = t_running;
   t_running = t;
   t->trap_ctx = nullptr;
-  const uint32_t rc = g_enter(ji, t, args, code, ji->mem != nullptr ? ji->mem->base_ : nullptr);
-  t_running = saved_running;
+  return std::nullopt;
+}
+
+void close(Store* store, Activation& a) {
+  JitThread* t = a.t;
+  t_running = a.saved_running;
   --store->native_depth_;
   --t->activations;
-  t->depth_left = saved_depth;
-  store->stack_top_ = saved_top;
-  if (rc == 0) return std::nullopt;
+  t->depth_left = a.saved_depth;
+  store->stack_top_ = a.saved_top;
+}
 
+Trap trap_of(Store* store, Activation& a) {
+  JitThread* t = a.t;
+  // A trapped call leaves the depth count where the trap was: later calls start afresh.
+  t->depth_left = a.depth;
+  store->stack_top_ = a.saved_top;
   if (t->trap_code == kHostTrap && store->host_trap_.has_value()) {
     Trap trap = std::move(*store->host_trap_);
     store->host_trap_.reset();
     if (trap.function.empty()) trap.function = function_at(t);
+    t->trap_ctx = nullptr;
     return trap;
   }
   Trap trap;
@@ -1930,6 +1944,16 @@ std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args) {
                                                : TrapKind::Trap;
   trap.message = message_of(t->trap_code);
   trap.function = function_at(t);
+  t->trap_ctx = nullptr;
+  return trap;
+}
+
+std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args) {
+  Activation a;
+  if (std::optional<Trap> refused = open(store, entry, a)) return refused;
+  std::optional<Trap> trap;
+  if (a.enter(a.ji, a.t, args, a.code, a.mem) != 0) trap = trap_of(store, a);
+  close(store, a);
   return trap;
 }
 
@@ -1945,6 +1969,9 @@ void destroy(JitInstance*) {}
 void destroy(JitThread*) {}
 void destroy(JitModule*) {}
 std::optional<Trap> execute(Store*, Function*, uint64_t*) { return Trap{TrapKind::Host, "no compiling tier", {}, 0}; }
+std::optional<Trap> open(Store*, Function*, Activation&) { return Trap{TrapKind::Host, "no compiling tier", {}, 0}; }
+void close(Store*, Activation&) {}
+Trap trap_of(Store*, Activation&) { return Trap{TrapKind::Host, "no compiling tier", {}, 0}; }
 size_t compile_all(JitInstance*) { return 0; }
 }  // namespace wb::wasm::jit
 

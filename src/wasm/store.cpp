@@ -488,6 +488,43 @@ std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t*
   return std::nullopt;
 }
 
+RepeatedCall::RepeatedCall(Store& store, Function* f) : store_(store), f_(f) {
+  const FuncType& t = *f->type_;
+  params_ = static_cast<uint32_t>(t.params.size());
+  results_ = static_cast<uint32_t>(t.results.size());
+  if (f->is_host() || f->instance_->jit_ == nullptr) return;
+  const size_t slots = std::max(params_, results_);
+  if (store.stack_limit_ == nullptr || store.stack_top_ + slots > store.stack_limit_) return;  // call_raw reports it
+  auto a = std::make_unique<jit::Activation>();
+  if (std::optional<Trap> refused = jit::open(&store, f, *a)) {
+    trap_ = std::move(refused);
+    return;
+  }
+  frame_ = store.stack_top_;
+  enter_ = a->enter;
+  ji_ = a->ji;
+  jt_ = a->t;
+  code_ = a->code;
+  mem_ = a->mem;
+  active_ = std::move(a);
+}
+
+RepeatedCall::~RepeatedCall() {
+  if (active_) jit::close(&store_, *active_);
+}
+
+bool RepeatedCall::call_slow(const uint64_t* args, uint64_t* results) {
+  if (trap_) return false;
+  trap_ = store_.call_raw(f_, args, results);
+  return !trap_;
+}
+
+bool RepeatedCall::trapped() {
+  trap_ = jit::trap_of(&store_, *active_);
+  enter_ = nullptr;  // later calls return false (call_slow sees trap_)
+  return false;
+}
+
 CallResult<std::vector<Value>> Store::call(Function* f, std::span<const Value> args) {
   const FuncType& t = f->type();
   if (args.size() != t.params.size())

@@ -142,6 +142,59 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
   EXPECT_EQ(compiled.call("byte_at", {Value::i32(65536 - 4)}).value()[0].as_u32(), 0x44u);  // 0x1122334455667788 at 65528, not -1
 }
 
+// RepeatedCall (a ring-buffer callback's path): the results and traps of call_raw, under both
+// tiers, and the store usable afterwards; a trap ends the repetition.
+TEST(Tiers, ARepeatedCallGivesTheResultsAndTrapsOfSingleCalls) {
+  for (Tier tier : {Tier::Interpreter, Tier::Compiler}) {
+    SCOPED_TRACE(tier == Tier::Compiler ? "compiled" : "interpreted");
+    TierModule m(tier);
+    ASSERT_NE(m.inst, nullptr);
+    Function* div = m.inst->function("div");
+    ASSERT_NE(div, nullptr);
+    {
+      RepeatedCall rc(m.store, div);
+      for (int32_t i = 1; i <= 1000; ++i) {
+        const uint64_t args[2] = {static_cast<uint32_t>(i * 7), static_cast<uint32_t>(i)};
+        uint64_t result = 0;
+        ASSERT_TRUE(rc.call(args, &result)) << i;
+        ASSERT_EQ(static_cast<int32_t>(result), 7);
+      }
+      const uint64_t by_zero[2] = {1, 0};
+      uint64_t result = 0;
+      ASSERT_FALSE(rc.call(by_zero, &result));
+      Trap t = rc.take_trap();
+      EXPECT_EQ(t.kind, TrapKind::Trap);
+      EXPECT_EQ(t.message, "integer divide by zero");
+      EXPECT_EQ(t.function, "internal_trap_name");
+      const uint64_t fine[2] = {8, 2};
+      EXPECT_FALSE(rc.call(fine, &result));  // stopped after the trap
+    }
+    {
+      // Exhaustion inside a repeated call, then the same store runs deep calls again.
+      RepeatedCall rc(m.store, m.inst->function("deep"));
+      const uint64_t zero[1] = {0};
+      uint64_t result = 0;
+      ASSERT_FALSE(rc.call(zero, &result));
+      EXPECT_EQ(rc.take_trap().message, "call stack exhausted");
+    }
+    // A host function that calls back into the guest, repeated.
+    {
+      RepeatedCall rc(m.store, m.inst->function("indirect"));
+      for (int32_t v = 0; v < 50; ++v) {
+        const uint64_t args[2] = {2, static_cast<uint32_t>(v)};
+        uint64_t result = 0;
+        ASSERT_TRUE(rc.call(args, &result));
+        ASSERT_EQ(static_cast<int32_t>(result), 2 * v * v);
+      }
+    }
+    EXPECT_EQ(describe(m.call("div", {Value::i32(9), Value::i32(3)})), "values 3");
+    auto deep = m.call("deep", {Value::i32(0)});
+    ASSERT_FALSE(deep.ok());
+    EXPECT_EQ(deep.error().message, "call stack exhausted");
+    EXPECT_TRUE(m.call("mix", {Value::i32(100)}).ok());
+  }
+}
+
 TEST(Tiers, AnInterruptStopsACompiledLoop) {
   TierModule m(Tier::Compiler);
   ASSERT_NE(m.inst, nullptr);
