@@ -52,8 +52,9 @@ struct Activation {
   JitThread* t = nullptr;
   const void* code = nullptr;
   uint8_t* mem = nullptr;
-  uint64_t depth = 0;  // frames allowed to each call
-  uint64_t saved_depth = 0;
+  // The enclosing activation's (or the previous open()'s) values, put back by close().
+  uintptr_t saved_entry_rsp = 0, saved_limit = 0, saved_depth_limit = 0;
+  uint64_t saved_depth_bytes = 0;
   uint64_t* saved_top = nullptr;
   JitThread* saved_running = nullptr;
 };

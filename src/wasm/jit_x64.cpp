@@ -48,9 +48,15 @@ namespace wb::wasm {
 // ---- state reached from compiled code (offsets are used by the generated code) -------------
 struct JitThread {
   const std::atomic<uint32_t>* intr = nullptr;  // the store's interrupt flag
-  uintptr_t native_limit = 0;                   // lowest rsp a function may start with
+  // Every wasm frame of compiled code takes 16 bytes of native stack (return address and
+  // alignment), so the call depth is counted by rsp itself: a function may start only if rsp
+  // is at or above `limit`, the higher of the native stack's limit and entry_rsp - depth_bytes.
+  uintptr_t limit = 0;                          // of the innermost activation
   uint64_t* value_limit = nullptr;              // end of the store's value stack
-  uint64_t depth_left = 0;                      // wasm frames still allowed
+  uintptr_t native_limit = 0;                   // lowest rsp a function may start with
+  uint64_t depth_bytes = 0;                     // 16 x the frames the next activation may use
+  uintptr_t depth_limit = 0;                    // entry_rsp - depth_bytes of the innermost one
+  uintptr_t callout_rsp = 0;                    // rsp of compiled code's last call to the host
   uintptr_t entry_rsp = 0;                      // rsp of the innermost entry trampoline
   uint32_t trap_code = 0;
   uint32_t trap_func = 0;                       // module function index, or kByPc
@@ -107,9 +113,12 @@ enum TrapCode : uint32_t {
 constexpr uint32_t kByPc = UINT32_MAX;
 
 constexpr int kThIntr = offsetof(JitThread, intr);
+constexpr int kThLimit = offsetof(JitThread, limit);
 constexpr int kThNativeLimit = offsetof(JitThread, native_limit);
+constexpr int kThDepthBytes = offsetof(JitThread, depth_bytes);
+constexpr int kThDepthLimit = offsetof(JitThread, depth_limit);
+constexpr int kThCalloutRsp = offsetof(JitThread, callout_rsp);
 constexpr int kThValueLimit = offsetof(JitThread, value_limit);
-constexpr int kThDepth = offsetof(JitThread, depth_left);
 constexpr int kThEntryRsp = offsetof(JitThread, entry_rsp);
 constexpr int kThTrapCode = offsetof(JitThread, trap_code);
 constexpr int kThTrapFunc = offsetof(JitThread, trap_func);
@@ -219,12 +228,20 @@ bool make_stubs() {
       mov(r13, rsi);
       mov(rbx, rdx);
       mov(r15, r8);
-      push(qword[r13 + kThEntryRsp]);  // the enclosing activation's, restored on the way out
+      // The enclosing activation's entry_rsp, limit and depth_limit are saved and restored
+      // by open() and close() (not here: a repeated call would chain through memory).
+      sub(rsp, 8);
       mov(qword[r13 + kThEntryRsp], rsp);
+      mov(rax, rsp);
+      sub(rax, qword[r13 + kThDepthBytes]);
+      mov(qword[r13 + kThDepthLimit], rax);
+      cmp(rax, qword[r13 + kThNativeLimit]);
+      cmovb(rax, qword[r13 + kThNativeLimit]);
+      mov(qword[r13 + kThLimit], rax);
       call(rcx);
       xor_(eax, eax);
       L(out);
-      pop(qword[r13 + kThEntryRsp]);
+      add(rsp, 8);
       pop(r15); pop(r14); pop(r13); pop(r12); pop(rbp); pop(rbx);
       ret();
 
@@ -1373,13 +1390,11 @@ class Batch : public Xbyak::CodeGenerator {
     L(starts_[bi]);
     // ---- prologue: limits, interrupt, locals
     sub(rsp, 8);
-    cmp(rsp, qword[r13 + kThNativeLimit]);
+    cmp(rsp, qword[r13 + kThLimit]);  // the call depth and the native stack at once
     jb(trap(kExhausted), T_NEAR);
     lea(rax, ptr[rbx + static_cast<int32_t>(cf.frame_slots * 8)]);
     cmp(rax, qword[r13 + kThValueLimit]);
     ja(trap(kExhausted), T_NEAR);
-    sub(qword[r13 + kThDepth], 1);
-    jb(trap(kExhausted), T_NEAR);
     {
       Xbyak::Label& body = new_label();
       interrupt_check(body);
@@ -1541,13 +1556,13 @@ class Batch : public Xbyak::CodeGenerator {
         return;
       }
       case Op::ret:
-        add(qword[r13 + kThDepth], 1);
         add(rsp, 8);
         ret();
         return;
       case Op::call: {
         const uint32_t callee = w[0], off = w[1];
         if (callee < m_.num_imported_funcs) {
+          mov(qword[r13 + kThCalloutRsp], rsp);  // a nested activation counts its depth from here
           helper(h_call_import, w, true);
           return;
         }
@@ -1570,6 +1585,7 @@ class Batch : public Xbyak::CodeGenerator {
         mov(rsi, rbx);
         mov(rdx, reinterpret_cast<uintptr_t>(w));
         mov(rcx, r13);
+        mov(qword[r13 + kThCalloutRsp], rsp);
         call_helper(reinterpret_cast<const void*>(&h_call_indirect));
         test(rax, rax);
         jz(trap_recorded(), T_NEAR);
@@ -1900,15 +1916,24 @@ std::optional<Trap> open(Store* store, Function* entry, Activation& a) {
   a.t = t;
   a.code = code;
   a.mem = ji->mem != nullptr ? ji->mem->base_ : nullptr;
-  a.saved_depth = t->depth_left;
+  a.saved_entry_rsp = t->entry_rsp;
+  a.saved_limit = t->limit;
+  a.saved_depth_limit = t->depth_limit;
+  a.saved_depth_bytes = t->depth_bytes;
   a.saved_top = store->stack_top_;
   a.saved_running = t_running;
+  const uint64_t max_depth = store->limits().max_call_depth;
   if (t->activations == 0) {
     t->native_limit = native_stack_limit();
     t->value_limit = store->stack_limit_;
-    t->depth_left = store->limits().max_call_depth;
+    t->depth_bytes = 16 * max_depth;
+  } else {
+    // Nested (compiled code called the host, which calls back): the frames left are those
+    // between where compiled code called out and the enclosing activation's depth limit.
+    const uintptr_t out = t->callout_rsp;
+    const uintptr_t left = out > t->depth_limit ? (out - t->depth_limit) & ~uintptr_t{15} : 0;
+    t->depth_bytes = std::min<uint64_t>(left, 16 * max_depth);
   }
-  a.depth = t->depth_left;
   ++t->activations;
   ++store->native_depth_;
   t_running = t;
@@ -1921,14 +1946,15 @@ void close(Store* store, Activation& a) {
   t_running = a.saved_running;
   --store->native_depth_;
   --t->activations;
-  t->depth_left = a.saved_depth;
+  t->entry_rsp = a.saved_entry_rsp;
+  t->limit = a.saved_limit;
+  t->depth_limit = a.saved_depth_limit;
+  t->depth_bytes = a.saved_depth_bytes;
   store->stack_top_ = a.saved_top;
 }
 
 Trap trap_of(Store* store, Activation& a) {
   JitThread* t = a.t;
-  // A trapped call leaves the depth count where the trap was: later calls start afresh.
-  t->depth_left = a.depth;
   store->stack_top_ = a.saved_top;
   if (t->trap_code == kHostTrap && store->host_trap_.has_value()) {
     Trap trap = std::move(*store->host_trap_);

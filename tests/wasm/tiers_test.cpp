@@ -36,7 +36,7 @@ struct TierModule {
   Store store;
   Instance* inst = nullptr;
 
-  explicit TierModule(Tier tier) : store(limits(tier)) {
+  explicit TierModule(Tier tier, uint32_t max_depth = 0) : store(limits(tier, max_depth)) {
     auto mod = Module::load(read_test_module("tiers.wasm"));
     EXPECT_TRUE(mod.ok()) << (mod.ok() ? "" : mod.error().message);
     if (!mod.ok()) return;
@@ -54,9 +54,10 @@ struct TierModule {
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     if (r.ok()) inst = r.value();
   }
-  static StoreLimits limits(Tier tier) {
+  static StoreLimits limits(Tier tier, uint32_t max_depth) {
     StoreLimits l;
     l.tier = tier;
+    if (max_depth != 0) l.max_call_depth = max_depth;
     return l;
   }
   CallResult<std::vector<Value>> call(const std::string& name, std::vector<Value> args) {
@@ -193,6 +194,32 @@ TEST(Tiers, ARepeatedCallGivesTheResultsAndTrapsOfSingleCalls) {
     EXPECT_EQ(deep.error().message, "call stack exhausted");
     EXPECT_TRUE(m.call("mix", {Value::i32(100)}).ok());
   }
+}
+
+// The call depth limit is the same number of frames in both tiers (the compiled tier counts
+// frames by the native stack pointer).
+TEST(Tiers, BothTiersStopAtTheSameCallDepth) {
+  TierModule interp(Tier::Interpreter, 300), compiled(Tier::Compiler, 300);
+  ASSERT_NE(interp.inst, nullptr);
+  ASSERT_NE(compiled.inst, nullptr);
+  int deepest = -1;
+  for (int32_t n = 280; n <= 310; ++n) {
+    auto a = interp.call("down", {Value::i32(n)});
+    auto b = compiled.call("down", {Value::i32(n)});
+    EXPECT_EQ(describe(a), describe(b)) << n;
+    if (b.ok()) deepest = n;
+  }
+  EXPECT_GE(deepest, 290);
+  EXPECT_LT(deepest, 300);
+  // The limit holds again for the next call, and for calls made from a repeated call.
+  EXPECT_TRUE(compiled.call("down", {Value::i32(deepest)}).ok());
+  RepeatedCall rc(compiled.store, compiled.inst->function("down"));
+  uint64_t result = 0;
+  const uint64_t ok_arg[1] = {static_cast<uint32_t>(deepest)}, too_deep[1] = {static_cast<uint32_t>(deepest + 1)};
+  EXPECT_TRUE(rc.call(ok_arg, &result));
+  EXPECT_EQ(result & 0xFFFFFFFF, static_cast<uint64_t>(deepest));
+  EXPECT_FALSE(rc.call(too_deep, &result));
+  EXPECT_EQ(rc.take_trap().message, "call stack exhausted");
 }
 
 TEST(Tiers, AnInterruptStopsACompiledLoop) {

@@ -47,6 +47,11 @@
 
   (func $deep (export "deep") (param i32) (result i32)
     (i32.add (i32.const 1) (call $deep (local.get 0))))
+  ;; Recursion n frames deep (n + 1 with the first call): where both tiers stop must agree.
+  (func $down (export "down") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))))
   (func (export "spin") (loop $l (br $l)))
   (func (export "unreachable") unreachable)
 )
