@@ -920,6 +920,90 @@ class Batch : public Xbyak::CodeGenerator {
     return w[0];
   }
 
+  // Exactly which slots an instruction reads and writes, for the kinds the dead-store scan
+  // understands; false for any other (the scan then takes the value as still needed).
+  struct Access {
+    uint32_t reads[2];
+    int nreads = 0;
+    int64_t write = -1;
+  };
+  static bool is_f64_arith(Op op) { return op >= Op::f64_add && op <= Op::f64_div; }
+  static bool is_float_arith(Op op) {
+    return (op >= Op::f32_add && op <= Op::f32_div) || is_f64_arith(op);
+  }
+  static bool is_membinop(Op op) { return op >= Op::i32_add__i32_load && op < Op::kCount; }
+  static bool is_f64_membinop(Op op) {
+    return op == Op::f64_add__f64_load || op == Op::f64_sub__f64_load || op == Op::f64_mul__f64_load;
+  }
+  bool slot_access(Op op, const uint32_t* w, Access& a) const {
+    auto two = [&](uint32_t x, uint32_t y) {
+      a.reads[0] = x;
+      a.reads[1] = y;
+      a.nreads = 2;
+    };
+    auto one = [&](uint32_t x) {
+      a.reads[0] = x;
+      a.nreads = 1;
+    };
+    bool wide;
+    Cc cc;
+    if (op == Op::const32 || op == Op::const64) {
+      a.write = w[0];
+    } else if (op == Op::copy || (op >= Op::i32_load && op <= Op::i64_load32_u)) {
+      one(w[1]);
+      a.write = w[0];
+    } else if (op >= Op::i32_store && op <= Op::i64_store32) {
+      two(w[0], w[1]);
+    } else if (is_membinop(op) || is_float_arith(op)) {
+      two(w[1], w[2]);
+      a.write = w[0];
+    } else if (!is_cmp_branch(op) && (int_binop_kind(op) >= 0 || int_cmp(op, cc, wide))) {
+      if (is_binop_si(op) || is_cmp_si(op)) one(w[1]);
+      else two(w[1], w[2]);
+      a.write = w[0];
+    } else {
+      return false;
+    }
+    return true;
+  }
+  // Whether slot s is written before it is read again, on the straight-line code from `at`
+  // (a branch target, an unknown instruction or the end: taken as read).
+  bool dead_after(uint32_t at, uint32_t s) const {
+    for (int k = 0; k < 24 && at < code_size_; ++k) {
+      if (targets_->count(at)) return false;
+      const Op op = op_at(code_ + at);
+      Access a;
+      if (!slot_access(op, code_ + at + 2, a)) return false;
+      for (int r = 0; r < a.nreads; ++r)
+        if (a.reads[r] == s) return false;
+      if (a.write == static_cast<int64_t>(s)) return true;
+      at += instruction_words(code_ + at, op);
+    }
+    return false;
+  }
+  // The f64 result the instruction at `at` leaves in xmm0 need not be stored to its slot: the
+  // next instruction takes it from xmm0 (and only from there), and nothing reads the slot
+  // before it is written again.
+  int64_t xmm_dead_store(uint32_t at, Op op, const uint32_t* w) const {
+    if (!is_f64_arith(op) && !is_f64_membinop(op)) return -1;
+    const uint32_t s = w[0];
+    if (pin(s) != nullptr) return -1;
+    const uint32_t next = at + instruction_words(code_ + at, op);
+    if (next >= code_size_ || targets_->count(next)) return -1;
+    const Op nop = op_at(code_ + next);
+    const uint32_t* nw = code_ + next + 2;
+    bool from_xmm = false;
+    if (is_f64_arith(nop)) from_xmm = (nw[1] == s) != (nw[2] == s);
+    else if (is_f64_membinop(nop)) from_xmm = nw[1] == s && nw[2] != s;
+    else if (nop == Op::i64_store) from_xmm = nw[1] == s && nw[0] != s;
+    if (!from_xmm) return -1;
+    if (nw[0] == s && nop != Op::i64_store) return s;  // overwritten by that instruction
+    return dead_after(next + instruction_words(code_ + next, nop), s) ? s : -1;
+  }
+  void f64_result(uint32_t s) {
+    if (static_cast<int64_t>(s) != xdead_store_) movsd(S(s), xmm0);
+  }
+
   // Whether op writes the slot its first operand word names (its result).
   static bool writes_w0(Op op) {
     if (is_cmp_branch(op)) return false;
@@ -1176,7 +1260,7 @@ class Batch : public Xbyak::CodeGenerator {
           else if (op == Op::f64_mul) mulsd(xmm0, b);
           else divsd(xmm0, b);
         }
-        movsd(S(w[0]), xmm0);
+        f64_result(w[0]);
         xout_ = w[0];
         return true;
       }
@@ -1349,7 +1433,7 @@ class Batch : public Xbyak::CodeGenerator {
         if (kind == "add") addsd(xmm0, qword[at]);
         else if (kind == "sub") subsd(xmm0, qword[at]);
         else mulsd(xmm0, qword[at]);
-        movsd(S(w[0]), xmm0);
+        f64_result(w[0]);
       } else {
         dst_ = w[0];
         if (xin_ != static_cast<int64_t>(w[1])) movss(xmm0, S32(w[1]));
@@ -1437,6 +1521,9 @@ class Batch : public Xbyak::CodeGenerator {
     }
 
     // ---- body
+    targets_ = &targets;
+    code_ = code;
+    code_size_ = cf.code_size;
     out_ = -1;
     xout_ = -1;
     for (uint32_t at = 0; at < cf.code_size;) {
@@ -1452,6 +1539,7 @@ class Batch : public Xbyak::CodeGenerator {
       dead_store_ = -1;
       if (uint32_t next = at + instruction_words(code + at, op); next < cf.code_size && !targets.count(next))
         dead_store_ = overwrites_first_operand(op_at(code + next), code + next + 2);
+      xdead_store_ = xmm_dead_store(at, op, w);
       in_ = out_;
       out_ = -1;
       xin_ = xout_;
@@ -1709,6 +1797,10 @@ class Batch : public Xbyak::CodeGenerator {
   int64_t xout_ = -1;
   int64_t refreshed_ = -1;   // the slot result_in_rax wrote (its register is up to date)
   int64_t dead_store_ = -1;  // a result slot that result_in_rax need not write
+  int64_t xdead_store_ = -1; // an f64 result slot that f64_result need not write
+  const std::unordered_set<uint32_t>* targets_ = nullptr;  // of the function being compiled
+  const uint32_t* code_ = nullptr;
+  uint32_t code_size_ = 0;
   bool called_out_ = false;  // the instruction called a helper or a function
   int pins_ = 0;
   uint32_t pin_slot_[kPins] = {};
