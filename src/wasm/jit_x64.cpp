@@ -655,6 +655,7 @@ class Batch : public Xbyak::CodeGenerator {
   struct Slow {
     Xbyak::Label at;
     Xbyak::Label* resume = nullptr;
+    bool in_body = true;  // false: the entry check, before the locals are in their registers
   };
   Xbyak::Label& new_label() { return label_store_.emplace_back(); }
 
@@ -678,6 +679,7 @@ class Batch : public Xbyak::CodeGenerator {
   }
   // (instance, frame, operand words) -> trap code
   void helper(Helper fn, const uint32_t* w, bool can_trap) {
+    spill_pins();
     mov(rdi, r12);
     mov(rsi, rbx);
     mov(rdx, reinterpret_cast<uintptr_t>(w));
@@ -689,9 +691,10 @@ class Batch : public Xbyak::CodeGenerator {
     called_out_ = true;
   }
   // The interrupt check of loop back-edges and function entries.
-  void interrupt_check(Xbyak::Label& resume) {
+  void interrupt_check(Xbyak::Label& resume, bool in_body = true) {
     slow_.emplace_back();
     Slow& s = slow_.back();
+    s.in_body = in_body;
     mov(rax, qword[r13 + kThIntr]);
     cmp(dword[rax], 0);
     jne(s.at, T_NEAR);
@@ -787,17 +790,20 @@ class Batch : public Xbyak::CodeGenerator {
   }
   // rax now holds slot s's value (its 64 bits).
   void result_in_rax(uint32_t s) {
-    if (static_cast<int64_t>(s) != dead_store_) mov(S(s), rax);
-    if (const Xbyak::Reg64* p = pin(s)) mov(*p, rax);
+    if (const Xbyak::Reg64* p = pin(s)) mov(*p, rax);  // the register is the local's value
+    else if (static_cast<int64_t>(s) != dead_store_) mov(S(s), rax);
     out_ = s;
     refreshed_ = s;
   }
 
   // ---- locals kept in registers
-  // The most used locals of a function are also kept in registers, written through: every
-  // write updates the slot and the register, so slots stay the truth (for helpers, host
-  // calls, traps) and reads take the register. Callee-saved or not, the registers are
-  // reloaded from the slots after every call out of the function.
+  // The most used locals of a function live in registers: writes go to the register only, and
+  // the slot is brought up to date (spilled) only where something reads slots from memory:
+  // before a call out of the function (helpers, host calls, wasm calls, the pause stub),
+  // before an instruction whose code reads operands from their slots (any operand word that
+  // names a pinned local spills it), and the results before a return. Locals never written
+  // by the function (parameters only read) are never spilled. Callee-saved or not, the
+  // registers are reloaded from the slots after every call out of the function.
   static constexpr int kPins = 6;
   const Xbyak::Reg64* pin(uint32_t s) const {
     for (int i = 0; i < pins_; ++i)
@@ -811,6 +817,52 @@ class Batch : public Xbyak::CodeGenerator {
   }
   void reload_pins() {
     for (int i = 0; i < pins_; ++i) mov(pin_reg(i), S(pin_slot_[i]));
+  }
+  void spill_pins() {
+    for (int i = 0; i < pins_; ++i)
+      if (written_pins_ & (1u << i)) mov(S(pin_slot_[i]), pin_reg(i));
+  }
+  // Spills the written pinned locals among an instruction's operand words (some words are
+  // immediates or offsets that happen to equal a slot: a harmless extra store).
+  void spill_pins_named(const uint32_t* w, uint32_t nwords) {
+    uint32_t done = 0;
+    for (uint32_t k = 0; k < nwords; ++k)
+      for (int i = 0; i < pins_; ++i)
+        if (pin_slot_[i] == w[k] && (written_pins_ & (1u << i)) && !(done & (1u << i))) {
+          mov(S(pin_slot_[i]), pin_reg(i));
+          done |= 1u << i;
+        }
+  }
+  // Which pinned locals the function writes (only those can be out of date in their slots).
+  void find_written_pins(const CompiledFunction& cf) {
+    written_pins_ = 0;
+    for (uint32_t at = 0; at < cf.code_size;) {
+      const Op op = op_at(cf.code + at);
+      const uint32_t* w = cf.code + at + 2;
+      for (int i = 0; i < pins_; ++i) {
+        const uint32_t slot = pin_slot_[i];
+        if ((writes_w0(op) && w[0] == slot) || (op == Op::copy2 && w[2] == slot) || op == Op::copy_n)
+          written_pins_ |= 1u << i;
+      }
+      at += instruction_words(cf.code + at, op);
+    }
+  }
+  // Operations whose code reads every pinned operand from its register (never its slot).
+  static bool pin_safe(Op op) {
+    bool wide;
+    Cc cc;
+    switch (op) {
+      case Op::const32: case Op::const64: case Op::copy: case Op::select: case Op::global_get:
+      case Op::global_set: case Op::br: case Op::br_z: case Op::br_nz: case Op::br_z64: case Op::br_nz64:
+      case Op::br_and_z: case Op::br_and_nz: case Op::br_table: case Op::ret:
+        return true;
+      default:
+        break;
+    }
+    if (op >= Op::i32_load && op <= Op::i64_load32_u) return true;
+    if (op >= Op::i32_store && op <= Op::i64_store32) return true;
+    if (is_membinop(op) || is_float_arith(op)) return true;
+    return int_binop_kind(op) >= 0 || int_cmp(op, cc, wide);
   }
   // Chooses the locals to keep in registers: those read most often, reads inside loops
   // counting more.
@@ -1225,9 +1277,14 @@ class Batch : public Xbyak::CodeGenerator {
     dst_ = w[0];
     switch (op) {
       case Op::f32_add: case Op::f32_sub: case Op::f32_mul: case Op::f32_div: {
-        const bool b_in_xmm = xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2];
-        if (b_in_xmm) movaps(xmm1, xmm0);
-        if (xin_ != static_cast<int64_t>(w[1])) movss(xmm0, S32(w[1]));
+        const Xbyak::Reg64* pb = pin(w[2]);
+        const bool b_in_xmm = (xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2]) || pb != nullptr;
+        if (xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2]) movaps(xmm1, xmm0);
+        else if (pb != nullptr) movd(xmm1, pb->cvt32());
+        if (xin_ != static_cast<int64_t>(w[1])) {
+          if (const Xbyak::Reg64* pa = pin(w[1])) movd(xmm0, pa->cvt32());
+          else movss(xmm0, S32(w[1]));
+        }
         if (b_in_xmm) {
           if (op == Op::f32_add) addss(xmm0, xmm1);
           else if (op == Op::f32_sub) subss(xmm0, xmm1);
@@ -1245,9 +1302,14 @@ class Batch : public Xbyak::CodeGenerator {
         return true;
       }
       case Op::f64_add: case Op::f64_sub: case Op::f64_mul: case Op::f64_div: {
-        const bool b_in_xmm = xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2];
-        if (b_in_xmm) movapd(xmm1, xmm0);
-        if (xin_ != static_cast<int64_t>(w[1])) movsd(xmm0, S(w[1]));
+        const Xbyak::Reg64* pb = pin(w[2]);
+        const bool b_in_xmm = (xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2]) || pb != nullptr;
+        if (xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2]) movapd(xmm1, xmm0);
+        else if (pb != nullptr) movq(xmm1, *pb);
+        if (xin_ != static_cast<int64_t>(w[1])) {
+          if (const Xbyak::Reg64* pa = pin(w[1])) movq(xmm0, *pa);
+          else movsd(xmm0, S(w[1]));
+        }
         if (b_in_xmm) {
           if (op == Op::f64_add) addsd(xmm0, xmm1);
           else if (op == Op::f64_sub) subsd(xmm0, xmm1);
@@ -1429,14 +1491,24 @@ class Batch : public Xbyak::CodeGenerator {
     if (binop[0] == 'f') {
       const bool d = binop[1] == '6';
       if (d) {
-        if (xin_ != static_cast<int64_t>(w[1])) movsd(xmm0, S(w[1]));
+        if (xin_ == static_cast<int64_t>(w[1])) {
+        } else if (const Xbyak::Reg64* pa = pin(w[1])) {
+          movq(xmm0, *pa);
+        } else {
+          movsd(xmm0, S(w[1]));
+        }
         if (kind == "add") addsd(xmm0, qword[at]);
         else if (kind == "sub") subsd(xmm0, qword[at]);
         else mulsd(xmm0, qword[at]);
         f64_result(w[0]);
       } else {
         dst_ = w[0];
-        if (xin_ != static_cast<int64_t>(w[1])) movss(xmm0, S32(w[1]));
+        if (xin_ == static_cast<int64_t>(w[1])) {
+        } else if (const Xbyak::Reg64* pa = pin(w[1])) {
+          movd(xmm0, pa->cvt32());
+        } else {
+          movss(xmm0, S32(w[1]));
+        }
         if (kind == "add") addss(xmm0, dword[at]);
         else if (kind == "sub") subss(xmm0, dword[at]);
         else mulss(xmm0, dword[at]);
@@ -1481,7 +1553,7 @@ class Batch : public Xbyak::CodeGenerator {
     ja(trap(kExhausted), T_NEAR);
     {
       Xbyak::Label& body = new_label();
-      interrupt_check(body);
+      interrupt_check(body, false);
       L(body);
     }
     const uint32_t zeros = cf.num_locals - cf.num_params;
@@ -1499,6 +1571,8 @@ class Batch : public Xbyak::CodeGenerator {
     }
 
     choose_pins(cf);
+    find_written_pins(cf);
+    num_results_ = cf.num_results;
     reload_pins();
 
     // ---- branch targets
@@ -1546,6 +1620,8 @@ class Batch : public Xbyak::CodeGenerator {
       xout_ = -1;
       refreshed_ = -1;
       called_out_ = false;
+      if (pins_ > 0 && written_pins_ != 0 && !pin_safe(op))
+        spill_pins_named(w, instruction_words(code + at, op) - 2);
       instruction(at, op, w);
       if (called_out_) {
         reload_pins();
@@ -1566,8 +1642,9 @@ class Batch : public Xbyak::CodeGenerator {
     // ---- out-of-line paths
     for (Slow& s : slow_) {
       L(s.at);
+      if (s.in_body) spill_pins();
       call(qword[r13 + kThPause]);
-      reload_pins();  // the pause stub called C++ code
+      if (s.in_body) reload_pins();  // the pause stub called C++ code
       jmp(*s.resume, T_NEAR);
     }
     for (auto& [code_kind, label] : traps_) {
@@ -1604,6 +1681,8 @@ class Batch : public Xbyak::CodeGenerator {
         if (in_ == static_cast<int64_t>(w[0])) {
           test(rax, rax);
           out_ = in_;
+        } else if (const Xbyak::Reg64* p = pin(w[0])) {
+          test(*p, *p);
         } else {
           cmp(S(w[0]), 0);
         }
@@ -1613,6 +1692,8 @@ class Batch : public Xbyak::CodeGenerator {
         if (in_ == static_cast<int64_t>(w[0])) {
           test(eax, w[1]);
           out_ = in_;
+        } else if (const Xbyak::Reg64* p = pin(w[0])) {
+          test(p->cvt32(), w[1]);
         } else {
           test(S32(w[0]), w[1]);
         }
@@ -1630,7 +1711,7 @@ class Batch : public Xbyak::CodeGenerator {
         tables_.emplace_back();
         JumpTable& jt = tables_.back();
         for (uint32_t k = 0; k <= n; ++k) jt.targets.push_back(&label_at(at + w[2 + k]));
-        mov(eax, S32(w[0]));
+        load_rax(w[0], false);
         mov(ecx, n);
         cmp(eax, ecx);
         cmova(eax, ecx);
@@ -1644,6 +1725,8 @@ class Batch : public Xbyak::CodeGenerator {
         return;
       }
       case Op::ret:
+        for (int i = 0; i < pins_; ++i)  // results are read from their slots by the caller
+          if (pin_slot_[i] < num_results_ && (written_pins_ & (1u << i))) mov(S(pin_slot_[i]), pin_reg(i));
         add(rsp, 8);
         ret();
         return;
@@ -1655,6 +1738,7 @@ class Batch : public Xbyak::CodeGenerator {
           return;
         }
         const uint32_t def = callee - m_.num_imported_funcs;
+        spill_pins();
         if (off) lea(rbx, ptr[rbx + static_cast<int32_t>(off * 8)]);
         if (auto it = index_of_.find(def); it != index_of_.end()) {
           call(starts_[it->second]);
@@ -1669,6 +1753,7 @@ class Batch : public Xbyak::CodeGenerator {
       }
       case Op::call_indirect: {
         Xbyak::Label done;
+        spill_pins();
         mov(rdi, r12);
         mov(rsi, rbx);
         mov(rdx, reinterpret_cast<uintptr_t>(w));
@@ -1708,10 +1793,23 @@ class Batch : public Xbyak::CodeGenerator {
       }
       case Op::select:
         if (in_ == static_cast<int64_t>(w[1])) mov(ecx, eax);
+        else if (const Xbyak::Reg64* p = pin(w[1])) mov(ecx, p->cvt32());
         else mov(ecx, S32(w[1]));
-        load_rax(w[2], true);
-        test(ecx, ecx);
-        cmove(rax, S(w[3]));
+        if (in_ == static_cast<int64_t>(w[3]) && w[2] != w[3]) {
+          mov(rdx, rax);
+          load_rax(w[2], true);
+          test(ecx, ecx);
+          cmove(rax, rdx);
+        } else {
+          load_rax(w[2], true);
+          test(ecx, ecx);
+          if (w[2] == w[3]) {
+          } else if (const Xbyak::Reg64* p = pin(w[3])) {
+            cmove(rax, *p);
+          } else {
+            cmove(rax, S(w[3]));
+          }
+        }
         result_in_rax(w[0]);
         return;
       case Op::global_get:
@@ -1721,9 +1819,11 @@ class Batch : public Xbyak::CodeGenerator {
         result_in_rax(w[0]);
         return;
       case Op::global_set:
+        if (in_ == static_cast<int64_t>(w[1])) mov(rcx, rax);
+        else if (const Xbyak::Reg64* p = pin(w[1])) mov(rcx, *p);
+        else mov(rcx, S(w[1]));
         mov(rax, qword[r12 + kInGlobals]);
         mov(rax, qword[rax + static_cast<int32_t>(w[0] * 8)]);
-        mov(rcx, S(w[1]));
         mov(qword[rax + static_cast<int32_t>(offsetof(Global, value_))], rcx);
         return;
       default:
@@ -1798,6 +1898,8 @@ class Batch : public Xbyak::CodeGenerator {
   int64_t refreshed_ = -1;   // the slot result_in_rax wrote (its register is up to date)
   int64_t dead_store_ = -1;  // a result slot that result_in_rax need not write
   int64_t xdead_store_ = -1; // an f64 result slot that f64_result need not write
+  uint32_t written_pins_ = 0;  // bit i: pin i's local is written by the function
+  uint32_t num_results_ = 0;
   const std::unordered_set<uint32_t>* targets_ = nullptr;  // of the function being compiled
   const uint32_t* code_ = nullptr;
   uint32_t code_size_ = 0;

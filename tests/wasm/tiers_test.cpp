@@ -122,6 +122,8 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
       {"indirect", {Value::i32(3), Value::i32(5)}},  // null element
       {"indirect", {Value::i32(9), Value::i32(5)}},  // outside the table
       {"mix", {Value::i32(1000)}},
+      {"pins", {Value::i32(1)}},
+      {"pins", {Value::i32(5000)}},
       {"mix", {Value::i32(7)}},
       {"unreachable", {}},
       {"deep", {Value::i32(0)}},

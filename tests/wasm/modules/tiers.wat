@@ -52,6 +52,25 @@
     (if (result i32) (i32.eqz (local.get 0))
       (then (i32.const 0))
       (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))))
+  ;; Locals kept in registers by compiled code: written in a loop, then read by operations
+  ;; that take them from their slots (conversions, division, eqz, a helper, a call) and
+  ;; returned through a written parameter.
+  (func $sum3 (param i32 i32 i32) (result i32) (i32.add (i32.add (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "pins") (param $n i32) (result i32)
+    (local $a i32) (local $b i32) (local $c i64) (local $d i32) (local $e i32) (local $f f64)
+    (loop $l
+      (local.set $a (i32.add (local.get $a) (i32.const 3)))
+      (local.set $b (i32.xor (local.get $b) (local.get $a)))
+      (local.set $c (i64.add (local.get $c) (i64.extend_i32_u (local.get $b))))
+      (local.set $d (i32.add (local.get $d) (i32.div_u (local.get $b) (i32.or (local.get $a) (i32.const 1)))))
+      (local.set $e (i32.add (local.get $e) (i32.eqz (i32.and (local.get $a) (i32.const 7)))))
+      (local.set $f (f64.add (local.get $f) (f64.convert_i32_u (local.get $d))))
+      (memory.fill (i32.and (local.get $a) (i32.const 1023)) (local.get $b) (i32.const 4))
+      (local.set $d (call $sum3 (local.get $d) (local.get $e) (i32.load (i32.and (local.get $a) (i32.const 1023)))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n)))
+    (local.set $n (i32.add (i32.wrap_i64 (local.get $c)) (i32.trunc_sat_f64_u (local.get $f))))
+    (i32.add (local.get $n) (i32.add (local.get $d) (local.get $e))))
   (func (export "spin") (loop $l (br $l)))
   (func (export "unreachable") unreachable)
 )
