@@ -975,7 +975,7 @@ class Batch : public Xbyak::CodeGenerator {
   // Exactly which slots an instruction reads and writes, for the kinds the dead-store scan
   // understands; false for any other (the scan then takes the value as still needed).
   struct Access {
-    uint32_t reads[2];
+    uint32_t reads[3];
     int nreads = 0;
     int64_t write = -1;
   };
@@ -999,7 +999,14 @@ class Batch : public Xbyak::CodeGenerator {
     };
     bool wide;
     Cc cc;
-    if (op == Op::const32 || op == Op::const64) {
+    if (op == Op::const32 || op == Op::const64 || op == Op::global_get) {
+      a.write = w[0];
+    } else if (op == Op::global_set) {
+      one(w[1]);
+    } else if (op == Op::select) {
+      two(w[1], w[2]);
+      a.reads[2] = w[3];
+      a.nreads = 3;
       a.write = w[0];
     } else if (op == Op::copy || (op >= Op::i32_load && op <= Op::i64_load32_u)) {
       one(w[1]);
@@ -1024,6 +1031,7 @@ class Batch : public Xbyak::CodeGenerator {
     for (int k = 0; k < 24 && at < code_size_; ++k) {
       if (targets_->count(at)) return false;
       const Op op = op_at(code_ + at);
+      if (op == Op::ret) return s >= num_results_;  // only the results are read after it
       Access a;
       if (!slot_access(op, code_ + at + 2, a)) return false;
       for (int r = 0; r < a.nreads; ++r)
@@ -1051,6 +1059,61 @@ class Batch : public Xbyak::CodeGenerator {
     if (!from_xmm) return -1;
     if (nw[0] == s && nop != Op::i64_store) return s;  // overwritten by that instruction
     return dead_after(next + instruction_words(code_ + next, nop), s) ? s : -1;
+  }
+  // The same for an integer result left in rax, for the operations that end with
+  // result_in_rax and the next instructions that read the operand from rax when it is there.
+  int64_t rax_dead_store(uint32_t at, Op op, const uint32_t* w) const {
+    bool wide;
+    Cc cc;
+    const bool producer = op == Op::const32 || op == Op::const64 || op == Op::copy || op == Op::select ||
+                          op == Op::global_get || (op >= Op::i32_load && op <= Op::i64_load32_u) ||
+                          (is_membinop(op) && !is_float_membinop(op)) || int_binop_kind(op) >= 0 ||
+                          (!is_cmp_branch(op) && int_cmp(op, cc, wide));
+    if (!producer) return -1;
+    const uint32_t s = w[0];
+    if (pin(s) != nullptr) return -1;
+    const uint32_t next = at + instruction_words(code_ + at, op);
+    if (next >= code_size_ || targets_->count(next)) return -1;
+    const Op nop = op_at(code_ + next);
+    const uint32_t* nw = code_ + next + 2;
+    bool from_rax = false;
+    if (nop >= Op::i32_load && nop <= Op::i64_load32_u) {
+      from_rax = nw[1] == s;
+    } else if (nop >= Op::i32_store && nop <= Op::i64_store32) {
+      from_rax = nw[0] == s || nw[1] == s;
+    } else if (is_float_membinop(nop)) {
+      from_rax = nw[2] == s && nw[1] != s;
+    } else if (is_membinop(nop)) {
+      from_rax = nw[1] == s || nw[2] == s;
+    } else if (nop == Op::copy) {
+      from_rax = nw[1] == s;
+    } else if (nop == Op::select) {
+      from_rax = nw[1] == s && nw[2] != s && nw[3] != s;
+    } else if (!is_cmp_branch(nop) && (int_binop_kind(nop) >= 0 || int_cmp(nop, cc, wide))) {
+      const bool si = is_binop_si(nop) || is_cmp_si(nop);
+      const bool shift = int_binop_kind(nop) >= 0 && is_shift(nop);
+      from_rax = (nw[1] == s || (!si && nw[2] == s)) &&
+                 !(!si && nw[1] == nw[2] && (shift || int_binop_kind(nop) < 0));
+    }
+    if (!from_rax) return -1;
+    Access a;
+    if (slot_access(nop, nw, a) && a.write == static_cast<int64_t>(s)) return s;
+    return dead_after(next + instruction_words(code_ + next, nop), s) ? s : -1;
+  }
+  static bool is_float_membinop(Op op) {
+    return is_f64_membinop(op) || op == Op::f32_add__f32_load || op == Op::f32_sub__f32_load ||
+           op == Op::f32_mul__f32_load;
+  }
+  static bool is_shift(Op op) {
+    switch (op) {
+      case Op::i32_shl: case Op::i32_shl_si: case Op::i32_shr_s: case Op::i32_shr_s_si: case Op::i32_shr_u:
+      case Op::i32_shr_u_si: case Op::i32_rotl: case Op::i32_rotl_si: case Op::i32_rotr: case Op::i32_rotr_si:
+      case Op::i64_shl: case Op::i64_shl_si: case Op::i64_shr_s: case Op::i64_shr_s_si: case Op::i64_shr_u:
+      case Op::i64_shr_u_si: case Op::i64_rotl: case Op::i64_rotl_si: case Op::i64_rotr: case Op::i64_rotr_si:
+        return true;
+      default:
+        return false;
+    }
   }
   void f64_result(uint32_t s) {
     if (static_cast<int64_t>(s) != xdead_store_) movsd(S(s), xmm0);
@@ -1613,6 +1676,7 @@ class Batch : public Xbyak::CodeGenerator {
       dead_store_ = -1;
       if (uint32_t next = at + instruction_words(code + at, op); next < cf.code_size && !targets.count(next))
         dead_store_ = overwrites_first_operand(op_at(code + next), code + next + 2);
+      if (dead_store_ < 0) dead_store_ = rax_dead_store(at, op, w);
       xdead_store_ = xmm_dead_store(at, op, w);
       in_ = out_;
       out_ = -1;
