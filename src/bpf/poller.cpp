@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "bpf/poller.h"
 
+#include <bpf/bpf.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -23,7 +26,10 @@ constexpr size_t kPerfPagesPerCpu = 64;
 Poller::Poller(int map_fd, bpf_map_type type, bool verbose) : verbose_(verbose) {
   if (type == BPF_MAP_TYPE_RINGBUF) {
     rb_ = ring_buffer__new(map_fd, &Poller::on_ring_record, this, nullptr);
-    if (rb_) epoll_fd_ = ring_buffer__epoll_fd(rb_);
+    if (rb_) {
+      epoll_fd_ = ring_buffer__epoll_fd(rb_);
+      map_ring(map_fd);
+    }
   } else if (type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
     pb_ = perf_buffer__new(map_fd, kPerfPagesPerCpu, &Poller::on_perf_record, &Poller::on_perf_lost, this, nullptr);
     if (pb_) epoll_fd_ = perf_buffer__epoll_fd(pb_);
@@ -37,7 +43,88 @@ Poller::Poller(int map_fd, bpf_map_type type, bool verbose) : verbose_(verbose) 
   }
 }
 
+bool Poller::map_ring(int map_fd) {
+  bpf_map_info info{};
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd(map_fd, &info, &len) != 0) return false;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t size = info.max_entries;
+  if (size == 0 || (size & (size - 1)) != 0) return false;
+  // The kernel's layout of a ring buffer map: the consumer position's page (writable), then
+  // the producer position's page and the data pages, mapped twice in a row so that a record
+  // never wraps (read-only).
+  void* cons = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+  if (cons == MAP_FAILED) return false;
+  const size_t prod_len = page + 2 * size;
+  void* prod = mmap(nullptr, prod_len, PROT_READ, MAP_SHARED, map_fd, static_cast<off_t>(page));
+  if (prod == MAP_FAILED) {
+    munmap(cons, page);
+    return false;
+  }
+  cons_map_ = cons;
+  prod_map_ = prod;
+  prod_map_len_ = prod_len;
+  consumer_pos_ = static_cast<uint64_t*>(cons);
+  producer_pos_ = static_cast<const uint64_t*>(prod);
+  ring_data_ = static_cast<const uint8_t*>(prod) + page;
+  ring_size_ = size;
+  return true;
+}
+
+int Poller::consume_ring() {
+  constexpr size_t kBatch = 1024;
+  constexpr uint32_t kBusy = BPF_RINGBUF_BUSY_BIT, kDiscard = BPF_RINGBUF_DISCARD_BIT;
+  const Call& c = *call_;
+  const wasm::RepeatedCall::Delivery d{c.cb_ctx, c.data, c.data_host, c.max_size, closing_};
+  uint64_t cons = __atomic_load_n(consumer_pos_, __ATOMIC_ACQUIRE);
+  for (;;) {
+    const uint64_t prod = __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE);
+    if (cons >= prod) return 0;
+    // Gather what the producer has committed, up to a batch.
+    batch_.clear();
+    batch_end_.clear();
+    uint64_t scan = cons;
+    bool busy = false;
+    while (scan < prod && batch_.size() < kBatch) {
+      const uint8_t* hdr = ring_data_ + (scan & (ring_size_ - 1));
+      // Records are contiguous but each position depends on the previous length: fetch the
+      // lines ahead so that the walk does not wait for memory at every line.
+      __builtin_prefetch(hdr + 2048);
+      const uint32_t word = __atomic_load_n(reinterpret_cast<const uint32_t*>(hdr), __ATOMIC_ACQUIRE);
+      if (word & kBusy) {
+        busy = true;  // not committed yet: the next poll gets it
+        break;
+      }
+      const uint32_t size = word & ~(kBusy | kDiscard);
+      scan += (static_cast<uint64_t>(size) + BPF_RINGBUF_HDR_SZ + 7) & ~uint64_t{7};
+      if (!(word & kDiscard)) {
+        batch_.push_back({hdr + BPF_RINGBUF_HDR_SZ, size});
+        batch_end_.push_back(scan);
+      }
+    }
+    size_t consumed = batch_.size();
+    if (!batch_.empty()) {
+      int32_t status = 0;
+      const size_t returned = repeated_->call_each(batch_.data(), batch_.size(), d, &status);
+      delivered_ += static_cast<int32_t>(returned);
+      consumed = returned;
+      if (repeated_->has_trap()) {
+        trap_ = repeated_->take_trap();
+        consumed = std::min(returned + 1, batch_.size());  // the record whose call trapped
+      }
+      if (status < 0) status_ = status;
+    }
+    if (consumed > 0 || batch_.empty()) {
+      cons = consumed == batch_.size() ? scan : batch_end_[consumed - 1];
+      __atomic_store_n(consumer_pos_, cons, __ATOMIC_RELEASE);
+    }
+    if (stopped() || busy) return 0;
+  }
+}
+
 Poller::~Poller() {
+  if (cons_map_) munmap(cons_map_, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
+  if (prod_map_) munmap(prod_map_, prod_map_len_);
   if (rb_) ring_buffer__free(rb_);
   if (pb_) perf_buffer__free(pb_);
 }
@@ -118,7 +205,7 @@ wasm::HostResult<int32_t> Poller::poll(const Call& call, const wasm::InterruptHa
   for (;;) {
     int r = 0;
     if (!pending_.empty()) drain_pending();
-    if (!stopped()) r = rb_ ? ring_buffer__consume(rb_) : perf_buffer__consume(pb_);
+    if (!stopped()) r = consumer_pos_ != nullptr ? consume_ring() : rb_ ? ring_buffer__consume(rb_) : perf_buffer__consume(pb_);
     if (trap_) return std::move(*trap_);
     if (status_ < 0) return status_;
     // Asked to finish: the records that were there have just been delivered; -EINTR makes

@@ -59,11 +59,29 @@ class Poller {
   [[gnu::always_inline]] inline bool deliver(const void* record, size_t size);
   [[gnu::cold, gnu::noinline]] bool keep_trap();
   void drain_pending();
+  // Maps the ring buffer's pages for consume_ring(); false leaves libbpf's consumer in use.
+  bool map_ring(int map_fd);
+  // Our own consumer of a ring buffer: records are gathered in batches and handed to the
+  // guest by RepeatedCall::call_each (one stub call per batch with compiled code), and the
+  // consumer position is published once per batch. Same order, same semantics as libbpf's
+  // ring_buffer__consume (a record whose callback returns a negative status, traps or closes
+  // the object counts as consumed; the ones after it stay). Returns 0, as libbpf's would.
+  int consume_ring();
   static int on_ring_record(void* self, void* data, size_t size);
   static void on_perf_record(void* self, int cpu, void* data, __u32 size);
   static void on_perf_lost(void* self, int cpu, __u64 count);
 
   ring_buffer* rb_ = nullptr;
+  // The ring's pages, mapped by us (null: not mapped, libbpf consumes).
+  uint64_t* consumer_pos_ = nullptr;      // read-write page
+  const uint64_t* producer_pos_ = nullptr;  // read-only: the producer page, then the data twice
+  const uint8_t* ring_data_ = nullptr;
+  size_t ring_size_ = 0;                  // a power of two
+  void* cons_map_ = nullptr;
+  void* prod_map_ = nullptr;
+  size_t prod_map_len_ = 0;
+  std::vector<wasm::RepeatedCall::Record> batch_;
+  std::vector<uint64_t> batch_end_;  // consumer position after each record of batch_
   perf_buffer* pb_ = nullptr;
   int epoll_fd_ = -1;
   int open_error_ = 0;  // errno of a failed open

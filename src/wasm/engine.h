@@ -392,6 +392,26 @@ class RepeatedCall {
     return call_slow(args, results);
   }
   Trap take_trap() { return std::move(*trap_); }
+  bool has_trap() const { return trap_.has_value(); }
+
+  // Event delivery: for each record in turn, copies min(size, max) bytes of it to `dst` (guest
+  // memory at `dst_offset`, checked for `max` bytes by the caller) and calls f(ctx, dst_offset,
+  // that length), an (i32, i32, i32) -> i32 function. Stops after a call that returns a
+  // negative value (stored in *status), after a call that leaves *stop true, or at a trap
+  // (take_trap()). Returns the number of calls that returned. With compiled code the whole
+  // loop runs in one stub, without coming back to C++ between records.
+  struct Record {
+    const void* data;
+    uint64_t size;
+  };
+  struct Delivery {
+    uint32_t ctx = 0;
+    uint32_t dst_offset = 0;
+    uint8_t* dst = nullptr;
+    uint32_t max = 0;
+    const bool* stop = nullptr;
+  };
+  size_t call_each(const Record* records, size_t n, const Delivery& d, int32_t* status);
 
  private:
   using EnterFn = uint32_t (*)(JitInstance*, JitThread*, uint64_t* fp, const void* code, uint8_t* mem_base);

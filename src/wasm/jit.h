@@ -46,8 +46,23 @@ std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args);
 //   it trapped and trap_of() says how (the activation stays usable); finally close().
 // Between open() and close() the thread must not leave the host call it is in.
 using EnterFn = uint32_t (*)(JitInstance*, JitThread*, uint64_t* fp, const void* code, uint8_t* mem_base);
+// For RepeatedCall::call_each: records as (data, size) pairs of 16 bytes, what the `each`
+// stub walks (it leaves `cur` at the record whose call trapped, or past the last one called).
+struct EachBatch {
+  const void* code = nullptr;
+  const RepeatedCall::Record* cur = nullptr;
+  const RepeatedCall::Record* end = nullptr;
+  uint8_t* dst = nullptr;          // guest memory at dst_offset (max bytes checked by the caller)
+  const bool* stop = nullptr;
+  uint32_t ctx = 0;
+  uint32_t dst_offset = 0;
+  uint32_t max = 0;
+  int32_t status = 0;              // a negative result, which ended the batch
+};
+using EachFn = uint32_t (*)(JitInstance*, JitThread*, uint64_t* fp, EachBatch* batch, uint8_t* mem_base);
 struct Activation {
   EnterFn enter = nullptr;
+  EachFn each = nullptr;
   JitInstance* ji = nullptr;
   JitThread* t = nullptr;
   const void* code = nullptr;

@@ -127,6 +127,16 @@ constexpr int kThTrapCtx = offsetof(JitThread, trap_ctx);
 constexpr int kThTrapCommon = offsetof(JitThread, trap_common);
 constexpr int kThPause = offsetof(JitThread, pause_stub);
 constexpr int kInEntries = offsetof(JitInstance, entries);
+static_assert(sizeof(RepeatedCall::Record) == 16 && offsetof(RepeatedCall::Record, size) == 8);
+constexpr int kEbCode = offsetof(EachBatch, code);
+constexpr int kEbCur = offsetof(EachBatch, cur);
+constexpr int kEbEnd = offsetof(EachBatch, end);
+constexpr int kEbDst = offsetof(EachBatch, dst);
+constexpr int kEbStop = offsetof(EachBatch, stop);
+constexpr int kEbCtx = offsetof(EachBatch, ctx);
+constexpr int kEbDstOffset = offsetof(EachBatch, dst_offset);
+constexpr int kEbMax = offsetof(EachBatch, max);
+constexpr int kEbStatus = offsetof(EachBatch, status);
 constexpr int kInGlobals = offsetof(JitInstance, globals);
 
 // ---- code memory -----------------------------------------------------------------------------
@@ -193,6 +203,7 @@ PlainAllocator g_plain;
 
 // ---- runtime stubs (made once) --------------------------------------------------------------
 EnterFn g_enter = nullptr;
+EachFn g_each = nullptr;
 const void* g_trap_common = nullptr;
 const void* g_fault_stub = nullptr;
 const void* g_lazy_stub = nullptr;
@@ -218,7 +229,7 @@ uint8_t* install(const Xbyak::CodeGenerator& g, size_t& bytes) {
 
 bool make_stubs() {
   struct Stubs : Xbyak::CodeGenerator {
-    Xbyak::Label enter, trap_common, fault, lazy, pause;
+    Xbyak::Label enter, each, trap_common, fault, lazy, pause;
     Stubs() : CodeGenerator(4096, Xbyak::AutoGrow, &g_plain) {
       Xbyak::Label out;
       // uint32_t enter(JitInstance* rdi, JitThread* rsi, uint64_t* fp rdx, code rcx, mem_base r8)
@@ -244,6 +255,75 @@ bool make_stubs() {
       add(rsp, 8);
       pop(r15); pop(r14); pop(r13); pop(r12); pop(rbp); pop(rbx);
       ret();
+
+      // uint32_t each(JitInstance* rdi, JitThread* rsi, uint64_t* fp rdx, EachBatch* rcx,
+      // mem_base r8): the same frame as enter (trap_common leaves through `out`), with the
+      // batch in the slot below the saved registers. Per record: copy it to guest memory,
+      // store the arguments, call, advance; stop after a negative result or once *stop.
+      {
+        Xbyak::Label loop, small, big, copied, negative, done;
+        L(each);
+        push(rbx); push(rbp); push(r12); push(r13); push(r14); push(r15);
+        mov(r12, rdi);
+        mov(r13, rsi);
+        mov(rbx, rdx);
+        mov(r15, r8);
+        sub(rsp, 8);
+        mov(qword[rsp], rcx);
+        mov(qword[r13 + kThEntryRsp], rsp);
+        mov(rax, rsp);
+        sub(rax, qword[r13 + kThDepthBytes]);
+        mov(qword[r13 + kThDepthLimit], rax);
+        cmp(rax, qword[r13 + kThNativeLimit]);
+        cmovb(rax, qword[r13 + kThNativeLimit]);
+        mov(qword[r13 + kThLimit], rax);
+        L(loop);
+        mov(r9, qword[rsp]);
+        mov(rsi, qword[r9 + kEbCur]);
+        cmp(rsi, qword[r9 + kEbEnd]);
+        jae(done, T_NEAR);
+        mov(rcx, qword[rsi + 8]);  // size
+        mov(eax, dword[r9 + kEbMax]);
+        cmp(rcx, rax);
+        cmova(rcx, rax);
+        mov(r10, rcx);
+        mov(rsi, qword[rsi]);      // data
+        mov(rdi, qword[r9 + kEbDst]);
+        cmp(rcx, 8);
+        jb(small, T_NEAR);
+        cmp(rcx, 16);
+        ja(big, T_NEAR);
+        mov(rax, qword[rsi]);
+        mov(rdx, qword[rsi + rcx - 8]);
+        mov(qword[rdi], rax);
+        mov(qword[rdi + rcx - 8], rdx);
+        jmp(copied, T_NEAR);
+        L(small);
+        L(big);
+        rep();
+        movsb();
+        L(copied);
+        mov(eax, dword[r9 + kEbCtx]);
+        mov(qword[rbx], rax);
+        mov(eax, dword[r9 + kEbDstOffset]);
+        mov(qword[rbx + 8], rax);
+        mov(qword[rbx + 16], r10);
+        call(qword[r9 + kEbCode]);
+        mov(r9, qword[rsp]);
+        add(qword[r9 + kEbCur], 16);
+        mov(eax, dword[rbx]);
+        test(eax, eax);
+        js(negative, T_NEAR);
+        mov(rax, qword[r9 + kEbStop]);
+        cmp(byte[rax], 0);
+        je(loop, T_NEAR);
+        jmp(done, T_NEAR);
+        L(negative);
+        mov(dword[r9 + kEbStatus], eax);
+        L(done);
+        xor_(eax, eax);
+        jmp(out, T_NEAR);
+      }
 
       // Leaves the activation; trap_code and trap_func (or trap_pc) are already recorded.
       L(trap_common);
@@ -304,6 +384,7 @@ bool make_stubs() {
     if (p == nullptr) return false;
     auto at = [&](const Xbyak::Label& l) { return p + (l.getAddress() - s.getCode()); };
     g_enter = reinterpret_cast<EnterFn>(const_cast<uint8_t*>(at(s.enter)));
+    g_each = reinterpret_cast<EachFn>(const_cast<uint8_t*>(at(s.each)));
     g_trap_common = at(s.trap_common);
     g_fault_stub = at(s.fault);
     g_lazy_stub = at(s.lazy);
@@ -1152,16 +1233,19 @@ class Batch : public Xbyak::CodeGenerator {
     result_in_rax(w[0]);
   }
   void store(Op op, const uint32_t* w) {
-    if (in_ == static_cast<int64_t>(w[1])) mov(rdx, rax);
+    // The value's register: rax or a pinned local's as they are (mem_at touches only rcx and
+    // r8), else rdx loaded from xmm0 or the slot.
+    const Xbyak::Reg64* v = &rdx;
+    if (in_ == static_cast<int64_t>(w[1])) v = &rax;
     else if (xin_ == static_cast<int64_t>(w[1]) && op == Op::i64_store) movq(rdx, xmm0);
-    else if (const Xbyak::Reg64* p = pin(w[1])) mov(rdx, *p);
+    else if (const Xbyak::Reg64* p = pin(w[1])) v = p;
     else mov(rdx, S(w[1]));
     Xbyak::RegExp a = mem_at(w[0], w[2], w[3]);
     switch (op) {
-      case Op::i32_store: case Op::i64_store32: mov(dword[a], edx); break;
-      case Op::i64_store: mov(qword[a], rdx); break;
-      case Op::i32_store8: case Op::i64_store8: mov(byte[a], dl); break;
-      case Op::i32_store16: case Op::i64_store16: mov(word[a], dx); break;
+      case Op::i32_store: case Op::i64_store32: mov(dword[a], v->cvt32()); break;
+      case Op::i64_store: mov(qword[a], *v); break;
+      case Op::i32_store8: case Op::i64_store8: mov(byte[a], v->cvt8()); break;
+      case Op::i32_store16: case Op::i64_store16: mov(word[a], v->cvt16()); break;
       default: break;
     }
   }
@@ -1198,6 +1282,31 @@ class Batch : public Xbyak::CodeGenerator {
     }
     if (info == nullptr) return false;
     const bool wide = info->wide;
+    const bool zero_shift = info->kind >= 6 && (w[2] & (wide ? 63 : 31)) == 0;  // no zero-extension
+    if (imm && w[0] == w[1] && in_ != static_cast<int64_t>(w[1]) && !zero_shift) {
+      if (const Xbyak::Reg64* p = pin(w[0])) {
+        // local = local op constant, the local in a register: in place (a 32-bit operation
+        // zero-extends its register, as slots hold i32 values).
+        const Xbyak::Reg r = wide ? Xbyak::Reg(*p) : Xbyak::Reg(p->cvt32());
+        const int32_t v = static_cast<int32_t>(w[2]);
+        const uint8_t n = static_cast<uint8_t>(w[2] & (wide ? 63 : 31));
+        switch (info->kind) {
+          case 0: if (wide) add(r, v); else add(r, w[2]); break;
+          case 1: if (wide) sub(r, v); else sub(r, w[2]); break;
+          case 2: imul(r, r, v); break;
+          case 3: if (wide) and_(r, v); else and_(r, w[2]); break;
+          case 4: if (wide) or_(r, v); else or_(r, w[2]); break;
+          case 5: if (wide) xor_(r, v); else xor_(r, w[2]); break;
+          case 6: shl(r, n); break;
+          case 7: sar(r, n); break;
+          case 8: shr(r, n); break;
+          case 9: rol(r, n); break;
+          case 10: ror(r, n); break;
+        }
+        refreshed_ = w[0];  // the register is the value; rax holds nothing new
+        return true;
+      }
+    }
     const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
     const Xbyak::Reg b = wide ? Xbyak::Reg(rcx) : Xbyak::Reg(ecx);
     const int kind = info->kind;
@@ -1278,6 +1387,23 @@ class Batch : public Xbyak::CodeGenerator {
   bool compare(Op op, uint32_t a, uint32_t b_word, bool b_imm, Cc& cc) {
     bool wide = false;
     if (!int_cmp(op, cc, wide)) return false;
+    rax_after_cmp_ = a;
+    if (const Xbyak::Reg64* pa = pin(a); pa != nullptr && (b_imm || a != b_word) && in_ != static_cast<int64_t>(a)) {
+      // The pinned register against the second operand; rax keeps what it held.
+      rax_after_cmp_ = in_;
+      const Xbyak::Reg ra = wide ? Xbyak::Reg(*pa) : Xbyak::Reg(pa->cvt32());
+      if (b_imm) {
+        if (wide) cmp(ra, static_cast<int32_t>(b_word));  // sign-extended
+        else cmp(ra, b_word);
+      } else if (in_ == static_cast<int64_t>(b_word)) {
+        cmp(ra, wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax));
+      } else if (const Xbyak::Reg64* pb = pin(b_word)) {
+        cmp(ra, wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32()));
+      } else {
+        cmp(ra, wide ? S(b_word) : S32(b_word));
+      }
+      return true;
+    }
     const bool b_in_rax = !b_imm && in_ == static_cast<int64_t>(b_word) && a != b_word;
     if (b_in_rax) mov(rcx, rax);
     load_rax(a, wide);
@@ -1904,7 +2030,7 @@ class Batch : public Xbyak::CodeGenerator {
       Cc cc;
       compare(op, w[0], w[1], is_cmp_si(op), cc);
       branch(at, static_cast<int32_t>(w[2]), cc);
-      out_ = w[0];  // falling through, rax still holds the first operand
+      out_ = rax_after_cmp_;  // falling through, rax still holds what compare() left there
       return;
     }
     {
@@ -1963,6 +2089,7 @@ class Batch : public Xbyak::CodeGenerator {
   int64_t dead_store_ = -1;  // a result slot that result_in_rax need not write
   int64_t xdead_store_ = -1; // an f64 result slot that f64_result need not write
   uint32_t written_pins_ = 0;  // bit i: pin i's local is written by the function
+  int64_t rax_after_cmp_ = -1;  // the slot rax holds after compare()
   uint32_t num_results_ = 0;
   const std::unordered_set<uint32_t>* targets_ = nullptr;  // of the function being compiled
   const uint32_t* code_ = nullptr;
@@ -2170,6 +2297,7 @@ std::optional<Trap> open(Store* store, Function* entry, Activation& a) {
   if (store->stack_limit_ == nullptr) return Trap{TrapKind::Exhaustion, "call stack exhausted", entry->name(), 0};
 
   a.enter = g_enter;
+  a.each = g_each;
   a.ji = ji;
   a.t = t;
   a.code = code;

@@ -519,6 +519,41 @@ bool RepeatedCall::call_slow(const uint64_t* args, uint64_t* results) {
   return !trap_;
 }
 
+size_t RepeatedCall::call_each(const Record* records, size_t n, const Delivery& d, int32_t* status) {
+  *status = 0;
+  if (n == 0 || trap_) return 0;
+  if (enter_ != nullptr) {
+    jit::EachBatch b;
+    b.code = code_;
+    b.cur = records;
+    b.end = records + n;
+    b.dst = d.dst;
+    b.stop = d.stop;
+    b.ctx = d.ctx;
+    b.dst_offset = d.dst_offset;
+    b.max = d.max;
+    const uint32_t rc = active_->each(ji_, jt_, frame_, &b, mem_);
+    const size_t done = static_cast<size_t>(b.cur - records);
+    *status = b.status;
+    if (rc != 0) trapped();
+    return done;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t len = records[i].size < d.max ? static_cast<uint32_t>(records[i].size) : d.max;
+    if (len != 0) std::memcpy(d.dst, records[i].data, len);
+    const uint64_t args[3] = {d.ctx, d.dst_offset, len};
+    uint64_t result = 0;
+    if (!call(args, &result)) return i;
+    const auto r = static_cast<int32_t>(static_cast<uint32_t>(result));
+    if (r < 0) {
+      *status = r;
+      return i + 1;
+    }
+    if (*d.stop) return i + 1;
+  }
+  return n;
+}
+
 bool RepeatedCall::trapped() {
   trap_ = jit::trap_of(&store_, *active_);
   enter_ = nullptr;  // later calls return false (call_slow sees trap_)

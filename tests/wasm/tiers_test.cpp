@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <string>
@@ -222,6 +223,76 @@ TEST(Tiers, BothTiersStopAtTheSameCallDepth) {
   EXPECT_EQ(result & 0xFFFFFFFF, static_cast<uint64_t>(deepest));
   EXPECT_FALSE(rc.call(too_deep, &result));
   EXPECT_EQ(rc.take_trap().message, "call stack exhausted");
+}
+
+// RepeatedCall::call_each (ring-buffer delivery): every record copied (cut to the maximum)
+// and passed on in order; a negative status, the stop flag and a trap end the batch where
+// they happen; the same outcome under both tiers.
+TEST(Tiers, CallEachDeliversRecordsInOrderAndStopsWhereItShould) {
+  for (Tier tier : {Tier::Interpreter, Tier::Compiler}) {
+    SCOPED_TRACE(tier == Tier::Compiler ? "compiled" : "interpreted");
+    TierModule m(tier);
+    ASSERT_NE(m.inst, nullptr);
+    Memory* mem = m.inst->memory("memory");
+    ASSERT_NE(mem, nullptr);
+    constexpr uint32_t kCtx = 1024, kBuf = 2048, kMax = 24;
+    uint8_t* buf = mem->span(kBuf, kMax);
+    ASSERT_NE(buf, nullptr);
+    auto counters = [&] {
+      uint32_t v[2];
+      std::memcpy(v, mem->span(kCtx, 8), 8);
+      std::memset(mem->span(kCtx, 8), 0, 8);
+      return std::pair<uint32_t, uint32_t>(v[0], v[1]);
+    };
+    // Records of 2..41 bytes (sizes 2-7, 8-16, 17-24 and beyond the maximum), every byte i but
+    // the last, 0xAB.
+    std::vector<std::vector<uint8_t>> data;
+    std::vector<RepeatedCall::Record> recs;
+    uint32_t expect = 0;
+    for (uint32_t i = 0; i < 40; ++i) {
+      data.emplace_back(i + 2, static_cast<uint8_t>(i));
+      data.back().back() = 0xAB;  // the last byte: cut off beyond kMax
+      expect += std::min(i + 2, kMax) + i;
+    }
+    for (auto& d : data) recs.push_back({d.data(), d.size()});
+    bool stop = false;
+    const RepeatedCall::Delivery d{kCtx, kBuf, buf, kMax, &stop};
+    counters();
+    {
+      RepeatedCall rc(m.store, m.inst->function("on_event"));
+      int32_t status = 1;
+      EXPECT_EQ(rc.call_each(recs.data(), recs.size(), d, &status), 40u);
+      EXPECT_EQ(status, 0);
+      EXPECT_EQ(counters(), std::make_pair(expect, 40u));
+      EXPECT_EQ(buf[kMax - 1], 39);  // record 39 cut at 24 bytes: its byte 23, not 0xAB
+      // A record of 16 bytes: copied whole.
+      EXPECT_EQ(rc.call_each(recs.data() + 14, 1, d, &status), 1u);
+      EXPECT_EQ(buf[15], 0xAB);
+      EXPECT_EQ(buf[14], 14);
+      counters();
+      // A negative status ends the batch after that record.
+      data[5][0] = 0xFF;
+      EXPECT_EQ(rc.call_each(recs.data(), recs.size(), d, &status), 6u);
+      EXPECT_EQ(status, -1);
+      EXPECT_EQ(counters().second, 6u);
+      data[5][0] = 5;
+      // The stop flag, set before: one record, then the check.
+      stop = true;
+      EXPECT_EQ(rc.call_each(recs.data(), recs.size(), d, &status), 1u);
+      EXPECT_EQ(status, 0);
+      EXPECT_EQ(counters().second, 1u);
+      stop = false;
+      // A trap in record 7: 7 calls returned, the trap is kept, nothing more runs.
+      data[7][0] = 0xEE;
+      EXPECT_EQ(rc.call_each(recs.data(), recs.size(), d, &status), 7u);
+      ASSERT_TRUE(rc.has_trap());
+      EXPECT_EQ(rc.take_trap().message, "unreachable");
+      EXPECT_EQ(counters().second, 7u);
+      EXPECT_EQ(rc.call_each(recs.data(), recs.size(), d, &status), 0u);
+      data[7][0] = 7;
+    }
+    EXPECT_TRUE(m.call("mix", {Value::i32(10)}).ok());  // the store runs again
+  }
 }
 
 TEST(Tiers, AnInterruptStopsACompiledLoop) {

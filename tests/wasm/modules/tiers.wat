@@ -71,6 +71,16 @@
       (br_if $l (local.get $n)))
     (local.set $n (i32.add (i32.wrap_i64 (local.get $c)) (i32.trunc_sat_f64_u (local.get $f))))
     (i32.add (local.get $n) (i32.add (local.get $d) (local.get $e))))
+  ;; An event callback (ctx, data, len) -> status: adds len and the record's first byte to
+  ;; the i32 at ctx; returns -1 for a record starting with 0xFF and traps on 0xEE.
+  (func (export "on_event") (param $ctx i32) (param $data i32) (param $len i32) (result i32)
+    (local $b i32)
+    (local.set $b (i32.load8_u (local.get $data)))
+    (if (i32.eq (local.get $b) (i32.const 0xEE)) (then unreachable))
+    (i32.store (local.get $ctx)
+      (i32.add (i32.load (local.get $ctx)) (i32.add (local.get $len) (local.get $b))))
+    (i32.store (i32.add (local.get $ctx) (i32.const 4)) (i32.add (i32.load offset=4 (local.get $ctx)) (i32.const 1)))
+    (if (result i32) (i32.eq (local.get $b) (i32.const 0xFF)) (then (i32.const -1)) (else (i32.const 0))))
   (func (export "spin") (loop $l (br $l)))
   (func (export "unreachable") unreachable)
 )
