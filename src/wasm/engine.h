@@ -317,6 +317,10 @@ class Store {
   // the cost, or to move it before a timed phase). Returns how many functions were compiled:
   // 0 when the instance is interpreted.
   size_t compile_all(Instance* instance);
+  // Compiles now what the first call of wasm function f would compile (f and its direct
+  // callees, up to a budget): the compiling a run pays before its entry point starts. False
+  // when f is interpreted or the compilation failed.
+  bool compile_first_call(Function* f);
 
   InterruptHandle interrupt_handle() const { return InterruptHandle(interrupt_); }
   // Some memory of the store was refused a grow by StoreLimits::max_memory_pages.

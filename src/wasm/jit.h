@@ -35,6 +35,9 @@ void destroy(JitModule* jm);
 // Compiles every function of the instance's module not compiled yet; returns how many
 // functions are compiled.
 size_t compile_all(JitInstance* ji);
+// Compiles what the first call of defined function `def` compiles (its batch: the function
+// and its direct callees not compiled yet, up to a budget); false if that failed.
+bool compile_entry(JitInstance* ji, uint32_t def);
 
 // Runs wasm function `entry` of an instance that has compiled state (same contract as the
 // interpreter's execute()).

@@ -846,6 +846,11 @@ class Batch : public Xbyak::CodeGenerator {
   // Effective address of a memory access: rcx = (addr + add) mod 2^32; the returned operand
   // adds the static offset (through r8 when it does not fit a displacement).
   Xbyak::RegExp mem_at(uint32_t addr_slot, uint32_t offset, uint32_t plus) {
+    const bool plain = plus == 0 && offset <= 0x7FFFFFFFu;
+    if (plain && ecx_holds_ == static_cast<int64_t>(addr_slot))
+      return r15 + rcx + static_cast<int32_t>(offset);  // the previous access's address register
+    ecx_holds_ = -1;  // rcx changes now
+    ecx_next_ = plain && pin(addr_slot) != nullptr ? static_cast<int64_t>(addr_slot) : -1;
     if (in_ == static_cast<int64_t>(addr_slot)) mov(ecx, eax);
     else if (const Xbyak::Reg64* p = pin(addr_slot)) mov(ecx, p->cvt32());
     else mov(ecx, S32(addr_slot));
@@ -1745,11 +1750,22 @@ class Batch : public Xbyak::CodeGenerator {
       interrupt_check(body, false);
       L(body);
     }
+    choose_pins(cf);
+    find_written_pins(cf);
+    num_results_ = cf.num_results;
+    // A declared local the function writes and keeps in a register starts as a zeroed
+    // register: its slot is only read after a spill has written it.
+    auto zero_in_register = [&](uint32_t slot) {
+      for (int i = 0; i < pins_; ++i)
+        if (pin_slot_[i] == slot) return (written_pins_ & (1u << i)) != 0;
+      return false;
+    };
     const uint32_t zeros = cf.num_locals - cf.num_params;
     if (zeros > 0) {
       if (zeros <= 16) {
         xor_(eax, eax);
-        for (uint32_t k = 0; k < zeros; ++k) mov(S(cf.num_params + k), rax);
+        for (uint32_t k = 0; k < zeros; ++k)
+          if (!zero_in_register(cf.num_params + k)) mov(S(cf.num_params + k), rax);
       } else {
         lea(rdi, ptr[rbx + static_cast<int32_t>(cf.num_params * 8)]);
         mov(ecx, zeros);
@@ -1759,10 +1775,10 @@ class Batch : public Xbyak::CodeGenerator {
       }
     }
 
-    choose_pins(cf);
-    find_written_pins(cf);
-    num_results_ = cf.num_results;
-    reload_pins();
+    for (int i = 0; i < pins_; ++i) {
+      if (pin_slot_[i] >= cf.num_params && zero_in_register(pin_slot_[i])) xor_(pin_reg(i).cvt32(), pin_reg(i).cvt32());
+      else mov(pin_reg(i), S(pin_slot_[i]));
+    }
 
     // ---- branch targets
     std::unordered_set<uint32_t> targets;
@@ -1810,9 +1826,18 @@ class Batch : public Xbyak::CodeGenerator {
       xout_ = -1;
       refreshed_ = -1;
       called_out_ = false;
+      // rcx keeps a pinned address across plain loads and stores, unless a branch target
+      // intervenes or an instruction wrote that local (a load into it, say).
+      const bool plain_access = (op >= Op::i32_load && op <= Op::i64_load32_u) || (op >= Op::i32_store && op <= Op::i64_store32);
+      if (!plain_access || targets.count(at)) ecx_holds_ = -1;
+      ecx_next_ = -1;
       if (pins_ > 0 && written_pins_ != 0 && !pin_safe(op))
         spill_pins_named(w, instruction_words(code + at, op) - 2);
       instruction(at, op, w);
+      if (plain_access) {
+        if (ecx_next_ >= 0) ecx_holds_ = ecx_next_;
+        if (op <= Op::i64_load32_u && static_cast<int64_t>(w[0]) == ecx_holds_) ecx_holds_ = -1;
+      }
       if (called_out_) {
         reload_pins();
       } else if (pins_ > 0) {
@@ -2090,6 +2115,10 @@ class Batch : public Xbyak::CodeGenerator {
   int64_t xdead_store_ = -1; // an f64 result slot that f64_result need not write
   uint32_t written_pins_ = 0;  // bit i: pin i's local is written by the function
   int64_t rax_after_cmp_ = -1;  // the slot rax holds after compare()
+  // A pinned local whose 32 bits rcx holds (zero-extended) as an address: set by a load or
+  // store through it, kept while only loads and stores of other registers follow.
+  int64_t ecx_holds_ = -1;
+  int64_t ecx_next_ = -1;
   uint32_t num_results_ = 0;
   const std::unordered_set<uint32_t>* targets_ = nullptr;  // of the function being compiled
   const uint32_t* code_ = nullptr;
@@ -2260,6 +2289,8 @@ JitInstance* attach(Store& store, Instance& inst) {
   return ji;
 }
 
+bool compile_entry(JitInstance* ji, uint32_t def) { return lazy_compile(ji, def) != nullptr; }
+
 size_t compile_all(JitInstance* ji) {
   JitModule& jm = *ji->module;
   std::lock_guard lock(jm.mu);
@@ -2385,6 +2416,7 @@ std::optional<Trap> open(Store*, Function*, Activation&) { return Trap{TrapKind:
 void close(Store*, Activation&) {}
 Trap trap_of(Store*, Activation&) { return Trap{TrapKind::Host, "no compiling tier", {}, 0}; }
 size_t compile_all(JitInstance*) { return 0; }
+bool compile_entry(JitInstance*, uint32_t) { return false; }
 }  // namespace wb::wasm::jit
 
 #endif

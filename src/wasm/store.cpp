@@ -462,6 +462,11 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   return &inst;
 }
 
+bool Store::compile_first_call(Function* f) {
+  if (f == nullptr || f->is_host() || f->instance_->jit_ == nullptr) return false;
+  return jit::compile_entry(f->instance_->jit_, f->index_ - f->instance_->module_->num_imported_funcs);
+}
+
 size_t Store::compile_all(Instance* instance) {
   return instance->jit_ != nullptr ? jit::compile_all(instance->jit_) : 0;
 }

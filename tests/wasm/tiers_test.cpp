@@ -124,6 +124,7 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
       {"indirect", {Value::i32(9), Value::i32(5)}},  // outside the table
       {"mix", {Value::i32(1000)}},
       {"pins", {Value::i32(1)}},
+      {"addrs", {Value::i32(1000)}},
       {"pins", {Value::i32(5000)}},
       {"mix", {Value::i32(7)}},
       {"unreachable", {}},

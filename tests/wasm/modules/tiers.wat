@@ -81,6 +81,26 @@
       (i32.add (i32.load (local.get $ctx)) (i32.add (local.get $len) (local.get $b))))
     (i32.store (i32.add (local.get $ctx) (i32.const 4)) (i32.add (i32.load offset=4 (local.get $ctx)) (i32.const 1)))
     (if (result i32) (i32.eq (local.get $b) (i32.const 0xFF)) (then (i32.const -1)) (else (i32.const 0))))
+  ;; Loads and stores through one local, with and without an added constant in between
+  ;; (compiled code may keep the address in a register across plain accesses).
+  (func (export "addrs") (param $p i32) (result i32)
+    (local $q i32) (local $i i32) (local $acc i32) (local $x i32) (local $y i32)
+    (local.set $q (i32.and (local.get $p) (i32.const 0xFFF0)))
+    (loop $l
+      (i32.store (local.get $q) (local.get $i))
+      (i32.store (i32.add (local.get $q) (i32.const 4)) (local.get $acc))
+      (local.set $x (i32.load (local.get $q)))
+      (local.set $y (i32.load offset=4 (local.get $q)))
+      (i32.store8 (i32.add (local.get $q) (i32.const 1)) (local.get $y))
+      (local.set $x (i32.add (local.get $x) (i32.load (local.get $q))))
+      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 3)) (i32.add (local.get $x) (local.get $y))))
+      (local.set $q (i32.load (local.get $q)))  ;; the address itself loaded from memory
+      (local.set $x (i32.load (local.get $q)))
+      (local.set $acc (i32.xor (local.get $acc) (local.get $x)))
+      (local.set $q (i32.and (i32.add (local.get $q) (i32.const 40)) (i32.const 0xFFF0)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 100))))
+    (local.get $acc))
   (func (export "spin") (loop $l (br $l)))
   (func (export "unreachable") unreachable)
 )
