@@ -2132,7 +2132,7 @@ class Batch : public Xbyak::CodeGenerator {
 // budget of internal code (one piece of code memory, one mprotect, for a group of callers
 // and callees).
 std::vector<uint32_t> batch_of(JitModule& jm, uint32_t first) {
-  constexpr size_t kBudgetWords = 32 * 1024;
+  constexpr size_t kBudgetWords = 8 * 1024;
   const Module& m = *jm.module;
   std::vector<uint32_t> out{first};
   std::unordered_set<uint32_t> seen{first};
