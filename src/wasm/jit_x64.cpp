@@ -1241,10 +1241,16 @@ class Batch : public Xbyak::CodeGenerator {
     // The value's register: rax or a pinned local's as they are (mem_at touches only rcx and
     // r8), else rdx loaded from xmm0 or the slot.
     const Xbyak::Reg64* v = &rdx;
-    if (in_ == static_cast<int64_t>(w[1])) v = &rax;
-    else if (xin_ == static_cast<int64_t>(w[1]) && op == Op::i64_store) movq(rdx, xmm0);
-    else if (const Xbyak::Reg64* p = pin(w[1])) v = p;
-    else mov(rdx, S(w[1]));
+    if (in_ == static_cast<int64_t>(w[1])) {
+      v = &rax;
+    } else if (xin_ == static_cast<int64_t>(w[1]) && op == Op::i64_store) {
+      movsd(qword[mem_at(w[0], w[2], w[3])], xmm0);  // an f64 result stored as it is
+      return;
+    } else if (const Xbyak::Reg64* p = pin(w[1])) {
+      v = p;
+    } else {
+      mov(rdx, S(w[1]));
+    }
     Xbyak::RegExp a = mem_at(w[0], w[2], w[3]);
     switch (op) {
       case Op::i32_store: case Op::i64_store32: mov(dword[a], v->cvt32()); break;
@@ -1828,7 +1834,9 @@ class Batch : public Xbyak::CodeGenerator {
       called_out_ = false;
       // rcx keeps a pinned address across plain loads and stores, unless a branch target
       // intervenes or an instruction wrote that local (a load into it, say).
-      const bool plain_access = (op >= Op::i32_load && op <= Op::i64_load32_u) || (op >= Op::i32_store && op <= Op::i64_store32);
+      // (membinops too: after mem_at they use rax, rdx and xmm0 only)
+      const bool plain_access = (op >= Op::i32_load && op <= Op::i64_load32_u) ||
+                                (op >= Op::i32_store && op <= Op::i64_store32) || is_membinop(op);
       if (!plain_access || targets.count(at)) ecx_holds_ = -1;
       ecx_next_ = -1;
       if (pins_ > 0 && written_pins_ != 0 && !pin_safe(op))
@@ -1836,7 +1844,7 @@ class Batch : public Xbyak::CodeGenerator {
       instruction(at, op, w);
       if (plain_access) {
         if (ecx_next_ >= 0) ecx_holds_ = ecx_next_;
-        if (op <= Op::i64_load32_u && static_cast<int64_t>(w[0]) == ecx_holds_) ecx_holds_ = -1;
+        if ((op <= Op::i64_load32_u || is_membinop(op)) && static_cast<int64_t>(w[0]) == ecx_holds_) ecx_holds_ = -1;
       }
       if (called_out_) {
         reload_pins();
