@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
-// The interpreter's internal code: operation ids and the handler table that maps them to
-// threaded-code addresses. Shared by the translator and the interpreter.
+// The internal code both tiers run: operation ids, the instruction layout (an operation id
+// word, a zero word, then 32-bit operand words), shared by the translator, the interpreter
+// and the compiling tier.
 #pragma once
 
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "wasm/ops.def"
 
@@ -35,21 +38,55 @@ enum class Op : uint16_t {
 #undef WB_OP_BR
 #undef WB_OP_MEM
 
-// Handler address of every Op (computed-goto labels inside the interpreter).
-const void* const* interpreter_handlers();
+// The name of an operation (for code dumps and profiles), or "?".
+const char* op_name(Op op);
 
-// The name of the operation with this handler address (for code dumps), or "?".
-const char* op_name(const void* handler);
-
-// The operation of the instruction at `ip` (the inverse of put_handler), and the number of
-// code words it occupies (its operands and padding included). For tiers that walk the code.
-Op op_at(const uint32_t* ip);
+// The operation of the instruction at `ip`, and the number of code words it occupies (its
+// operands and padding included). For tiers and tools that walk the code.
+inline Op op_at(const uint32_t* ip) { return static_cast<Op>(ip[0]); }
 uint32_t instruction_words(const uint32_t* ip, Op op);
 
-// Encodes an instruction's handler into its first two code words.
-inline void put_handler(uint32_t* words, Op op) {
-  const void* h = interpreter_handlers()[static_cast<size_t>(op)];
-  std::memcpy(words, &h, sizeof h);
+// Encodes an instruction's operation into its first two code words (the id, then a zero
+// word that keeps operands at the same place for every instruction).
+inline void put_op(uint32_t* words, Op op) {
+  words[0] = static_cast<uint32_t>(op);
+  words[1] = 0;
 }
+
+// The translated code of one function (see docs/engine.md for the format).
+struct CompiledFunction {
+  const uint32_t* code = nullptr;  // into ModuleCode::words
+  uint32_t code_size = 0;          // in 32-bit words
+  uint32_t num_params = 0;      // parameter slots
+  uint32_t num_locals = 0;      // parameters + declared locals
+  uint32_t num_results = 0;
+  uint32_t frame_slots = 0;     // locals + the deepest operand stack, in 8-byte slots
+};
+
+struct JitModule;
+namespace jit {
+void destroy(JitModule* jm);
+}
+
+// A module's translated code (Module::code()): immutable once loaded, shared by every
+// instance and both tiers, and each tier's state for the module, made on first use.
+struct ModuleCode {
+  ModuleCode() = default;
+  ModuleCode(const ModuleCode&) = delete;  // functions[i].code points into words
+  ModuleCode& operator=(const ModuleCode&) = delete;
+  ~ModuleCode() {
+    jit::destroy(jit.load());
+    delete[] interp_words.load();
+  }
+
+  std::vector<CompiledFunction> functions;  // one per defined function
+  std::vector<uint32_t> words;              // the code of all of them, back to back (one
+                                            // allocation: a module may define a million)
+  // The compiling tier's code for the module, made by the first instance that needs it.
+  mutable std::atomic<JitModule*> jit{nullptr};
+  // The interpreter's copy of `words` with handler addresses in place of operation ids,
+  // made by the first interpreted instance (interp.h, bound_code).
+  mutable std::atomic<const uint32_t*> interp_words{nullptr};
+};
 
 }  // namespace wb::wasm

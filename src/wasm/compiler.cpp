@@ -52,25 +52,15 @@ bool FunctionCompiler::compile() {
   out_.code_size = static_cast<uint32_t>(code_.size());
   ctx_.code_words.insert(ctx_.code_words.end(), code_.begin(), code_.end());
   if (const char* want = std::getenv("WB_DUMP_CODE"); want && std::atoi(want) == static_cast<int>(func_index_)) {
-    // Development aid: prints the translated code (words after each handler's name).
+    // Development aid: prints the translated code (each operation's name, then its words).
     std::fprintf(stderr, "func %u: %u locals, %u slots\n", func_index_, num_locals_, out_.frame_slots);
-    const void* const* table = interpreter_handlers();
     for (size_t i = 0; i < code_.size();) {
-      const void* h;
-      std::memcpy(&h, &code_[i], sizeof h);
-      std::fprintf(stderr, "%5zu %-18s", i, op_name(h));
-      size_t j = i + 2;
-      while (j < code_.size()) {
-        const void* nh;
-        std::memcpy(&nh, &code_[j], sizeof nh);
-        bool is_handler = false;
-        for (size_t k = 0; k < static_cast<size_t>(Op::kCount); ++k) is_handler |= table[k] == nh;
-        if (is_handler) break;
-        std::fprintf(stderr, " %d", static_cast<int32_t>(code_[j]));
-        ++j;
-      }
+      const Op op = op_at(&code_[i]);
+      std::fprintf(stderr, "%5zu %-18s", i, op_name(op));
+      const size_t n = instruction_words(&code_[i], op);
+      for (size_t j = i + 2; j < i + n; ++j) std::fprintf(stderr, " %d", static_cast<int32_t>(code_[j]));
       std::fprintf(stderr, "\n");
-      i = j;
+      i += n;
     }
   }
   return true;

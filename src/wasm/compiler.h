@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Validates one function body and translates it into the interpreter's threaded code.
+// Validates one function body and translates it into the internal code both tiers run (code.h).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "wasm/code.h"
 #include "wasm/module.h"
 #include "wasm/operand_stack.h"
 #include "wasm/reader.h"
@@ -23,7 +24,7 @@ struct CompileContext {
   const std::vector<uint8_t>& declared_funcs;
   // Scratch state reused by every function of the module.
   CompileScratch& scratch;
-  // Where translated code is appended (the module's code_words); the caller points each
+  // Where translated code is appended (ModuleCode::words); the caller points each
   // CompiledFunction at its words once all are translated.
   std::vector<uint32_t>& code_words;
 };

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "wasm/code.h"
 #include "wasm/compiler.h"
 #include "wasm/module.h"
 #include "wasm/reader.h"
@@ -504,19 +505,19 @@ bool Decoder::code_section(Reader& s) {
   if (!s.u32(n)) return false;
   has_code_section_ = true;
   if (n != declared_func_count_) return s.fail("function and code section have inconsistent lengths");
-  m_->code.resize(n);
+  m_->code().functions.resize(n);
   declared_refs_.resize(m_->func_types.size());
   CompileScratch scratch;
-  CompileContext ctx{*m_, declared_refs_, scratch, m_->code_words};
+  CompileContext ctx{*m_, declared_refs_, scratch, m_->code().words};
   std::vector<size_t> offsets(n);
   // Room for the translated code up front (about 3 words per byte of wasm is generous):
   // growing the vector function by function copied the code already translated, and the
   // final shrink copied it once more. Pages of the reservation that are never written cost
   // no memory.
-  m_->code_words.reserve(std::min<size_t>(s.remaining(), size_t{1} << 28) * 3);
+  m_->code().words.reserve(std::min<size_t>(s.remaining(), size_t{1} << 28) * 3);
   for (uint32_t i = 0; i < n; ++i) {
     if (opts_.interrupted && i % 256 == 0 && opts_.interrupted()) return s.fail_raw(kInterruptedLoad);
-    offsets[i] = m_->code_words.size();
+    offsets[i] = m_->code().words.size();
     uint32_t size;
     if (!s.u32(size)) return false;
     const uint8_t* body;
@@ -524,10 +525,10 @@ bool Decoder::code_section(Reader& s) {
     if (!s.bytes(body, size)) return s.fail("unexpected end: function body exceeds the section");
     std::string err;
     uint32_t func_index = m_->num_imported_funcs + i;
-    if (!compile_function(ctx, func_index, Reader(body, body + size, off), m_->code[i], err))
+    if (!compile_function(ctx, func_index, Reader(body, body + size, off), m_->code().functions[i], err))
       return s.fail_raw(err + " in function " + std::to_string(func_index));
   }
-  for (uint32_t i = 0; i < n; ++i) m_->code[i].code = m_->code_words.data() + offsets[i];
+  for (uint32_t i = 0; i < n; ++i) m_->code().functions[i].code = m_->code().words.data() + offsets[i];
   return true;
 }
 
@@ -580,6 +581,9 @@ void Decoder::name_section(Reader s) {
 }
 
 }  // namespace
+
+Module::Module() : code_(std::make_unique<ModuleCode>()) {}
+Module::~Module() = default;
 
 Result<std::shared_ptr<const Module>> Module::load(std::span<const uint8_t> bytes, const ModuleOptions& options) {
   return Decoder(bytes, options).run();

@@ -32,6 +32,7 @@ namespace wb::wasm {
 
 class Store;
 class Instance;
+struct CompiledFunction;  // engine internals (code.h, jit.h): only pointers to them appear here
 struct JitInstance;
 struct JitThread;
 
@@ -222,6 +223,7 @@ class Instance {
   std::vector<std::vector<uint64_t>> elem_values_;  // evaluated element segments (empty once dropped)
   std::vector<uint8_t> data_dropped_;
   JitInstance* jit_ = nullptr;  // compiled tier's state (owned), nullptr when interpreted
+  const uint32_t* interp_code_ = nullptr;  // the module's code bound for the interpreter
 };
 
 struct CallFrame;  // the interpreter's activation records (interp.h)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Internal to the translator (compiler.cpp, compiler_ops.cpp): one pass over a function body
 // that both validates it (the spec's algorithm, with a polymorphic stack after unconditional
-// branches) and translates it into threaded code.
+// branches) and translates it into the internal code (code.h).
 //
 // Translation model (docs/engine.md): every operand-stack position p has a fixed frame slot
 // (num_locals + p). Values are tracked lazily while translating: a `local.get` or a constant
@@ -102,7 +102,7 @@ class FunctionCompiler {
   uint32_t here() const { return static_cast<uint32_t>(code_.size()); }
   uint32_t slot_of_pos(size_t pos) const { return num_locals_ + static_cast<uint32_t>(pos); }
 
-  // Emits one instruction (handler + operand words, padded to an even count). Returns its
+  // Emits one instruction (operation id + operand words, padded to an even count). Returns its
   // start. Remembers it for the peephole optimisations unless `dst_word` is negative.
   uint32_t emit(Op op, std::initializer_list<uint32_t> operands, int dst_word = -1) {
     return emit_words(op, operands.begin(), operands.size(), dst_word);
@@ -110,7 +110,7 @@ class FunctionCompiler {
   uint32_t emit_words(Op op, const uint32_t* words, size_t n, int dst_word) {
     uint32_t start = here();
     code_.resize(code_.size() + 2);
-    put_handler(&code_[start], op);
+    put_op(&code_[start], op);
     code_.insert(code_.end(), words, words + n);
     if (code_.size() & 1) code_.push_back(0);
     last_start_ = start;
@@ -147,7 +147,7 @@ class FunctionCompiler {
     if (last_start_ >= 0 && last_op_ == Op::copy) {
       // Two consecutive copies become one copy2 (same order, one dispatch).
       uint32_t s = static_cast<uint32_t>(last_start_);
-      put_handler(&code_[s], Op::copy2);
+      put_op(&code_[s], Op::copy2);
       code_.push_back(dst);
       code_.push_back(src);
       last_op_ = Op::copy2;

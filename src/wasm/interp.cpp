@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The interpreter: direct-threaded code (computed goto), operands addressed as 8-byte frame
+// The interpreter: direct-threaded code (computed goto; bound_code turns a module's
+// operation ids into handler addresses once), operands addressed as 8-byte frame
 // slots, a call stack of its own (deep recursion traps instead of overflowing the native
 // stack), explicit bounds checks on every memory and table access.
 #include "wasm/interp.h"
@@ -24,7 +25,7 @@ namespace wb::wasm {
 namespace {
 using namespace semantics;
 
-const void* const* g_handlers = nullptr;
+const void* const* g_labels = nullptr;  // the handler of each operation id (set once)
 
 // memory.fill and memory.copy check for an interrupt after each piece of this many bytes.
 constexpr uint64_t kBulkPiece = uint64_t{16} << 20;
@@ -95,8 +96,8 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
 #undef WB_LABEL_SI
 #undef WB_LABEL_BR
 #undef WB_LABEL_MEM
-  if (store_ptr == nullptr) {
-    g_handlers = kLabels;
+  if (store_ptr == nullptr) {  // asked for the handler table (labels exist only in here)
+    g_labels = kLabels;
     return std::nullopt;
   }
   Store& store = *store_ptr;
@@ -123,7 +124,8 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
   uint32_t host_len = 0;
 
   uint32_t exit_code[2];
-  put_handler(exit_code, Op::exit);
+  std::memcpy(exit_code, &kLabels[static_cast<size_t>(Op::exit)], sizeof(void*));
+  std::ptrdiff_t code_delta = 0;  // from the module's code to the instance's bound copy
 
   auto switch_instance = [&](Instance* i) {
     inst = i;
@@ -131,6 +133,11 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
     globals = i->globals_.data();
     mem = i->memories_.empty() ? nullptr : i->memories_[0];
     mem_base = mem ? mem->base_ : nullptr;
+    // Bound at instantiation; an instance whose instantiation failed after its element
+    // segments were written into an imported table gets it here.
+    if (i->interp_code_ == nullptr) [[unlikely]]
+      i->interp_code_ = bound_code(*i->module_);
+    code_delta = i->interp_code_ - i->module_->code().words.data();
   };
 
 #ifdef WB_INTERP_PROFILE
@@ -191,7 +198,7 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
     }                                                                                   \
     cur = (F);                                                                          \
     if (cur->instance_ != inst) switch_instance(cur->instance_);                       \
-    ip = cf_->code;                                                              \
+    ip = cf_->code + code_delta;                                                        \
   } while (0)
 
   // ---- entry --------------------------------------------------------------------------------
@@ -620,47 +627,33 @@ trap: {
 #undef ENTER
 }
 
-const char* op_name(const void* handler) {
-  const void* const* h = interpreter_handlers();
-  for (size_t i = 0; i < kOps; ++i)
-    if (h[i] == handler) return kOpNames[i];
-  return "?";
+const char* op_name(Op op) {
+  const size_t i = static_cast<size_t>(op);
+  return i < kOps ? kOpNames[i] : "?";
 }
 
-namespace {
-// Handler address -> operation: open addressing over a power-of-two table (a compiling tier
-// asks once per instruction, so this is on its hot path).
-struct HandlerIndex {
-  static constexpr size_t kSize = 1024;  // > 2 x the number of operations
-  const void* key[kSize] = {};
-  Op op[kSize] = {};
-  static size_t slot(const void* p) {
-    return static_cast<size_t>((reinterpret_cast<uintptr_t>(p) * 0x9E3779B97F4A7C15ull) >> 54);  // 10 bits
-  }
-  HandlerIndex() {
-    static_assert(kOps * 2 < kSize);
-    const void* const* h = interpreter_handlers();
-    for (size_t i = 0; i < kOps; ++i) {
-      size_t s = slot(h[i]);
-      while (key[s] != nullptr) s = (s + 1) & (kSize - 1);
-      key[s] = h[i];
-      op[s] = static_cast<Op>(i);
+const uint32_t* bound_code(const Module& m) {
+  const ModuleCode& mc = m.code();
+  if (const uint32_t* done = mc.interp_words.load(std::memory_order_acquire)) return done;
+  static const void* const* labels = [] {
+    (void)execute(nullptr, nullptr, nullptr);
+    return g_labels;
+  }();
+  const size_t n = mc.words.size();
+  auto words = std::make_unique<uint32_t[]>(n == 0 ? 1 : n);
+  if (n != 0) std::memcpy(words.get(), mc.words.data(), n * sizeof(uint32_t));
+  for (const CompiledFunction& cf : mc.functions) {
+    uint32_t* w = words.get() + (cf.code - mc.words.data());
+    for (uint32_t at = 0; at < cf.code_size;) {
+      const Op op = op_at(w + at);
+      std::memcpy(w + at, &labels[static_cast<size_t>(op)], sizeof(void*));
+      at += instruction_words(w + at, op);
     }
   }
-  Op find(const void* p) const {
-    for (size_t s = slot(p);; s = (s + 1) & (kSize - 1)) {
-      if (key[s] == p) return op[s];
-      if (key[s] == nullptr) return Op::kCount;
-    }
-  }
-};
-}  // namespace
-
-Op op_at(const uint32_t* ip) {
-  static const HandlerIndex index;
-  const void* h;
-  std::memcpy(&h, ip, sizeof h);
-  return index.find(h);
+  const uint32_t* expected = nullptr;
+  if (mc.interp_words.compare_exchange_strong(expected, words.get(), std::memory_order_acq_rel))
+    return words.release();  // the module owns it now
+  return expected;  // another thread bound it first
 }
 
 uint32_t instruction_words(const uint32_t* ip, Op op) {
@@ -690,14 +683,6 @@ uint32_t instruction_words(const uint32_t* ip, Op op) {
   if (i >= kFirstUnop && i < kFirstUnop + kUnaries) return 4;
   if (i >= static_cast<size_t>(Op::i32_add__i32_load)) return 8;  // the fused load + binop
   return 6;
-}
-
-const void* const* interpreter_handlers() {
-  static const void* const* table = [] {
-    (void)execute(nullptr, nullptr, nullptr);
-    return g_handlers;
-  }();
-  return table;
 }
 
 }  // namespace wb::wasm

@@ -841,8 +841,6 @@ class Batch : public Xbyak::CodeGenerator {
     L(skip);
   }
 
-  // Effective address of a memory access: rax = (addr + add) mod 2^32; the returned operand
-  // adds the static offset (through r8 when it does not fit a displacement).
   // Effective address of a memory access: rcx = (addr + add) mod 2^32; the returned operand
   // adds the static offset (through r8 when it does not fit a displacement).
   Xbyak::RegExp mem_at(uint32_t addr_slot, uint32_t offset, uint32_t plus) {
@@ -851,10 +849,15 @@ class Batch : public Xbyak::CodeGenerator {
       return r15 + rcx + static_cast<int32_t>(offset);  // the previous access's address register
     ecx_holds_ = -1;  // rcx changes now
     ecx_next_ = plain && pin(addr_slot) != nullptr ? static_cast<int64_t>(addr_slot) : -1;
-    if (in_ == static_cast<int64_t>(addr_slot)) mov(ecx, eax);
-    else if (const Xbyak::Reg64* p = pin(addr_slot)) mov(ecx, p->cvt32());
-    else mov(ecx, S32(addr_slot));
-    if (plus != 0) add(ecx, plus);
+    // A 32-bit lea of a register and the addend wraps like the i32.add it stands for.
+    const Xbyak::Reg64* src = in_ == static_cast<int64_t>(addr_slot) ? &rax : pin(addr_slot);
+    if (src != nullptr && plus != 0) {
+      lea(ecx, ptr[*src + static_cast<int32_t>(plus)]);
+    } else {
+      if (src != nullptr) mov(ecx, src->cvt32());
+      else mov(ecx, S32(addr_slot));
+      if (plus != 0) add(ecx, plus);
+    }
     if (offset > 0x7FFFFFFFu) {
       mov(r8d, offset);
       add(rcx, r8);
@@ -1318,6 +1321,7 @@ class Batch : public Xbyak::CodeGenerator {
         return true;
       }
     }
+    if (info->kind == 0 && lea_add(w, imm, wide)) return true;
     const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
     const Xbyak::Reg b = wide ? Xbyak::Reg(rcx) : Xbyak::Reg(ecx);
     const int kind = info->kind;
@@ -1391,6 +1395,30 @@ class Batch : public Xbyak::CodeGenerator {
       }
     }
     result_in_rax(w[0]);  // a 32-bit result is already zero-extended in rax
+    return true;
+  }
+
+  // An addition whose operands are in registers (rax or pinned locals) as one lea, straight
+  // into the result's register when the result is a pinned local (a 32-bit lea keeps the low
+  // 32 bits of the sum: the i32 wrap-around). Returns false when an operand is in a slot.
+  bool lea_add(const uint32_t* w, bool imm, bool wide) {
+    auto reg_of = [&](uint32_t s) -> const Xbyak::Reg64* {
+      return in_ == static_cast<int64_t>(s) ? &rax : pin(s);
+    };
+    const Xbyak::Reg64* x = reg_of(w[1]);
+    const Xbyak::Reg64* y = imm ? nullptr : reg_of(w[2]);
+    if (x == nullptr || (!imm && y == nullptr)) return false;
+    const Xbyak::Reg64* pd = pin(w[0]);
+    if (pd == nullptr && x == &rax && imm) return false;  // add eax, imm is as short
+    const Xbyak::RegExp sum = imm ? *x + static_cast<int32_t>(w[2]) : *x + *y;
+    const Xbyak::Reg64& d = pd != nullptr ? *pd : rax;
+    if (wide) lea(d, ptr[sum]);
+    else lea(d.cvt32(), ptr[sum]);
+    if (pd != nullptr) {
+      refreshed_ = w[0];  // the register is the value; rax holds nothing new
+    } else {
+      result_in_rax(w[0]);
+    }
     return true;
   }
 
@@ -1735,7 +1763,7 @@ class Batch : public Xbyak::CodeGenerator {
   void function(size_t bi) {
     const uint32_t def = defs_[bi];
     const uint32_t func_index = m_.num_imported_funcs + def;
-    const CompiledFunction& cf = m_.code[def];
+    const CompiledFunction& cf = m_.code().functions[def];
     const uint32_t* code = cf.code;
     labels_.clear();
     traps_.clear();
@@ -2144,9 +2172,9 @@ std::vector<uint32_t> batch_of(JitModule& jm, uint32_t first) {
   const Module& m = *jm.module;
   std::vector<uint32_t> out{first};
   std::unordered_set<uint32_t> seen{first};
-  size_t words = m.code[first].code_size;
+  size_t words = m.code().functions[first].code_size;
   for (size_t i = 0; i < out.size() && words < kBudgetWords; ++i) {
-    const CompiledFunction& cf = m.code[out[i]];
+    const CompiledFunction& cf = m.code().functions[out[i]];
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(cf.code + at);
       if (op == Op::call) {
@@ -2154,10 +2182,10 @@ std::vector<uint32_t> batch_of(JitModule& jm, uint32_t first) {
         if (callee >= m.num_imported_funcs) {
           uint32_t def = callee - m.num_imported_funcs;
           if (!seen.count(def) && jm.entries[def].load(std::memory_order_relaxed) == g_lazy_stub &&
-              words + m.code[def].code_size <= kBudgetWords) {
+              words + m.code().functions[def].code_size <= kBudgetWords) {
             seen.insert(def);
             out.push_back(def);
-            words += m.code[def].code_size;
+            words += m.code().functions[def].code_size;
           }
         }
       }
@@ -2176,7 +2204,7 @@ const void* compile_locked(JitModule& jm, uint32_t def) {
     b.compile();
     if (std::getenv("WB_JIT_DEBUG") != nullptr) {
       size_t words = 0;
-      for (uint32_t d : defs) words += jm.module->code[d].code_size;
+      for (uint32_t d : defs) words += jm.module->code().functions[d].code_size;
       std::fprintf(stderr, "jit: compiled %zu functions from function %u (%zu internal words, %zu bytes of code)\n",
                    defs.size(), def, words, b.getSize());
       if (const char* dir = std::getenv("WB_JIT_DUMP")) {  // raw code, for objdump -b binary
@@ -2273,18 +2301,18 @@ JitInstance* attach(Store& store, Instance& inst) {
   Memory* mem = inst.memories_.empty() ? nullptr : inst.memories_[0];
   if (mem != nullptr && !mem->guarded_) return nullptr;
   const Module& m = *inst.module_;
-  JitModule* jm = m.jit_.load(std::memory_order_acquire);
+  JitModule* jm = m.code().jit.load(std::memory_order_acquire);
   if (jm == nullptr) {
     static std::mutex create_mu;
     std::lock_guard lock(create_mu);
-    jm = m.jit_.load(std::memory_order_acquire);
+    jm = m.code().jit.load(std::memory_order_acquire);
     if (jm == nullptr) {
       auto fresh = std::make_unique<JitModule>();
       fresh->module = &m;
-      fresh->entries = std::make_unique<std::atomic<const void*>[]>(m.code.size());
-      for (size_t i = 0; i < m.code.size(); ++i) fresh->entries[i].store(g_lazy_stub, std::memory_order_relaxed);
+      fresh->entries = std::make_unique<std::atomic<const void*>[]>(m.code().functions.size());
+      for (size_t i = 0; i < m.code().functions.size(); ++i) fresh->entries[i].store(g_lazy_stub, std::memory_order_relaxed);
       jm = fresh.release();
-      m.jit_.store(jm, std::memory_order_release);
+      m.code().jit.store(jm, std::memory_order_release);
     }
   }
   auto* ji = new JitInstance;
@@ -2303,7 +2331,7 @@ size_t compile_all(JitInstance* ji) {
   JitModule& jm = *ji->module;
   std::lock_guard lock(jm.mu);
   size_t done = 0;
-  for (uint32_t def = 0; def < jm.module->code.size(); ++def)
+  for (uint32_t def = 0; def < jm.module->code().functions.size(); ++def)
     if (compile_locked(jm, def) != nullptr) ++done;
   return done;
 }

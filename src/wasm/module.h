@@ -60,18 +60,6 @@ struct DataSegment {
   std::vector<uint8_t> bytes;
 };
 
-// The translated code of one function (see docs/engine.md for the format).
-// Its words live in the module's code_words (one allocation for all functions: a module may
-// define a million of them).
-struct CompiledFunction {
-  const uint32_t* code = nullptr;  // threaded code: 8-byte handler address + 32-bit operands
-  uint32_t code_size = 0;          // in 32-bit words
-  uint32_t num_params = 0;      // parameter slots
-  uint32_t num_locals = 0;      // parameters + declared locals
-  uint32_t num_results = 0;
-  uint32_t frame_slots = 0;     // locals + the deepest operand stack, in 8-byte slots
-};
-
 // The message of a load that ModuleOptions::interrupted ended.
 inline constexpr const char* kInterruptedLoad = "interrupted while loading";
 
@@ -83,16 +71,14 @@ struct ModuleOptions {
   std::function<bool()> interrupted;
 };
 
-struct JitModule;
-namespace jit {
-void destroy(JitModule* jm);
-}
+// The translated code of a module and each tier's state for it: internal (wasm/code.h).
+struct ModuleCode;
 
 class Module {
  public:
-  Module() = default;
-  ~Module() { jit::destroy(jit_.load()); }
-  Module(const Module&) = delete;  // code[i].code points into code_words
+  Module();
+  ~Module();
+  Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
   // Decodes, validates and translates a binary module. Errors name the section and offset.
@@ -118,8 +104,6 @@ class Module {
   std::vector<ElemSegment> elems;
   std::vector<DataSegment> datas;
   std::optional<uint32_t> data_count;
-  std::vector<CompiledFunction> code;  // one per defined function
-  std::vector<uint32_t> code_words;    // the translated code of all of them, back to back
   std::unordered_map<uint32_t, std::string> func_names;  // from the name section
 
   const FuncType& func_type(uint32_t func_index) const { return types[func_types[func_index]]; }
@@ -127,8 +111,13 @@ class Module {
   std::string function_name(uint32_t func_index) const;
   const Export* find_export(std::string_view name) const;
 
-  // The compiled tier's code for this module, made by the first instance that needs it.
-  mutable std::atomic<JitModule*> jit_{nullptr};
+  // Internal: the engine's translated code of the defined functions (validated once, run by
+  // either tier). Nothing outside the engine needs it.
+  const ModuleCode& code() const { return *code_; }
+  ModuleCode& code() { return *code_; }
+
+ private:
+  std::unique_ptr<ModuleCode> code_;
 };
 
 }  // namespace wb::wasm

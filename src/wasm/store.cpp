@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Runtime objects and instantiation: memories, tables, globals, imports, the store.
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,10 +10,8 @@
 #include <new>
 #include <thread>
 
+#include "wasm/code.h"
 #include "wasm/engine.h"
-
-#include <sys/random.h>
-#include <unistd.h>
 #include "wasm/interp.h"
 #include "wasm/jit.h"
 
@@ -393,13 +393,13 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   }
 
   // 2. Allocation.
-  for (uint32_t i = 0; i < m.code.size(); ++i) {
+  for (uint32_t i = 0; i < m.code().functions.size(); ++i) {
     uint32_t idx = m.num_imported_funcs + i;
     Function& f = functions_.emplace_back();
     f.type_id_ = inst.type_ids_[m.func_types[idx]];
     f.type_ = type_table_[f.type_id_].get();
     f.instance_ = &inst;
-    f.code_ = &m.code[i];
+    f.code_ = &m.code().functions[i];
     f.index_ = idx;
     inst.funcs_.push_back(&f);
   }
@@ -450,6 +450,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
 
   // The compiled tier, when this store uses it and the instance's memory has guard regions.
   inst.jit_ = jit::attach(*this, inst);
+  if (inst.jit_ == nullptr) inst.interp_code_ = bound_code(m);
 
   // 4. Start function.
   if (m.start) {
