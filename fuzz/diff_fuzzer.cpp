@@ -127,7 +127,7 @@ bool same_value(ValType t, uint64_t a, uint64_t b) {
     if (a == 0 || t != ValType::FuncRef) return true;
     auto* fa = reinterpret_cast<const Function*>(a);
     auto* fb = reinterpret_cast<const Function*>(b);
-    return fa->is_host() == fb->is_host() && fa->index_ == fb->index_;
+    return fa->is_host() == fb->is_host() && fa->index() == fb->index();
   }
   // NaNs: which operand's payload survives an operation with two NaN operands depends on the
   // order the C++ compiler gave the operands in the interpreter; any NaN matches any NaN.
@@ -149,17 +149,17 @@ bool same_value(ValType t, uint64_t a, uint64_t b) {
 std::string trap_text(const Trap& t) { return std::to_string(static_cast<int>(t.kind)) + " " + t.message; }
 
 void compare_state(const std::string& where, Side& a, Side& b) {
-  if (a.inst->memories_.size() != b.inst->memories_.size()) differ(where + ": memory count");
-  for (size_t i = 0; i < a.inst->memories_.size(); ++i) {
-    Memory* x = a.inst->memories_[i];
-    Memory* y = b.inst->memories_[i];
+  if (a.inst->memories().size() != b.inst->memories().size()) differ(where + ": memory count");
+  for (size_t i = 0; i < a.inst->memories().size(); ++i) {
+    Memory* x = a.inst->memories()[i];
+    Memory* y = b.inst->memories()[i];
     if (x->size() != y->size()) differ(where + ": memory size");
-    if (std::memcmp(x->base_, y->base_, x->size()) != 0) differ(where + ": memory contents");
+    if (std::memcmp(x->span(0, x->size()), y->span(0, y->size()), x->size()) != 0) differ(where + ": memory contents");
   }
-  for (size_t i = 0; i < a.inst->globals_.size(); ++i) {
-    Global* x = a.inst->globals_[i];
-    Global* y = b.inst->globals_[i];
-    if (!same_value(x->type().type, x->value_, y->value_)) differ(where + ": global " + std::to_string(i));
+  for (size_t i = 0; i < a.inst->globals().size(); ++i) {
+    Global* x = a.inst->globals()[i];
+    Global* y = b.inst->globals()[i];
+    if (!same_value(x->type().type, x->get().bits, y->get().bits)) differ(where + ": global " + std::to_string(i));
   }
 }
 

@@ -88,6 +88,8 @@ class Function {
   // The name section's name, else the first export's, else "func[N]"; a host function's
   // debug name.
   std::string name() const;
+  // A wasm function's index in its module's function index space (imports first).
+  uint32_t index() const { return index_; }
 
   struct Host {
     HostFunc fn;
@@ -211,6 +213,12 @@ class Instance {
   Global* global(std::string_view export_name) const;
   // The function in table `table_index` at `elem_index`, or nullptr (out of range or null).
   Function* table_function(uint32_t table_index, uint32_t elem_index) const;
+  // The instance's index spaces, imports first (what `call N`, `memory N`, `global.get N`
+  // name), exported or not.
+  std::span<Function* const> functions() const { return funcs_; }
+  std::span<Table* const> tables() const { return tables_; }
+  std::span<Memory* const> memories() const { return memories_; }
+  std::span<Global* const> globals() const { return globals_; }
 
   // Internal.
   std::shared_ptr<const Module> module_;

@@ -306,7 +306,7 @@ TEST(HostileModule, ManyExportedFunctionsInstantiateInLinearTime) {
   ASSERT_TRUE(inst->ok());
   EXPECT_LT(s, kMaxSeconds);
   EXPECT_EQ(inst->value()->function("e0")->name(), "e0");
-  EXPECT_EQ(inst->value()->funcs_[0]->name(), "e" + std::to_string(kFuncs - 1));
+  EXPECT_EQ(inst->value()->functions()[0]->name(), "e" + std::to_string(kFuncs - 1));
 }
 
 TEST(HostileModule, HostCallsWithAMillionExportsStayCheap) {
@@ -403,8 +403,8 @@ TEST(HostileModule, AFunctionCostsTheEngineLittleBesidesItsCode) {
     EXPECT_LT(held / kFuncs, 150u) << held << " bytes held for " << kFuncs << " functions";
     // Names are worked out when asked for.
     EXPECT_EQ(inst->function("f0")->name(), "f0");
-    EXPECT_EQ(inst->funcs_[7]->name(), "func[7]");
-    EXPECT_TRUE(store.call(inst->funcs_[kFuncs - 1], {}).ok());
+    EXPECT_EQ(inst->functions()[7]->name(), "func[7]");
+    EXPECT_TRUE(store.call(inst->functions()[kFuncs - 1], {}).ok());
   }
 }
 
@@ -478,7 +478,7 @@ void expect_bulk_op_interrupted(const Bytes& op, int32_t dst, int32_t src_or_val
   InterruptHandle h = store.interrupt_handle();
   Instance* instance = nullptr;
   imports.add("env", "arm", store.create_host_function(FuncType{}, [&](HostContext&, const uint64_t*, uint64_t*) {
-    prepare(*instance->memories_[0]);
+    prepare(*instance->memories()[0]);
     h.interrupt();
     return std::optional<Trap>{};
   }, "env.arm"));
@@ -488,7 +488,7 @@ void expect_bulk_op_interrupted(const Bytes& op, int32_t dst, int32_t src_or_val
   auto r = store.call(inst.value()->function("run"), {});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, TrapKind::Interrupted) << r.error().to_string();
-  check(*inst.value()->memories_[0]);
+  check(*inst.value()->memories()[0]);
 }
 
 }  // namespace
@@ -532,7 +532,7 @@ TEST(HostileModule, LargeOverlappingCopiesAreCorrectInBothDirections) {
     Imports imports;
     Instance* inst = nullptr;
     imports.add("env", "arm", store.create_host_function(FuncType{}, [&inst, src](HostContext&, const uint64_t*, uint64_t*) {
-      Memory& m = *inst->memories_[0];
+      Memory& m = *inst->memories()[0];
       for (uint32_t i = 0; i < kLen; i += 4) m.store<uint32_t>(src + i, i * 2654435761u);
       return std::optional<Trap>{};
     }, "env.arm"));
@@ -540,7 +540,7 @@ TEST(HostileModule, LargeOverlappingCopiesAreCorrectInBothDirections) {
     ASSERT_TRUE(r.ok()) << r.error().message;
     inst = r.value();
     ASSERT_TRUE(store.call(inst->function("run"), {}).ok());
-    Memory& m = *inst->memories_[0];
+    Memory& m = *inst->memories()[0];
     uint32_t wrong = 0;
     for (uint32_t i = 0; i < kLen; i += 4)
       if (*m.load<uint32_t>(dst + i) != i * 2654435761u) ++wrong;
