@@ -6,44 +6,20 @@
 // after each call. A difference aborts (libFuzzer keeps the input). A watchdog interrupts
 // guests that run too long; the input is then abandoned (the two runs stopped at different
 // points).
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "watchdog.h"
 #include "wasm/engine.h"
 
 using namespace wb::wasm;
 
 namespace {
-
-struct Watch {
-  std::mutex mutex;
-  InterruptHandle running;
-  int64_t deadline_ns = 0;
-};
-Watch& watch() {
-  static Watch* w = new Watch;  // never destroyed: the detached watchdog may outlive main
-  return *w;
-}
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-void watchdog() {
-  for (;;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    Watch& w = watch();
-    std::lock_guard<std::mutex> lock(w.mutex);
-    if (now_ns() > w.deadline_ns) w.running.interrupt();
-  }
-}
 
 [[noreturn]] void differ(const std::string& what) {
   std::fprintf(stderr, "diff-fuzzer: the tiers differ: %s\n", what.c_str());
@@ -102,14 +78,9 @@ struct Side {
     return true;
   }
   CallResult<std::vector<Value>> call(Function* f, const std::vector<Value>& args) {
-    {
-      std::lock_guard<std::mutex> lock(watch().mutex);
-      watch().deadline_ns = now_ns() + 50'000'000;
-      watch().running = store.interrupt_handle();
-    }
+    wb::fuzz::Watchdog::get().guard(store.interrupt_handle(), std::chrono::milliseconds(50));
     auto r = store.call(f, args);
-    std::lock_guard<std::mutex> lock(watch().mutex);
-    watch().running = InterruptHandle();
+    wb::fuzz::Watchdog::get().release();
     return r;
   }
 
@@ -166,11 +137,6 @@ void compare_state(const std::string& where, Side& a, Side& b) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::thread dog = [] {
-    std::thread t(watchdog);
-    t.detach();
-    return t;
-  }();
   auto mod = Module::load({data, size});
   if (!mod) return 0;
 

@@ -2,56 +2,22 @@
 // libFuzzer target: load (decode + validate + translate), instantiate with every import
 // satisfied by a stand-in of the right type, then call each exported function with zero
 // arguments. A watchdog interrupts guests that run too long, so loops are not hangs.
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
+#include "watchdog.h"
 #include "wasm/engine.h"
 
 using namespace wb::wasm;
 
 namespace {
 
-// The running input's store, as a handle that shares ownership of its interrupt flag (a raw
-// pointer to the flag could outlive the store), and its deadline; guarded by `mutex`, as the
-// main thread replaces the handle while the watchdog may be using it.
-struct Watch {
-  std::mutex mutex;
-  InterruptHandle running;  // empty between inputs
-  int64_t deadline_ns = 0;
-};
-// Never destroyed: the detached watchdog thread may still use it while the process exits.
-Watch& watch() {
-  static Watch* w = new Watch;
-  return *w;
-}
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-void watchdog() {
-  for (;;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    Watch& w = watch();
-    std::lock_guard<std::mutex> lock(w.mutex);
-    if (now_ns() > w.deadline_ns) w.running.interrupt();  // no effect on an empty handle
-  }
-}
-
 Value zero(ValType t) { return Value{t, 0}; }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::thread dog = [] {
-    std::thread t(watchdog);
-    t.detach();
-    return t;
-  }();
+  wb::fuzz::Watchdog& dog = wb::fuzz::Watchdog::get();
   auto mod = Module::load({data, size});
   if (!mod) return 0;
 
@@ -89,11 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(watch().mutex);
-    watch().deadline_ns = now_ns() + 50'000'000;
-    watch().running = store.interrupt_handle();
-  }
+  dog.guard(store.interrupt_handle(), std::chrono::milliseconds(50));
   auto inst = store.instantiate(mod.value(), imports);
   if (inst) {
     for (const Export& e : mod.value()->exports) {
@@ -104,9 +66,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)store.call(f, args);
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(watch().mutex);
-    watch().running = InterruptHandle();
-  }
+  dog.release();
   return 0;
 }

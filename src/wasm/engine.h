@@ -344,6 +344,11 @@ class Store {
   bool wait_while_paused();
 
   // Internal.
+  // Calls host function f with its argument slots at fp, where its results come back (i32
+  // and f32 results zero-extended); `caller` is the calling instance (nullptr for the
+  // embedder). A re-entrant call from the host function starts above those slots. Both tiers
+  // and call/call_raw make host calls through here.
+  std::optional<Trap> call_host(Function* f, uint64_t* fp, Instance* caller);
   uint32_t intern_type(const FuncType& t);
   // Charges n table elements against StoreLimits::max_table_elements; false if over.
   bool take_table_elements(uint64_t n);

@@ -281,14 +281,8 @@ L_call_indirect: {
 host_call: {
   // Arguments and results live at host_fp; a re-entrant call starts above them.
   store.frame_top_ = fsp;
-  store.stack_top_ = host_fp + std::max(host_fn->type_->params.size(), host_fn->type_->results.size());
-  HostContext ctx(store, inst);
-  store.host_trap_ = host_fn->host_->fn(ctx, host_fp, host_fp);
-  store.stack_top_ = saved_stack_top;
+  store.host_trap_ = store.call_host(host_fn, host_fp, inst);
   if (WB_UNLIKELY(store.host_trap_.has_value())) goto host_trapped;
-  const auto& rt = host_fn->type_->results;
-  for (size_t k = 0; k < rt.size(); ++k)
-    if (rt[k] == ValType::I32 || rt[k] == ValType::F32) host_fp[k] = static_cast<uint32_t>(host_fp[k]);
   NEXT(host_len);
 }
 

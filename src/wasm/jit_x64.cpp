@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -635,17 +636,9 @@ uint32_t h_copy_n(JitInstance*, uint64_t* fp, const uint32_t* w) {
 // another instance (a nested activation of whichever tier runs that instance).
 uint32_t call_function(JitInstance* ji, Function* f, uint64_t* nfp) {
   Store& store = *ji->store;
-  const FuncType& ft = *f->type_;
   if (f->is_host()) {
-    uint64_t* saved = store.stack_top_;
-    store.stack_top_ = nfp + std::max(ft.params.size(), ft.results.size());
-    HostContext ctx(store, ji->inst);
-    store.host_trap_ = f->host_->fn(ctx, nfp, nfp);
-    store.stack_top_ = saved;
-    if (store.host_trap_.has_value()) return kHostTrap;
-    for (size_t k = 0; k < ft.results.size(); ++k)
-      if (ft.results[k] == ValType::I32 || ft.results[k] == ValType::F32) nfp[k] = static_cast<uint32_t>(nfp[k]);
-    return kOk;
+    store.host_trap_ = store.call_host(f, nfp, ji->inst);
+    return store.host_trap_.has_value() ? kHostTrap : kOk;
   }
   uint64_t* saved = store.stack_top_;
   store.stack_top_ = nfp;
@@ -700,6 +693,23 @@ const NumHelper* num_helpers() {
 }
 
 // ---- the compiler ---------------------------------------------------------------------------
+
+// A fused load + binary operation, read from its X-macro names at compile time.
+struct MemBinop {
+  bool fp;          // f32/f64 (else i32/i64)
+  bool wide;        // 64-bit
+  int kind;         // float: 0 add 1 sub 2 mul; integer: 0 add 1 sub 2 and 3 or 4 xor
+  bool byte_load;   // i32.load8_u
+};
+constexpr MemBinop membinop_shape(std::string_view binop, std::string_view load) {
+  const std::string_view kind = binop.substr(4);
+  const bool fp = binop[0] == 'f';
+  int k = 0;
+  if (fp) k = kind == "add" ? 0 : kind == "sub" ? 1 : 2;
+  else k = kind == "add" ? 0 : kind == "sub" ? 1 : kind == "and" ? 2 : kind == "or" ? 3 : 4;
+  return MemBinop{fp, binop[1] == '6', k, load == "i32_load8_u"};
+}
+
 enum class Cc { E, NE, L, B, G, A, LE, BE, GE, AE };
 
 
@@ -1033,22 +1043,42 @@ class Batch : public Xbyak::CodeGenerator {
       }
     }
   }
-  static int int_binop_kind(Op op) {
-    switch (op) {
-#define WB_K(name, ...) case Op::name: case Op::name##_si: return 1;
-      WB_BINOPS_IMM(WB_K)
-#undef WB_K
-      default: return -1;
-    }
+  // What the emitters ask of an operation, worked out once for all of them (they ask
+  // several times per instruction).
+  struct OpClass {
+    bool cmp = false;         // an integer comparison (value or branch form)
+    bool cmp_wide = false;    // of i64 operands
+    bool cmp_si = false;      // its second operand is an immediate
+    bool cmp_branch = false;  // compare-and-branch
+    Cc cc = Cc::E;
+    bool binop = false;       // an integer binary operation with an _si form
+    bool binop_si = false;    // ... in its _si form
+  };
+  static const OpClass& op_class(Op op) {
+    static const std::array<OpClass, static_cast<size_t>(Op::kCount)> table = [] {
+      std::array<OpClass, static_cast<size_t>(Op::kCount)> t{};
+      auto at = [&t](Op o) -> OpClass& { return t[static_cast<size_t>(o)]; };
+#define WB_CMP_ROW(name, T, expr)                                                          \
+  for (Op o : {Op::name, Op::name##_si, Op::br_##name##_ss, Op::br_##name##_si}) {         \
+    at(o).cmp = true;                                                                       \
+    at(o).cmp_wide = #T[1] == '6';                                                          \
+    at(o).cc = cc_named(#name + 4);                                                         \
+  }                                                                                         \
+  at(Op::name##_si).cmp_si = at(Op::br_##name##_si).cmp_si = true;                          \
+  at(Op::br_##name##_ss).cmp_branch = at(Op::br_##name##_si).cmp_branch = true;
+      WB_CMPS(WB_CMP_ROW)
+#undef WB_CMP_ROW
+#define WB_BIN_ROW(name, ...)                            \
+  at(Op::name).binop = at(Op::name##_si).binop = true; \
+  at(Op::name##_si).binop_si = true;
+      WB_BINOPS_IMM(WB_BIN_ROW)
+#undef WB_BIN_ROW
+      return t;
+    }();
+    return table[static_cast<size_t>(op)];
   }
-  static bool is_binop_si(Op op) {
-    switch (op) {
-#define WB_K(name, ...) case Op::name##_si: return true;
-      WB_BINOPS_IMM(WB_K)
-#undef WB_K
-      default: return false;
-    }
-  }
+  static int int_binop_kind(Op op) { return op_class(op).binop ? 1 : -1; }
+  static bool is_binop_si(Op op) { return op_class(op).binop_si; }
   // The slot an instruction reads (only through rax when it is there) and then overwrites
   // with its result, or -1: integer operations whose first operand is their destination.
   int64_t overwrites_first_operand(Op op, const uint32_t* w) const {
@@ -1461,15 +1491,11 @@ class Batch : public Xbyak::CodeGenerator {
     return true;
   }
   static bool int_cmp(Op op, Cc& cc, bool& wide) {
-#define WB_CMP_CASE(name, T, expr)                                                          \
-  if (op == Op::name || op == Op::name##_si || op == Op::br_##name##_ss || op == Op::br_##name##_si) { \
-    wide = #T[1] == '6';                                                                    \
-    cc = cc_named(#name + 4);                                                               \
-    return true;                                                                            \
-  }
-    WB_CMPS(WB_CMP_CASE)
-#undef WB_CMP_CASE
-    return false;
+    const OpClass& c = op_class(op);
+    if (!c.cmp) return false;
+    cc = c.cc;
+    wide = c.cmp_wide;
+    return true;
   }
   static Cc cc_named(std::string_view n) {
     if (n == "eq") return Cc::E;
@@ -1483,17 +1509,40 @@ class Batch : public Xbyak::CodeGenerator {
     if (n == "ge_s") return Cc::GE;
     return Cc::AE;
   }
-  static bool is_cmp_si(Op op) {
-#define WB_SI_CASE(name, ...) if (op == Op::name##_si || op == Op::br_##name##_si) return true;
-    WB_CMPS(WB_SI_CASE)
-#undef WB_SI_CASE
-    return false;
+  static bool is_cmp_si(Op op) { return op_class(op).cmp_si; }
+  static bool is_cmp_branch(Op op) { return op_class(op).cmp_branch; }
+
+  // f32/f64 add, sub, mul, div (k = 0..3): xmm0 = xmm0 op b.
+  void float_arith(bool d, int k, const Xbyak::Operand& b) {
+    using Emit = void (Xbyak::CodeGenerator::*)(const Xbyak::Xmm&, const Xbyak::Operand&);
+    static constexpr Emit kEmit[2][4] = {
+        {&Xbyak::CodeGenerator::addss, &Xbyak::CodeGenerator::subss, &Xbyak::CodeGenerator::mulss,
+         &Xbyak::CodeGenerator::divss},
+        {&Xbyak::CodeGenerator::addsd, &Xbyak::CodeGenerator::subsd, &Xbyak::CodeGenerator::mulsd,
+         &Xbyak::CodeGenerator::divsd}};
+    (this->*kEmit[d][k])(xmm0, b);
   }
-  static bool is_cmp_branch(Op op) {
-#define WB_BR_CASE(name, ...) if (op == Op::br_##name##_ss || op == Op::br_##name##_si) return true;
-    WB_CMPS(WB_BR_CASE)
-#undef WB_BR_CASE
-    return false;
+  // A float operation's first operand into xmm0 (nothing to do when xmm0 holds it).
+  void float_to_xmm0(uint32_t s, bool d) {
+    if (xin_ == static_cast<int64_t>(s)) return;
+    if (const Xbyak::Reg64* p = pin(s)) {
+      if (d) movq(xmm0, *p);
+      else movd(xmm0, p->cvt32());
+    } else if (d) {
+      movsd(xmm0, S(s));
+    } else {
+      movss(xmm0, S32(s));
+    }
+  }
+  // xmm0 is the float result for slot dst.
+  void float_result(uint32_t dst, bool d) {
+    if (d) {
+      f64_result(dst);
+    } else {
+      dst_ = dst;
+      store_f32_result();
+    }
+    xout_ = dst;
   }
 
   void store_f32_result() {
@@ -1504,54 +1553,20 @@ class Batch : public Xbyak::CodeGenerator {
   bool float_op(Op op, const uint32_t* w) {
     dst_ = w[0];
     switch (op) {
-      case Op::f32_add: case Op::f32_sub: case Op::f32_mul: case Op::f32_div: {
-        const Xbyak::Reg64* pb = pin(w[2]);
-        const bool b_in_xmm = (xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2]) || pb != nullptr;
-        if (xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2]) movaps(xmm1, xmm0);
-        else if (pb != nullptr) movd(xmm1, pb->cvt32());
-        if (xin_ != static_cast<int64_t>(w[1])) {
-          if (const Xbyak::Reg64* pa = pin(w[1])) movd(xmm0, pa->cvt32());
-          else movss(xmm0, S32(w[1]));
-        }
-        if (b_in_xmm) {
-          if (op == Op::f32_add) addss(xmm0, xmm1);
-          else if (op == Op::f32_sub) subss(xmm0, xmm1);
-          else if (op == Op::f32_mul) mulss(xmm0, xmm1);
-          else divss(xmm0, xmm1);
-        } else {
-          const Xbyak::Address b = S32(w[2]);
-          if (op == Op::f32_add) addss(xmm0, b);
-          else if (op == Op::f32_sub) subss(xmm0, b);
-          else if (op == Op::f32_mul) mulss(xmm0, b);
-          else divss(xmm0, b);
-        }
-        store_f32_result();
-        xout_ = w[0];
-        return true;
-      }
+      case Op::f32_add: case Op::f32_sub: case Op::f32_mul: case Op::f32_div:
       case Op::f64_add: case Op::f64_sub: case Op::f64_mul: case Op::f64_div: {
+        const bool d = op >= Op::f64_add;
+        const int k = static_cast<int>(op) - static_cast<int>(d ? Op::f64_add : Op::f32_add);
+        // The second operand: xmm1 when it is in xmm0 or a register, else its slot.
         const Xbyak::Reg64* pb = pin(w[2]);
-        const bool b_in_xmm = (xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2]) || pb != nullptr;
-        if (xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2]) movapd(xmm1, xmm0);
-        else if (pb != nullptr) movq(xmm1, *pb);
-        if (xin_ != static_cast<int64_t>(w[1])) {
-          if (const Xbyak::Reg64* pa = pin(w[1])) movq(xmm0, *pa);
-          else movsd(xmm0, S(w[1]));
-        }
-        if (b_in_xmm) {
-          if (op == Op::f64_add) addsd(xmm0, xmm1);
-          else if (op == Op::f64_sub) subsd(xmm0, xmm1);
-          else if (op == Op::f64_mul) mulsd(xmm0, xmm1);
-          else divsd(xmm0, xmm1);
-        } else {
-          const Xbyak::Address b = S(w[2]);
-          if (op == Op::f64_add) addsd(xmm0, b);
-          else if (op == Op::f64_sub) subsd(xmm0, b);
-          else if (op == Op::f64_mul) mulsd(xmm0, b);
-          else divsd(xmm0, b);
-        }
-        f64_result(w[0]);
-        xout_ = w[0];
+        const bool b_in_xmm0 = xin_ == static_cast<int64_t>(w[2]) && w[1] != w[2];
+        if (b_in_xmm0) movaps(xmm1, xmm0);
+        else if (pb != nullptr && d) movq(xmm1, *pb);
+        else if (pb != nullptr) movd(xmm1, pb->cvt32());
+        float_to_xmm0(w[1], d);
+        if (b_in_xmm0 || pb != nullptr) float_arith(d, k, xmm1);
+        else float_arith(d, k, d ? S(w[2]) : S32(w[2]));
+        float_result(w[0], d);
         return true;
       }
       case Op::f32_eq: case Op::f32_ne: case Op::f32_lt: case Op::f32_gt: case Op::f32_le: case Op::f32_ge:
@@ -1706,57 +1721,38 @@ class Batch : public Xbyak::CodeGenerator {
     Xbyak::RegExp at = mem_at(w[2], w[3], w[4]);
     switch (op) {
 #define WB_MB(binop, load, MT, T, expr)                                   \
-  case Op::binop##__##load:                                               \
-    membinop_one(#binop, #load, at, w);                                   \
-    break;
+  case Op::binop##__##load: {                                             \
+    static constexpr MemBinop kShape = membinop_shape(#binop, #load);     \
+    membinop_one(kShape, at, w);                                          \
+    break;                                                                \
+  }
       WB_MEMBINOPS(WB_MB)
 #undef WB_MB
       default: break;
     }
   }
-  void membinop_one(std::string_view binop, std::string_view load, const Xbyak::RegExp& at, const uint32_t* w) {
-    const std::string_view kind = binop.substr(4);
-    if (binop[0] == 'f') {
-      const bool d = binop[1] == '6';
-      if (d) {
-        if (xin_ == static_cast<int64_t>(w[1])) {
-        } else if (const Xbyak::Reg64* pa = pin(w[1])) {
-          movq(xmm0, *pa);
-        } else {
-          movsd(xmm0, S(w[1]));
-        }
-        if (kind == "add") addsd(xmm0, qword[at]);
-        else if (kind == "sub") subsd(xmm0, qword[at]);
-        else mulsd(xmm0, qword[at]);
-        f64_result(w[0]);
-      } else {
-        dst_ = w[0];
-        if (xin_ == static_cast<int64_t>(w[1])) {
-        } else if (const Xbyak::Reg64* pa = pin(w[1])) {
-          movd(xmm0, pa->cvt32());
-        } else {
-          movss(xmm0, S32(w[1]));
-        }
-        if (kind == "add") addss(xmm0, dword[at]);
-        else if (kind == "sub") subss(xmm0, dword[at]);
-        else mulss(xmm0, dword[at]);
-        store_f32_result();
-      }
-      xout_ = w[0];
+  void membinop_one(const MemBinop& mb, const Xbyak::RegExp& at, const uint32_t* w) {
+    if (mb.fp) {
+      float_to_xmm0(w[1], mb.wide);
+      if (mb.wide) float_arith(true, mb.kind, qword[at]);
+      else float_arith(false, mb.kind, dword[at]);
+      float_result(w[0], mb.wide);
       return;
     }
-    const bool wide = binop[1] == '6';
-    if (load == "i32_load8_u") movzx(edx, byte[at]);
+    const bool wide = mb.wide;
+    if (mb.byte_load) movzx(edx, byte[at]);
     else if (wide) mov(rdx, qword[at]);
     else mov(edx, dword[at]);
     const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
     const Xbyak::Reg b = wide ? Xbyak::Reg(rdx) : Xbyak::Reg(edx);
     load_rax(w[1], wide);
-    if (kind == "add") add(a, b);
-    else if (kind == "sub") sub(a, b);
-    else if (kind == "and") and_(a, b);
-    else if (kind == "or") or_(a, b);
-    else xor_(a, b);
+    switch (mb.kind) {
+      case 0: add(a, b); break;
+      case 1: sub(a, b); break;
+      case 2: and_(a, b); break;
+      case 3: or_(a, b); break;
+      default: xor_(a, b); break;
+    }
     result_in_rax(w[0]);
   }
 

@@ -472,6 +472,19 @@ size_t Store::compile_all(Instance* instance) {
   return instance->jit_ != nullptr ? jit::compile_all(instance->jit_) : 0;
 }
 
+std::optional<Trap> Store::call_host(Function* f, uint64_t* fp, Instance* caller) {
+  const FuncType& t = *f->type_;
+  uint64_t* saved = stack_top_;
+  stack_top_ = fp + std::max(t.params.size(), t.results.size());
+  HostContext ctx(*this, caller);
+  std::optional<Trap> trap = f->host_->fn(ctx, fp, fp);
+  stack_top_ = saved;
+  if (!trap)
+    for (size_t k = 0; k < t.results.size(); ++k)
+      if (t.results[k] == ValType::I32 || t.results[k] == ValType::F32) fp[k] = static_cast<uint32_t>(fp[k]);
+  return trap;
+}
+
 std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t* results) {
   const FuncType& t = *f->type_;
   size_t np = t.params.size(), nr = t.results.size();
@@ -481,12 +494,7 @@ std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t*
   uint64_t* base = stack_top_;
   for (size_t i = 0; i < np; ++i) base[i] = args[i];
   if (f->is_host()) {
-    uint64_t* saved = stack_top_;
-    stack_top_ = base + slots;
-    HostContext ctx(*this, nullptr);
-    std::optional<Trap> trap = f->host_->fn(ctx, base, base);
-    stack_top_ = saved;
-    if (trap) return trap;
+    if (std::optional<Trap> trap = call_host(f, base, nullptr)) return trap;
   } else if (std::optional<Trap> trap = run(this, f, base)) {
     return trap;
   }
@@ -582,11 +590,7 @@ CallResult<std::vector<Value>> Store::call(Function* f, std::span<const Value> a
   for (size_t i = 0; i < args.size(); ++i) base[i] = args[i].bits;
   std::optional<Trap> trap;
   if (f->is_host()) {
-    uint64_t* saved = stack_top_;
-    stack_top_ = base + slots;
-    HostContext ctx(*this, nullptr);
-    trap = f->host_->fn(ctx, base, base);
-    stack_top_ = saved;
+    trap = call_host(f, base, nullptr);
   } else {
     trap = run(this, f, base);
   }
