@@ -17,6 +17,7 @@
 #include <vector>
 #endif
 
+#include "wasm/bulk_ops.h"
 #include "wasm/code.h"
 #include "wasm/engine.h"
 #include "wasm/op_semantics.h"
@@ -26,9 +27,6 @@ namespace {
 using namespace semantics;
 
 const void* const* g_labels = nullptr;  // the handler of each operation id (set once)
-
-// memory.fill and memory.copy check for an interrupt after each piece of this many bytes.
-constexpr uint64_t kBulkPiece = uint64_t{16} << 20;
 
 constexpr size_t kOps = static_cast<size_t>(Op::kCount);
 const char* const kOpNames[] = {
@@ -174,6 +172,20 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
       goto interrupted;                                                     \
     DISPATCH();                                                             \
   } while (0)
+
+  // A shared body (bulk_ops.h) and where its outcome leads.
+#define BULK(status, n)                                 \
+  do {                                                  \
+    switch (status) {                                   \
+      case bulk::Status::Ok: break;                     \
+      case bulk::Status::MemoryOob: goto oob;           \
+      case bulk::Status::TableOob: goto table_oob;      \
+      case bulk::Status::Interrupted: goto interrupted; \
+    }                                                   \
+    NEXT(n);                                            \
+  } while (0)
+  // Asked between the pieces of a long memory.fill or memory.copy.
+  auto keep_going = [&] { return intr->load(std::memory_order_relaxed) == 0 || store.wait_while_paused(); };
 
   // Enter wasm function F with its frame at NFP, returning to RET.
 #define ENTER(F, NFP, RET)                                                              \
@@ -480,102 +492,35 @@ L_memory_grow: {
   fp[W(0)] = static_cast<uint32_t>(static_cast<int32_t>(r));
   NEXT(4);
 }
-L_memory_fill: {
-  uint64_t d = static_cast<uint32_t>(fp[W(0)]), n = static_cast<uint32_t>(fp[W(2)]);
-  if (WB_UNLIKELY(d + n > mem->size_bytes_)) goto oob;
-  const int byte = static_cast<int>(static_cast<uint8_t>(fp[W(1)]));
-  // A fill of up to 4 GiB takes seconds (page faults): done in pieces, each followed by an
-  // interrupt check, so --timeout and a forced stop end it.
-  for (uint64_t done = 0; done < n;) {
-    const uint64_t piece = std::min<uint64_t>(n - done, kBulkPiece);
-    std::memset(mem_base + d + done, byte, piece);
-    done += piece;
-    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0) && !store.wait_while_paused()) goto interrupted;
-  }
-  NEXT(6);
-}
-L_memory_copy: {
-  uint64_t d = static_cast<uint32_t>(fp[W(0)]), s = static_cast<uint32_t>(fp[W(1)]),
-           n = static_cast<uint32_t>(fp[W(2)]);
-  if (WB_UNLIKELY(d + n > mem->size_bytes_ || s + n > mem->size_bytes_)) goto oob;
-  // In pieces as for memory.fill: front to back when the destination is below the source,
-  // back to front otherwise, so that no piece overwrites source bytes not yet copied.
-  for (uint64_t done = 0; done < n;) {
-    const uint64_t piece = std::min<uint64_t>(n - done, kBulkPiece);
-    const uint64_t at = d <= s ? done : n - done - piece;
-    std::memmove(mem_base + d + at, mem_base + s + at, piece);
-    done += piece;
-    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0) && !store.wait_while_paused()) goto interrupted;
-  }
-  NEXT(6);
-}
-L_memory_init: {
-  uint32_t seg = W(0);
-  uint64_t d = static_cast<uint32_t>(fp[W(1)]), s = static_cast<uint32_t>(fp[W(2)]),
-           n = static_cast<uint32_t>(fp[W(3)]);
-  const auto& bytes = inst->module_->datas[seg].bytes;
-  uint64_t len = inst->data_dropped_[seg] ? 0 : bytes.size();
-  if (WB_UNLIKELY(s + n > len || d + n > mem->size_bytes_)) goto oob;
-  if (n) std::memcpy(mem_base + d, bytes.data() + s, n);
-  NEXT(6);
-}
+L_memory_fill:
+  BULK(bulk::memory_fill(mem, fp, ip + 2, keep_going), 6);
+L_memory_copy:
+  BULK(bulk::memory_copy(mem, fp, ip + 2, keep_going), 6);
+L_memory_init:
+  BULK(bulk::memory_init(inst, mem, fp, ip + 2), 6);
 L_data_drop:
   inst->data_dropped_[W(0)] = 1;
   NEXT(4);
 
   // ---- tables -------------------------------------------------------------------------------------
-L_table_get: {
-  Table* t = inst->tables_[W(2)];
-  uint32_t i = static_cast<uint32_t>(fp[W(1)]);
-  if (WB_UNLIKELY(i >= t->elems_.size())) goto table_oob;
-  fp[W(0)] = t->elems_[i];
-  NEXT(6);
-}
-L_table_set: {
-  Table* t = inst->tables_[W(0)];
-  uint32_t i = static_cast<uint32_t>(fp[W(1)]);
-  if (WB_UNLIKELY(i >= t->elems_.size())) goto table_oob;
-  t->elems_[i] = fp[W(2)];
-  NEXT(6);
-}
+L_table_get:
+  BULK(bulk::table_get(inst, fp, ip + 2), 6);
+L_table_set:
+  BULK(bulk::table_set(inst, fp, ip + 2), 6);
 L_table_size:
   fp[W(0)] = static_cast<uint32_t>(inst->tables_[W(1)]->elems_.size());
   NEXT(4);
-L_table_grow: {
-  Table* t = inst->tables_[W(1)];
-  Value init{t->type_.elem, fp[W(2)]};
-  int64_t r = t->grow(static_cast<uint32_t>(fp[W(3)]), init);
-  fp[W(0)] = static_cast<uint32_t>(static_cast<int32_t>(r));
+L_table_grow:
+  bulk::table_grow(inst, fp, ip + 2);
   NEXT(6);
-}
-L_table_fill: {
-  Table* t = inst->tables_[W(0)];
-  uint64_t i = static_cast<uint32_t>(fp[W(1)]), n = static_cast<uint32_t>(fp[W(3)]);
-  if (WB_UNLIKELY(i + n > t->elems_.size())) goto table_oob;
-  std::fill_n(t->elems_.begin() + static_cast<ptrdiff_t>(i), n, fp[W(2)]);
-  NEXT(6);
-}
-L_table_copy: {
-  Table* dt = inst->tables_[W(0)];
-  Table* st = inst->tables_[W(1)];
-  uint64_t d = static_cast<uint32_t>(fp[W(2)]), s = static_cast<uint32_t>(fp[W(3)]),
-           n = static_cast<uint32_t>(fp[W(4)]);
-  if (WB_UNLIKELY(d + n > dt->elems_.size() || s + n > st->elems_.size())) goto table_oob;
-  if (n) std::memmove(dt->elems_.data() + d, st->elems_.data() + s, n * sizeof(uint64_t));
-  NEXT(8);
-}
-L_table_init: {
-  Table* t = inst->tables_[W(0)];
-  const auto& vals = inst->elem_values_[W(1)];
-  uint64_t d = static_cast<uint32_t>(fp[W(2)]), s = static_cast<uint32_t>(fp[W(3)]),
-           n = static_cast<uint32_t>(fp[W(4)]);
-  if (WB_UNLIKELY(s + n > vals.size() || d + n > t->elems_.size())) goto table_oob;
-  if (n) std::memcpy(t->elems_.data() + d, vals.data() + s, n * sizeof(uint64_t));
-  NEXT(8);
-}
+L_table_fill:
+  BULK(bulk::table_fill(inst, fp, ip + 2), 6);
+L_table_copy:
+  BULK(bulk::table_copy(inst, fp, ip + 2), 8);
+L_table_init:
+  BULK(bulk::table_init(inst, fp, ip + 2), 8);
 L_elem_drop:
-  inst->elem_values_[W(0)].clear();
-  inst->elem_values_[W(0)].shrink_to_fit();
+  bulk::elem_drop(inst, ip + 2);
   NEXT(4);
 
   // Kept after the hot handlers, so adding it moved none of them.
@@ -619,6 +564,7 @@ trap: {
 #undef TRAP
 #undef JUMP
 #undef ENTER
+#undef BULK
 }
 
 const char* op_name(Op op) {

@@ -40,6 +40,7 @@
 #define XBYAK_NO_OP_NAMES
 #include <xbyak/xbyak.h>
 
+#include "wasm/bulk_ops.h"
 #include "wasm/code.h"
 #include "wasm/interp.h"
 #include "wasm/op_semantics.h"
@@ -519,109 +520,50 @@ uint32_t h_memory_grow(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
   fp[w[0]] = static_cast<uint32_t>(static_cast<int32_t>(r));
   return 0;
 }
-constexpr uint64_t kBulkPiece = uint64_t{16} << 20;
 uint32_t check_interrupt(JitInstance* ji) {
   if (ji->store->interrupt_flag()->load(std::memory_order_relaxed) != 0 && !ji->store->wait_while_paused())
     return kInterrupted;
   return kOk;
 }
-uint32_t h_memory_fill(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  Memory* mem = ji->mem;
-  uint64_t d = static_cast<uint32_t>(fp[w[0]]), n = static_cast<uint32_t>(fp[w[2]]);
-  if (d + n > mem->size_bytes_) return kMemoryOob;
-  const int byte = static_cast<int>(static_cast<uint8_t>(fp[w[1]]));
-  for (uint64_t done = 0; done < n;) {
-    const uint64_t piece = std::min<uint64_t>(n - done, kBulkPiece);
-    std::memset(mem->base_ + d + done, byte, piece);
-    done += piece;
-    if (uint32_t c = check_interrupt(ji)) return c;
+// The shared bodies (bulk_ops.h), their outcome as a trap code.
+uint32_t code_of(bulk::Status st) {
+  switch (st) {
+    case bulk::Status::Ok: return kOk;
+    case bulk::Status::MemoryOob: return kMemoryOob;
+    case bulk::Status::TableOob: return kTableOob;
+    case bulk::Status::Interrupted: return kInterrupted;
   }
-  return 0;
+  return kOk;
+}
+uint32_t h_memory_fill(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
+  return code_of(bulk::memory_fill(ji->mem, fp, w, [ji] { return check_interrupt(ji) == kOk; }));
 }
 uint32_t h_memory_copy(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  Memory* mem = ji->mem;
-  uint64_t d = static_cast<uint32_t>(fp[w[0]]), s = static_cast<uint32_t>(fp[w[1]]),
-           n = static_cast<uint32_t>(fp[w[2]]);
-  if (d + n > mem->size_bytes_ || s + n > mem->size_bytes_) return kMemoryOob;
-  for (uint64_t done = 0; done < n;) {
-    const uint64_t piece = std::min<uint64_t>(n - done, kBulkPiece);
-    const uint64_t at = d <= s ? done : n - done - piece;
-    std::memmove(mem->base_ + d + at, mem->base_ + s + at, piece);
-    done += piece;
-    if (uint32_t c = check_interrupt(ji)) return c;
-  }
-  return 0;
+  return code_of(bulk::memory_copy(ji->mem, fp, w, [ji] { return check_interrupt(ji) == kOk; }));
 }
 uint32_t h_memory_init(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  Instance* inst = ji->inst;
-  Memory* mem = ji->mem;
-  uint32_t seg = w[0];
-  uint64_t d = static_cast<uint32_t>(fp[w[1]]), s = static_cast<uint32_t>(fp[w[2]]),
-           n = static_cast<uint32_t>(fp[w[3]]);
-  const auto& bytes = inst->module_->datas[seg].bytes;
-  uint64_t len = inst->data_dropped_[seg] ? 0 : bytes.size();
-  if (s + n > len || d + n > mem->size_bytes_) return kMemoryOob;
-  if (n) std::memcpy(mem->base_ + d, bytes.data() + s, n);
-  return 0;
+  return code_of(bulk::memory_init(ji->inst, ji->mem, fp, w));
 }
 uint32_t h_data_drop(JitInstance* ji, uint64_t*, const uint32_t* w) {
   ji->inst->data_dropped_[w[0]] = 1;
-  return 0;
+  return kOk;
 }
-uint32_t h_table_get(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  Table* t = ji->inst->tables_[w[2]];
-  uint32_t i = static_cast<uint32_t>(fp[w[1]]);
-  if (i >= t->elems_.size()) return kTableOob;
-  fp[w[0]] = t->elems_[i];
-  return 0;
-}
-uint32_t h_table_set(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  Table* t = ji->inst->tables_[w[0]];
-  uint32_t i = static_cast<uint32_t>(fp[w[1]]);
-  if (i >= t->elems_.size()) return kTableOob;
-  t->elems_[i] = fp[w[2]];
-  return 0;
-}
+uint32_t h_table_get(JitInstance* ji, uint64_t* fp, const uint32_t* w) { return code_of(bulk::table_get(ji->inst, fp, w)); }
+uint32_t h_table_set(JitInstance* ji, uint64_t* fp, const uint32_t* w) { return code_of(bulk::table_set(ji->inst, fp, w)); }
 uint32_t h_table_size(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
   fp[w[0]] = static_cast<uint32_t>(ji->inst->tables_[w[1]]->elems_.size());
-  return 0;
+  return kOk;
 }
 uint32_t h_table_grow(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  Table* t = ji->inst->tables_[w[1]];
-  Value init{t->type_.elem, fp[w[2]]};
-  int64_t r = t->grow(static_cast<uint32_t>(fp[w[3]]), init);
-  fp[w[0]] = static_cast<uint32_t>(static_cast<int32_t>(r));
-  return 0;
+  bulk::table_grow(ji->inst, fp, w);
+  return kOk;
 }
-uint32_t h_table_fill(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  Table* t = ji->inst->tables_[w[0]];
-  uint64_t i = static_cast<uint32_t>(fp[w[1]]), n = static_cast<uint32_t>(fp[w[3]]);
-  if (i + n > t->elems_.size()) return kTableOob;
-  std::fill_n(t->elems_.begin() + static_cast<ptrdiff_t>(i), n, fp[w[2]]);
-  return 0;
-}
-uint32_t h_table_copy(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  Table* dt = ji->inst->tables_[w[0]];
-  Table* st = ji->inst->tables_[w[1]];
-  uint64_t d = static_cast<uint32_t>(fp[w[2]]), s = static_cast<uint32_t>(fp[w[3]]),
-           n = static_cast<uint32_t>(fp[w[4]]);
-  if (d + n > dt->elems_.size() || s + n > st->elems_.size()) return kTableOob;
-  if (n) std::memmove(dt->elems_.data() + d, st->elems_.data() + s, n * sizeof(uint64_t));
-  return 0;
-}
-uint32_t h_table_init(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  Table* t = ji->inst->tables_[w[0]];
-  const auto& vals = ji->inst->elem_values_[w[1]];
-  uint64_t d = static_cast<uint32_t>(fp[w[2]]), s = static_cast<uint32_t>(fp[w[3]]),
-           n = static_cast<uint32_t>(fp[w[4]]);
-  if (s + n > vals.size() || d + n > t->elems_.size()) return kTableOob;
-  if (n) std::memcpy(t->elems_.data() + d, vals.data() + s, n * sizeof(uint64_t));
-  return 0;
-}
+uint32_t h_table_fill(JitInstance* ji, uint64_t* fp, const uint32_t* w) { return code_of(bulk::table_fill(ji->inst, fp, w)); }
+uint32_t h_table_copy(JitInstance* ji, uint64_t* fp, const uint32_t* w) { return code_of(bulk::table_copy(ji->inst, fp, w)); }
+uint32_t h_table_init(JitInstance* ji, uint64_t* fp, const uint32_t* w) { return code_of(bulk::table_init(ji->inst, fp, w)); }
 uint32_t h_elem_drop(JitInstance* ji, uint64_t*, const uint32_t* w) {
-  ji->inst->elem_values_[w[0]].clear();
-  ji->inst->elem_values_[w[0]].shrink_to_fit();
-  return 0;
+  bulk::elem_drop(ji->inst, w);
+  return kOk;
 }
 uint32_t h_ref_func(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
   fp[w[0]] = reinterpret_cast<uintptr_t>(ji->inst->funcs_[w[1]]);
@@ -758,6 +700,12 @@ class Batch : public Xbyak::CodeGenerator {
     if (fresh) it->second = &new_label();
     return *it->second;
   }
+  // The interrupt check in front of a loop head (the target of a backward branch).
+  Xbyak::Label& head_check_at(uint32_t word) {
+    auto [it, fresh] = head_checks_.try_emplace(word, nullptr);
+    if (fresh) it->second = &new_label();
+    return *it->second;
+  }
   Xbyak::Label& trap(uint32_t code) {
     auto [it, fresh] = traps_.try_emplace(code, nullptr);
     if (fresh) it->second = &new_label();
@@ -844,11 +792,10 @@ class Batch : public Xbyak::CodeGenerator {
       else jmp(dest, T_NEAR);
       return;
     }
-    Xbyak::Label skip;
-    if (c) jcc(negate(*c), skip);
-    interrupt_check(dest);
-    jmp(dest, T_NEAR);
-    L(skip);
+    // A back-edge: to the check in front of the loop head (see function()).
+    Xbyak::Label& check = head_check_at(target);
+    if (c) jcc(*c, check);
+    else jmp(check, T_NEAR);
   }
 
   // Effective address of a memory access: rcx = (addr + add) mod 2^32; the returned operand
@@ -1352,6 +1299,7 @@ class Batch : public Xbyak::CodeGenerator {
       }
     }
     if (info->kind == 0 && lea_add(w, imm, wide)) return true;
+    if (info->kind <= 5 && binop_in_pin(w, imm, wide, info->kind)) return true;
     const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
     const Xbyak::Reg b = wide ? Xbyak::Reg(rcx) : Xbyak::Reg(ecx);
     const int kind = info->kind;
@@ -1449,6 +1397,58 @@ class Batch : public Xbyak::CodeGenerator {
     } else {
       result_in_rax(w[0]);
     }
+    return true;
+  }
+
+  // add, sub, mul, and, or, xor (kind 0..5) whose result is a local kept in a register:
+  // computed in that register, not through rax. Not when the second operand is that
+  // register and the first is not (loading the first would overwrite it).
+  bool binop_in_pin(const uint32_t* w, bool imm, bool wide, int kind) {
+    const Xbyak::Reg64* pd = pin(w[0]);
+    if (pd == nullptr) return false;
+    const bool same = !imm && w[1] == w[2];
+    const bool b_rax = !imm && !same && in_ == static_cast<int64_t>(w[2]);
+    const Xbyak::Reg64* pb = imm || same || b_rax ? nullptr : pin(w[2]);
+    if (pb == pd && w[1] != w[0]) return false;
+    const Xbyak::Reg d = wide ? Xbyak::Reg(*pd) : Xbyak::Reg(pd->cvt32());
+    if (w[1] != w[0]) {  // (the register already holds its own local, whatever rax holds)
+      if (in_ == static_cast<int64_t>(w[1])) mov(d, wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax));
+      else if (const Xbyak::Reg64* pa = pin(w[1])) mov(d, wide ? Xbyak::Reg(*pa) : Xbyak::Reg(pa->cvt32()));
+      else mov(d, wide ? S(w[1]) : S32(w[1]));
+    }
+    if (imm) {
+      const int32_t v = static_cast<int32_t>(w[2]);  // i64: sign-extended; i32: the same bits
+      switch (kind) {
+        case 0: add(d, v); break;
+        case 1: sub(d, v); break;
+        case 2: imul(d, d, v); break;
+        case 3: and_(d, v); break;
+        case 4: or_(d, v); break;
+        case 5: xor_(d, v); break;
+      }
+    } else {
+      Xbyak::Address slot = wide ? S(w[2]) : S32(w[2]);
+      const Xbyak::Operand* bp = &slot;
+      Xbyak::Reg breg;
+      if (same) {
+        bp = &d;
+      } else if (b_rax) {
+        breg = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
+        bp = &breg;
+      } else if (pb != nullptr) {
+        breg = wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32());
+        bp = &breg;
+      }
+      switch (kind) {
+        case 0: add(d, *bp); break;
+        case 1: sub(d, *bp); break;
+        case 2: imul(d, *bp); break;
+        case 3: and_(d, *bp); break;
+        case 4: or_(d, *bp); break;
+        case 5: xor_(d, *bp); break;
+      }
+    }
+    refreshed_ = w[0];  // the register is the value; rax holds nothing new
     return true;
   }
 
@@ -1762,6 +1762,8 @@ class Batch : public Xbyak::CodeGenerator {
     const CompiledFunction& cf = m_.code().functions[def];
     const uint32_t* code = cf.code;
     labels_.clear();
+    head_checks_.clear();
+    loop_heads_.clear();
     traps_.clear();
     slow_.clear();
     func_index_ = func_index;
@@ -1815,16 +1817,21 @@ class Batch : public Xbyak::CodeGenerator {
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(code + at);
       const uint32_t* w = code + at + 2;
+      std::optional<uint32_t> rel;
       switch (op) {
-        case Op::br: targets.insert(at + w[0]); break;
-        case Op::br_z: case Op::br_nz: case Op::br_z64: case Op::br_nz64: targets.insert(at + w[1]); break;
-        case Op::br_and_z: case Op::br_and_nz: targets.insert(at + w[2]); break;
+        case Op::br: rel = w[0]; break;
+        case Op::br_z: case Op::br_nz: case Op::br_z64: case Op::br_nz64: rel = w[1]; break;
+        case Op::br_and_z: case Op::br_and_nz: rel = w[2]; break;
         case Op::br_table:
           for (uint32_t k = 0; k <= w[1]; ++k) targets.insert(at + w[2 + k]);
           break;
         default:
-          if (is_cmp_branch(op)) targets.insert(at + w[2]);
+          if (is_cmp_branch(op)) rel = w[2];
           break;
+      }
+      if (rel) {
+        targets.insert(at + *rel);
+        if (static_cast<int32_t>(*rel) <= 0) loop_heads_.insert(at + *rel);
       }
       at += instruction_words(code + at, op);
     }
@@ -1839,6 +1846,12 @@ class Batch : public Xbyak::CodeGenerator {
       const Op op = op_at(code + at);
       const uint32_t* w = code + at + 2;
       if (targets.count(at)) {
+        if (loop_heads_.count(at)) {
+          // The back-edges' interrupt check, placed before the loop's first instruction:
+          // a back-edge is then one (conditional) jump here, and entering the loop checks too.
+          L(head_check_at(at));
+          interrupt_check(label_at(at));
+        }
         L(label_at(at));
         out_ = -1;  // reached from elsewhere: rax and xmm0 hold nothing known
         xout_ = -1;
@@ -2131,6 +2144,8 @@ class Batch : public Xbyak::CodeGenerator {
   std::vector<size_t> ends_;
   std::deque<Xbyak::Label> label_store_;
   std::unordered_map<uint32_t, Xbyak::Label*> labels_;
+  std::unordered_map<uint32_t, Xbyak::Label*> head_checks_;  // loop head -> its interrupt check
+  std::unordered_set<uint32_t> loop_heads_;                   // targets of backward branches
   std::map<uint32_t, Xbyak::Label*> traps_;
   std::deque<Slow> slow_;
   std::deque<JumpTable> tables_;
