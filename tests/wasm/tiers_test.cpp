@@ -125,6 +125,8 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
       {"mix", {Value::i32(1000)}},
       {"pins", {Value::i32(1)}},
       {"addrs", {Value::i32(1000)}},
+      {"arith", {Value::i32(1)}},
+      {"arith", {Value::i32(1000)}},
       {"pins", {Value::i32(5000)}},
       {"mix", {Value::i32(7)}},
       {"unreachable", {}},
