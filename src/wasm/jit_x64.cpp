@@ -1278,22 +1278,7 @@ class Batch : public Xbyak::CodeGenerator {
       if (const Xbyak::Reg64* p = pin(w[0])) {
         // local = local op constant, the local in a register: in place (a 32-bit operation
         // zero-extends its register, as slots hold i32 values).
-        const Xbyak::Reg r = wide ? Xbyak::Reg(*p) : Xbyak::Reg(p->cvt32());
-        const int32_t v = static_cast<int32_t>(w[2]);
-        const uint8_t n = static_cast<uint8_t>(w[2] & (wide ? 63 : 31));
-        switch (info->kind) {
-          case 0: if (wide) add(r, v); else add(r, w[2]); break;
-          case 1: if (wide) sub(r, v); else sub(r, w[2]); break;
-          case 2: imul(r, r, v); break;
-          case 3: if (wide) and_(r, v); else and_(r, w[2]); break;
-          case 4: if (wide) or_(r, v); else or_(r, w[2]); break;
-          case 5: if (wide) xor_(r, v); else xor_(r, w[2]); break;
-          case 6: shl(r, n); break;
-          case 7: sar(r, n); break;
-          case 8: shr(r, n); break;
-          case 9: rol(r, n); break;
-          case 10: ror(r, n); break;
-        }
+        alu_imm(info->kind, wide ? Xbyak::Reg(*p) : Xbyak::Reg(p->cvt32()), w[2]);
         refreshed_ = w[0];  // the register is the value; rax holds nothing new
         return true;
       }
@@ -1307,70 +1292,30 @@ class Batch : public Xbyak::CodeGenerator {
     const bool b_in_rax = !imm && in_ == static_cast<int64_t>(w[2]) && w[1] != w[2];
     if (b_in_rax) mov(rcx, rax);
     load_rax(w[1], wide);
-    if (kind >= 6) {  // shifts and rotations: by cl or by an immediate
-      if (imm) {
-        uint8_t n = static_cast<uint8_t>(w[2] & (wide ? 63 : 31));
-        switch (kind) {
-          case 6: shl(a, n); break;
-          case 7: sar(a, n); break;
-          case 8: shr(a, n); break;
-          case 9: rol(a, n); break;
-          case 10: ror(a, n); break;
-        }
-      } else {
-        if (!b_in_rax) {
-          if (const Xbyak::Reg64* p = pin(w[2])) mov(ecx, p->cvt32());
-          else mov(ecx, S32(w[2]));
-        }
-        switch (kind) {
-          case 6: shl(a, cl); break;
-          case 7: sar(a, cl); break;
-          case 8: shr(a, cl); break;
-          case 9: rol(a, cl); break;
-          case 10: ror(a, cl); break;
-        }
+    if (imm) {
+      alu_imm(kind, a, w[2]);
+    } else if (kind >= 6) {  // shifts and rotations by cl
+      if (!b_in_rax) {
+        if (const Xbyak::Reg64* p = pin(w[2])) mov(ecx, p->cvt32());
+        else mov(ecx, S32(w[2]));
+      }
+      switch (kind) {
+        case 6: shl(a, cl); break;
+        case 7: sar(a, cl); break;
+        case 8: shr(a, cl); break;
+        case 9: rol(a, cl); break;
+        default: ror(a, cl); break;
       }
     } else {
-      if (imm) {
-        const int32_t v = static_cast<int32_t>(w[2]);
-        if (wide) {  // a sign-extended 32-bit immediate
-          switch (kind) {
-            case 0: add(rax, v); break;
-            case 1: sub(rax, v); break;
-            case 2: imul(rax, rax, v); break;
-            case 3: and_(rax, v); break;
-            case 4: or_(rax, v); break;
-            case 5: xor_(rax, v); break;
-          }
-        } else {
-          switch (kind) {
-            case 0: add(eax, w[2]); break;
-            case 1: sub(eax, w[2]); break;
-            case 2: imul(eax, eax, v); break;
-            case 3: and_(eax, w[2]); break;
-            case 4: or_(eax, w[2]); break;
-            case 5: xor_(eax, w[2]); break;
-          }
-        }
-      } else {
-        const bool same = w[1] == w[2];
-        const Xbyak::Reg64* pb = b_in_rax || same ? nullptr : pin(w[2]);
-        if (!b_in_rax && !same && pb == nullptr) {
-          if (wide) mov(rcx, S(w[2]));
-          else mov(ecx, S32(w[2]));
-        }
-        // The second operand: rax itself, its pinned register, or rcx.
-        const Xbyak::Reg pb_view = pb == nullptr ? b : wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32());
-        const Xbyak::Reg& rb = same ? a : pb_view;
-        switch (kind) {
-          case 0: add(a, rb); break;
-          case 1: sub(a, rb); break;
-          case 2: imul(a, rb); break;
-          case 3: and_(a, rb); break;
-          case 4: or_(a, rb); break;
-          case 5: xor_(a, rb); break;
-        }
+      const bool same = w[1] == w[2];
+      const Xbyak::Reg64* pb = b_in_rax || same ? nullptr : pin(w[2]);
+      if (!b_in_rax && !same && pb == nullptr) {
+        if (wide) mov(rcx, S(w[2]));
+        else mov(ecx, S32(w[2]));
       }
+      // The second operand: rax itself, its pinned register, or rcx.
+      const Xbyak::Reg pb_view = pb == nullptr ? b : wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32());
+      alu(kind, a, same ? a : pb_view);
     }
     result_in_rax(w[0]);  // a 32-bit result is already zero-extended in rax
     return true;
@@ -1400,6 +1345,35 @@ class Batch : public Xbyak::CodeGenerator {
     return true;
   }
 
+  // r = r op b, for int_binop's kinds 0..5 (add sub mul and or xor).
+  void alu(int kind, const Xbyak::Reg& r, const Xbyak::Operand& b) {
+    switch (kind) {
+      case 0: add(r, b); break;
+      case 1: sub(r, b); break;
+      case 2: imul(r, b); break;
+      case 3: and_(r, b); break;
+      case 4: or_(r, b); break;
+      default: xor_(r, b); break;
+    }
+  }
+  // r = r op imm, for every kind (0..10): a 64-bit register takes the immediate
+  // sign-extended (the _si forms of i64 operations), shifts and rotations its low bits.
+  void alu_imm(int kind, const Xbyak::Reg& r, uint32_t imm) {
+    const uint8_t n = static_cast<uint8_t>(imm & (r.getBit() == 64 ? 63 : 31));
+    switch (kind) {
+      case 0: add(r, imm); break;
+      case 1: sub(r, imm); break;
+      case 2: imul(r, r, static_cast<int>(imm)); break;
+      case 3: and_(r, imm); break;
+      case 4: or_(r, imm); break;
+      case 5: xor_(r, imm); break;
+      case 6: shl(r, n); break;
+      case 7: sar(r, n); break;
+      case 8: shr(r, n); break;
+      case 9: rol(r, n); break;
+      default: ror(r, n); break;
+    }
+  }
   // add, sub, mul, and, or, xor (kind 0..5) whose result is a local kept in a register:
   // computed in that register, not through rax. Not when the second operand is that
   // register and the first is not (loading the first would overwrite it).
@@ -1417,36 +1391,14 @@ class Batch : public Xbyak::CodeGenerator {
       else mov(d, wide ? S(w[1]) : S32(w[1]));
     }
     if (imm) {
-      const int32_t v = static_cast<int32_t>(w[2]);  // i64: sign-extended; i32: the same bits
-      switch (kind) {
-        case 0: add(d, v); break;
-        case 1: sub(d, v); break;
-        case 2: imul(d, d, v); break;
-        case 3: and_(d, v); break;
-        case 4: or_(d, v); break;
-        case 5: xor_(d, v); break;
-      }
+      alu_imm(kind, d, w[2]);
+    } else if (same) {
+      alu(kind, d, d);
+    } else if (b_rax || pb != nullptr) {
+      const Xbyak::Reg64& r = b_rax ? rax : *pb;
+      alu(kind, d, wide ? Xbyak::Reg(r) : Xbyak::Reg(r.cvt32()));
     } else {
-      Xbyak::Address slot = wide ? S(w[2]) : S32(w[2]);
-      const Xbyak::Operand* bp = &slot;
-      Xbyak::Reg breg;
-      if (same) {
-        bp = &d;
-      } else if (b_rax) {
-        breg = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
-        bp = &breg;
-      } else if (pb != nullptr) {
-        breg = wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32());
-        bp = &breg;
-      }
-      switch (kind) {
-        case 0: add(d, *bp); break;
-        case 1: sub(d, *bp); break;
-        case 2: imul(d, *bp); break;
-        case 3: and_(d, *bp); break;
-        case 4: or_(d, *bp); break;
-        case 5: xor_(d, *bp); break;
-      }
+      alu(kind, d, wide ? S(w[2]) : S32(w[2]));
     }
     refreshed_ = w[0];  // the register is the value; rax holds nothing new
     return true;
