@@ -15,21 +15,32 @@ if ! git rev-parse --is-inside-work-tree > /dev/null 2>&1; then
 fi
 public='wasm/engine.h|wasm/host.h|wasm/module.h|wasm/types.h'
 whitebox='tests/wasm/translator_test.cpp'
-# The members engine.h declares (identifiers ending in `_` followed by `=`, `;`, `{` or `[`).
-members=$(grep -oE '\b[a-z][a-z0-9_]*_\s*(=|;|\{|\[)' src/wasm/engine.h | grep -oE '^[a-z][a-z0-9_]*_' | sort -u)
+# The members a file declares: identifiers ending in `_` followed by `=`, `;`, `{` or `[`,
+# not reached through `.` or `->` (`p->x_[0]` uses a member, it does not declare one).
+declared() {
+  grep -hoE '(^|[^>.a-z0-9_])[a-z][a-z0-9_]*_[[:space:]]*(=|;|\{|\[)' "$@" 2>/dev/null |
+    grep -oE '[a-z][a-z0-9_]*_' | sort -u
+}
+members=$(declared src/wasm/engine.h)
 [ -n "$members" ] || { echo "FAIL: found no members in src/wasm/engine.h (did its conventions change?)"; exit 1; }
-pattern="(->|\\.)($(echo "$members" | paste -sd'|'))\\b"
 bad=0
 while IFS= read -r f; do
   case $f in src/wasm/*) continue ;; *.cpp | *.h) ;; *) continue ;; esac
   [ -f "$f" ] || continue
-  grep -q '"wasm/' "$f" || continue  # does not use the engine at all
+  # Any spelling of an include of the engine's headers ("wasm/..." or <wasm/...>).
   if [ "$f" != "$whitebox" ]; then
-    if inc=$(grep -nE '#include "wasm/' "$f" | grep -vE "\"($public)\""); then
+    if inc=$(grep -nE '#[[:space:]]*include[[:space:]]*[<"]wasm/' "$f" | grep -vE "[<\"]($public)[>\"]"); then
       echo "FAIL: $f includes an internal header of the engine: $inc"
       bad=1
     fi
   fi
+  # Every file, whether it includes the engine directly or through another header, except
+  # for the members it declares itself (or its header does): a class of its own may have a
+  # member of the same name.
+  own=$(declared "$f" "${f%.*}.h")
+  check=$(comm -23 <(echo "$members") <(echo "$own"))
+  [ -n "$check" ] || continue
+  pattern="(->|\\.)($(echo "$check" | paste -sd'|'))\\b"
   if use=$(grep -nE "$pattern" "$f"); then
     echo "FAIL: $f uses an engine-internal member:"
     echo "$use"

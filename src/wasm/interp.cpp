@@ -123,7 +123,10 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
 
   uint32_t exit_code[2];
   std::memcpy(exit_code, &kLabels[static_cast<size_t>(Op::exit)], sizeof(void*));
-  std::ptrdiff_t code_delta = 0;  // from the module's code to the instance's bound copy
+  // The running instance's module code and the interpreter's bound copy of it: a function's
+  // code is at the same offset in both.
+  const uint32_t* words_base = nullptr;
+  const uint32_t* bound_base = nullptr;
 
   auto switch_instance = [&](Instance* i) {
     inst = i;
@@ -135,7 +138,8 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
     // segments were written into an imported table gets it here.
     if (i->interp_code_ == nullptr) [[unlikely]]
       i->interp_code_ = bound_code(*i->module_);
-    code_delta = i->interp_code_ - i->module_->code().words.data();
+    words_base = i->module_->code().words.data();
+    bound_base = i->interp_code_;
   };
 
 #ifdef WB_INTERP_PROFILE
@@ -210,7 +214,7 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
     }                                                                                   \
     cur = (F);                                                                          \
     if (cur->instance_ != inst) switch_instance(cur->instance_);                       \
-    ip = cf_->code + code_delta;                                                        \
+    ip = bound_base + (cf_->code - words_base);                                         \
   } while (0)
 
   // ---- entry --------------------------------------------------------------------------------
