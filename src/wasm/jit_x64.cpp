@@ -1917,8 +1917,9 @@ class Batch : public Xbyak::CodeGenerator {
         for (uint32_t k = 0; k <= n; ++k) backward |= static_cast<int32_t>(w[2 + k]) <= 0;
         if (backward) {
           Xbyak::Label& go = new_label();
-          interrupt_check(go);
+          interrupt_check(go);  // uses rax (and its slow path calls C++)
           L(go);
+          in_ = -1;  // so the index is loaded again below (its slot is always written)
         }
         tables_.emplace_back();
         JumpTable& jt = tables_.back();

@@ -127,6 +127,7 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
       {"addrs", {Value::i32(1000)}},
       {"arith", {Value::i32(1)}},
       {"arith", {Value::i32(1000)}},
+      {"table_loop", {Value::i32(5)}},
       {"pins", {Value::i32(5000)}},
       {"mix", {Value::i32(7)}},
       {"unreachable", {}},
@@ -142,6 +143,7 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
   EXPECT_EQ(describe(compiled.call("div", {Value::i32(1), Value::i32(0)})),
             "trap kind 0 \"integer divide by zero\" in `internal_trap_name`");
   EXPECT_EQ(compiled.call("indirect", {Value::i32(2), Value::i32(5)}).value()[0].as_i32(), 50);
+  EXPECT_EQ(compiled.call("table_loop", {Value::i32(5)}).value()[0].as_i32(), 5);
   auto deep = compiled.call("deep", {Value::i32(0)});
   ASSERT_FALSE(deep.ok());
   EXPECT_EQ(deep.error().kind, TrapKind::Exhaustion);

@@ -127,6 +127,15 @@
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (i64.add (local.get $x)
              (i64.add (local.get $y) (i64.extend_i32_u (i32.add (local.get $s1) (local.get $b))))))
+  ;; A br_table with a backward target (an interrupt check before it) whose index the previous
+  ;; instruction left in rax.
+  (func (export "table_loop") (param $n i32) (result i32)
+    (local $i i32)
+    (block $out
+      (loop $l
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_table $l $out (i32.ge_u (local.get $i) (local.get $n)))))
+    (local.get $i))
   (func (export "spin") (loop $l (br $l)))
   (func (export "unreachable") unreachable)
 )
