@@ -807,7 +807,7 @@ class Batch : public Xbyak::CodeGenerator {
     ecx_holds_ = -1;  // rcx changes now
     ecx_next_ = plain && pin(addr_slot) != nullptr ? static_cast<int64_t>(addr_slot) : -1;
     // A 32-bit lea of a register and the addend wraps like the i32.add it stands for.
-    const Xbyak::Reg64* src = in_ == static_cast<int64_t>(addr_slot) ? &rax : pin(addr_slot);
+    const Xbyak::Reg64* src = reg_of(addr_slot);
     if (src != nullptr && plus != 0) {
       lea(ecx, ptr[*src + static_cast<int32_t>(plus)]);
     } else {
@@ -822,18 +822,19 @@ class Batch : public Xbyak::CodeGenerator {
     }
     return r15 + rcx + static_cast<int32_t>(offset);
   }
-  // The value of slot s into eax/rax (nothing to do when rax holds it already).
-  void load_rax(uint32_t s, bool wide) {
-    if (in_ == static_cast<int64_t>(s)) return;
-    if (const Xbyak::Reg64* p = pin(s)) {
-      if (wide) mov(rax, *p);
-      else mov(eax, p->cvt32());
-    } else if (wide) {
-      mov(rax, S(s));
-    } else {
-      mov(eax, S32(s));
-    }
+  // The register that holds slot s's value now: rax (the previous result) or the local's own
+  // register; nullptr when it is only in its slot.
+  const Xbyak::Reg64* reg_of(uint32_t s) const { return in_ == static_cast<int64_t>(s) ? &rax : pin(s); }
+  // The value of slot s into r (its low 32 bits, zero-extended, unless wide).
+  void load_to(const Xbyak::Reg64& r, uint32_t s, bool wide) {
+    const Xbyak::Reg64* from = reg_of(s);
+    if (from == &r) return;
+    const Xbyak::Reg d = wide ? Xbyak::Reg(r) : Xbyak::Reg(r.cvt32());
+    if (from != nullptr) mov(d, wide ? Xbyak::Reg(*from) : Xbyak::Reg(from->cvt32()));
+    else mov(d, wide ? S(s) : S32(s));
   }
+  // The value of slot s into eax/rax (nothing to do when rax holds it already).
+  void load_rax(uint32_t s, bool wide) { load_to(rax, s, wide); }
   // rax now holds slot s's value (its 64 bits).
   void result_in_rax(uint32_t s) {
     if (const Xbyak::Reg64* p = pin(s)) mov(*p, rax);  // the register is the local's value
@@ -1325,9 +1326,6 @@ class Batch : public Xbyak::CodeGenerator {
   // into the result's register when the result is a pinned local (a 32-bit lea keeps the low
   // 32 bits of the sum: the i32 wrap-around). Returns false when an operand is in a slot.
   bool lea_add(const uint32_t* w, bool imm, bool wide) {
-    auto reg_of = [&](uint32_t s) -> const Xbyak::Reg64* {
-      return in_ == static_cast<int64_t>(s) ? &rax : pin(s);
-    };
     const Xbyak::Reg64* x = reg_of(w[1]);
     const Xbyak::Reg64* y = imm ? nullptr : reg_of(w[2]);
     if (x == nullptr || (!imm && y == nullptr)) return false;
@@ -1385,11 +1383,7 @@ class Batch : public Xbyak::CodeGenerator {
     const Xbyak::Reg64* pb = imm || same || b_rax ? nullptr : pin(w[2]);
     if (pb == pd && w[1] != w[0]) return false;
     const Xbyak::Reg d = wide ? Xbyak::Reg(*pd) : Xbyak::Reg(pd->cvt32());
-    if (w[1] != w[0]) {  // (the register already holds its own local, whatever rax holds)
-      if (in_ == static_cast<int64_t>(w[1])) mov(d, wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax));
-      else if (const Xbyak::Reg64* pa = pin(w[1])) mov(d, wide ? Xbyak::Reg(*pa) : Xbyak::Reg(pa->cvt32()));
-      else mov(d, wide ? S(w[1]) : S32(w[1]));
-    }
+    if (w[1] != w[0]) load_to(*pd, w[1], wide);  // (else the register holds it already)
     if (imm) {
       alu_imm(kind, d, w[2]);
     } else if (same) {
