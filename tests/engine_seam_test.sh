@@ -7,12 +7,7 @@
 # members end in `_`), so either tier can change without the rest of the project noticing.
 # White-box tests of the translator may include code.h: they are listed below.
 set -u
-src=$1
-cd "$src" || exit 1
-if ! git rev-parse --is-inside-work-tree > /dev/null 2>&1; then
-  echo "SKIP: not a git checkout (the file list comes from git ls-files)"
-  exit 0
-fi
+. "$(dirname "$0")/in_checkout.sh" "$1"
 public='wasm/engine.h|wasm/host.h|wasm/module.h|wasm/types.h'
 whitebox='tests/wasm/translator_test.cpp'
 # The members a file declares: identifiers ending in `_` followed by `=`, `;`, `{` or `[`,

@@ -4,12 +4,7 @@
 # license it names exists: MIT (LICENSE), or for BPF programs "GPL-2.0-only OR MIT" (the
 # kernel lets only GPL-compatible programs call most tracing helpers).
 set -u
-src=$1
-cd "$src" || exit 1
-if ! git rev-parse --is-inside-work-tree > /dev/null 2>&1; then
-  echo "SKIP: not a git checkout (the file list comes from git ls-files)"
-  exit 0
-fi
+. "$(dirname "$0")/in_checkout.sh" "$1"
 [ -f LICENSE ] && grep -q '^MIT License' LICENSE || { echo "FAIL: no MIT LICENSE file"; exit 1; }
 bad=0
 while IFS= read -r f; do

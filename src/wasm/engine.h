@@ -339,9 +339,15 @@ class Store {
       if (m->refused_by_store_limit()) return true;
     return false;
   }
-  // Called by the interpreter when the flag is set: blocks while paused; returns true to
-  // continue running, false to stop.
+  // Called when the flag is set: blocks while paused; returns true to continue running,
+  // false to stop.
   bool wait_while_paused();
+  // A check point of running code (a loop back-edge, a function entry, a piece of a long
+  // bulk operation): true to go on, false to stop with TrapKind::Interrupted. `flag` is
+  // interrupt_flag(), which a caller in a hot loop keeps at hand.
+  bool keep_running(const std::atomic<uint32_t>* flag) {
+    return flag->load(std::memory_order_relaxed) == kRunning || wait_while_paused();
+  }
 
   // Internal.
   // Calls host function f with its argument slots at fp, where its results come back (i32

@@ -172,8 +172,7 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
 #define JUMP(rel)                                                           \
   do {                                                                      \
     ip += static_cast<int32_t>(rel);                                        \
-    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0) && !store.wait_while_paused()) \
-      goto interrupted;                                                     \
+    if (WB_UNLIKELY(!store.keep_running(intr))) goto interrupted;           \
     DISPATCH();                                                             \
   } while (0)
 
@@ -189,7 +188,7 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
     NEXT(n);                                            \
   } while (0)
   // Asked between the pieces of a long memory.fill or memory.copy.
-  auto keep_going = [&] { return intr->load(std::memory_order_relaxed) == 0 || store.wait_while_paused(); };
+  auto keep_going = [&] { return store.keep_running(intr); };
 
   // Enter wasm function F with its frame at NFP, returning to RET.
 #define ENTER(F, NFP, RET)                                                              \
@@ -199,8 +198,7 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
       trap_kind = TrapKind::Exhaustion;                                                 \
       TRAP("call stack exhausted");                                                     \
     }                                                                                   \
-    if (WB_UNLIKELY(intr->load(std::memory_order_relaxed) != 0) && !store.wait_while_paused()) \
-      goto interrupted;                                                                 \
+    if (WB_UNLIKELY(!store.keep_running(intr))) goto interrupted;                       \
     fsp->ret_ip = (RET);                                                                \
     fsp->fp = fp;                                                                       \
     fsp->fn = cur;                                                                      \

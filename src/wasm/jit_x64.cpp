@@ -521,9 +521,7 @@ uint32_t h_memory_grow(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
   return 0;
 }
 uint32_t check_interrupt(JitInstance* ji) {
-  if (ji->store->interrupt_flag()->load(std::memory_order_relaxed) != 0 && !ji->store->wait_while_paused())
-    return kInterrupted;
-  return kOk;
+  return ji->store->keep_running(ji->store->interrupt_flag()) ? kOk : kInterrupted;
 }
 // The shared bodies (bulk_ops.h), their outcome as a trap code.
 uint32_t code_of(bulk::Status st) {
@@ -916,7 +914,7 @@ class Batch : public Xbyak::CodeGenerator {
   void choose_pins(const CompiledFunction& cf) {
     pins_ = 0;
     if (cf.num_locals == 0) return;
-    std::vector<uint32_t> weight(cf.num_locals, 0);
+    std::vector<uint64_t> weight(cf.num_locals, 0);
     // Loop bodies: the ranges that backward branches jump over.
     std::vector<std::pair<uint32_t, uint32_t>> loops;
     for (uint32_t at = 0; at < cf.code_size;) {
@@ -926,18 +924,28 @@ class Batch : public Xbyak::CodeGenerator {
       if (op == Op::br) rel = static_cast<int32_t>(w[0]);
       else if (op == Op::br_z || op == Op::br_nz || op == Op::br_z64 || op == Op::br_nz64) rel = static_cast<int32_t>(w[1]);
       else if (op == Op::br_and_z || op == Op::br_and_nz || is_cmp_branch(op)) rel = static_cast<int32_t>(w[2]);
-      if (rel < 0) loops.emplace_back(at + rel, at);
+      if (rel < 0) {
+        // One range per loop head: further back-edges to the same head only extend it.
+        const uint32_t head = at + rel;
+        auto same = std::find_if(loops.begin(), loops.end(), [&](auto& l) { return l.first == head; });
+        if (same == loops.end()) loops.emplace_back(head, at);
+        else same->second = std::max(same->second, at);
+      }
       at += instruction_words(cf.code + at, op);
     }
-    auto in_loop = [&](uint32_t at) {
+    // A read counts 10 times more for each loop around it (up to four deep), so that the
+    // locals of an inner loop win over those of the loops around it.
+    auto depth = [&](uint32_t at) {
+      int d = 0;
       for (auto& [b, e] : loops)
-        if (at >= b && at <= e) return true;
-      return false;
+        if (at >= b && at <= e) ++d;
+      return std::min(d, 4);
     };
+    static constexpr uint64_t kScale[] = {1, 10, 100, 1000, 10000};
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(cf.code + at);
       const uint32_t* w = cf.code + at + 2;
-      const uint32_t inc = loops.empty() ? 1 : (in_loop(at) ? 10 : 1);
+      const uint64_t inc = kScale[depth(at)];
       auto use = [&](uint32_t slot) {
         if (slot < cf.num_locals) weight[slot] += inc;
       };
