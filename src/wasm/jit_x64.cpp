@@ -9,6 +9,8 @@
 // Registers while compiled code runs:
 //   rbx  frame base (slot i is [rbx + 8i])      r12  JitInstance* (globals, memory, entries)
 //   r13  JitThread* (limits, interrupt flag, trap report)    r15  linear memory base
+//   r14 rbp rsi rdi r9 r11 r8 r10  up to eight locals kept in registers ("pins", below)
+//   rax rcx rdx xmm0 xmm1  scratch (rax: the previous result; rcx: an effective address)
 // rsp is 16-byte aligned in a function body (the prologue subtracts 8), so helpers written in
 // C++ are called directly. Traps leave through JitThread::trap_common, which restores the
 // stack pointer saved by the entry trampoline: no unwinding through compiled frames.
@@ -797,7 +799,8 @@ class Batch : public Xbyak::CodeGenerator {
   }
 
   // Effective address of a memory access: rcx = (addr + add) mod 2^32; the returned operand
-  // adds the static offset (through r8 when it does not fit a displacement).
+  // adds the static offset (what does not fit a displacement is added to rcx first, in
+  // pieces that fit an immediate: only rcx changes).
   Xbyak::RegExp mem_at(uint32_t addr_slot, uint32_t offset, uint32_t plus) {
     const bool plain = plus == 0 && offset <= 0x7FFFFFFFu;
     if (plain && ecx_holds_ == static_cast<int64_t>(addr_slot))
@@ -813,12 +816,9 @@ class Batch : public Xbyak::CodeGenerator {
       else mov(ecx, S32(addr_slot));
       if (plus != 0) add(ecx, plus);
     }
-    if (offset > 0x7FFFFFFFu) {
-      mov(r8d, offset);
-      add(rcx, r8);
-      return r15 + rcx;
-    }
-    return r15 + rcx + static_cast<int32_t>(offset);
+    uint32_t rest = offset;
+    for (; rest > 0x7FFFFFFFu; rest -= 0x7FFFFFFFu) add(rcx, 0x7FFFFFFF);
+    return r15 + rcx + static_cast<int32_t>(rest);
   }
   // The register that holds slot s's value now: rax (the previous result) or the local's own
   // register; nullptr when it is only in its slot.
@@ -849,7 +849,7 @@ class Batch : public Xbyak::CodeGenerator {
   // names a pinned local spills it), and the results before a return. Locals never written
   // by the function (parameters only read) are never spilled. Callee-saved or not, the
   // registers are reloaded from the slots after every call out of the function.
-  static constexpr int kPins = 6;
+  static constexpr int kPins = 8;
   const Xbyak::Reg64* pin(uint32_t s) const {
     for (int i = 0; i < pins_; ++i)
       if (pin_slot_[i] == s) return &pin_reg(i);
@@ -857,7 +857,7 @@ class Batch : public Xbyak::CodeGenerator {
   }
   static const Xbyak::Reg64& pin_reg(int i) {
     namespace u = Xbyak::util;
-    static const Xbyak::Reg64 regs[kPins] = {u::r14, u::rbp, u::rsi, u::rdi, u::r9, u::r11};
+    static const Xbyak::Reg64 regs[kPins] = {u::r14, u::rbp, u::rsi, u::rdi, u::r9, u::r11, u::r8, u::r10};
     return regs[i];
   }
   void reload_pins() {
@@ -1227,8 +1227,8 @@ class Batch : public Xbyak::CodeGenerator {
     result_in_rax(w[0]);
   }
   void store(Op op, const uint32_t* w) {
-    // The value's register: rax or a pinned local's as they are (mem_at touches only rcx and
-    // r8), else rdx loaded from xmm0 or the slot.
+    // The value's register: rax or a pinned local's as they are (mem_at touches only rcx),
+    // else rdx loaded from xmm0 or the slot.
     const Xbyak::Reg64* v = &rdx;
     if (in_ == static_cast<int64_t>(w[1])) {
       v = &rax;
@@ -1299,6 +1299,14 @@ class Batch : public Xbyak::CodeGenerator {
     const int kind = info->kind;
     // The second operand first when rax holds it (the first operand's load would lose it).
     const bool b_in_rax = !imm && in_ == static_cast<int64_t>(w[2]) && w[1] != w[2];
+    if (b_in_rax && kind <= 5 && kind != 1) {
+      // Commutative: rax op= the first operand, from its register or its slot.
+      const Xbyak::Reg64* pa = pin(w[1]);
+      if (pa != nullptr) alu(kind, a, wide ? Xbyak::Reg(*pa) : Xbyak::Reg(pa->cvt32()));
+      else alu(kind, a, wide ? S(w[1]) : S32(w[1]));
+      result_in_rax(w[0]);
+      return true;
+    }
     if (b_in_rax) mov(rcx, rax);
     load_rax(w[1], wide);
     if (imm) {
@@ -1319,12 +1327,12 @@ class Batch : public Xbyak::CodeGenerator {
       const bool same = w[1] == w[2];
       const Xbyak::Reg64* pb = b_in_rax || same ? nullptr : pin(w[2]);
       if (!b_in_rax && !same && pb == nullptr) {
-        if (wide) mov(rcx, S(w[2]));
-        else mov(ecx, S32(w[2]));
+        alu(kind, a, wide ? S(w[2]) : S32(w[2]));  // the second operand from its slot
+      } else {
+        // The second operand: rax itself, its pinned register, or rcx.
+        const Xbyak::Reg pb_view = pb == nullptr ? b : wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32());
+        alu(kind, a, same ? a : pb_view);
       }
-      // The second operand: rax itself, its pinned register, or rcx.
-      const Xbyak::Reg pb_view = pb == nullptr ? b : wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32());
-      alu(kind, a, same ? a : pb_view);
     }
     result_in_rax(w[0]);  // a 32-bit result is already zero-extended in rax
     return true;
@@ -1815,7 +1823,9 @@ class Batch : public Xbyak::CodeGenerator {
       dead_store_ = -1;
       if (uint32_t next = at + instruction_words(code + at, op); next < cf.code_size && !targets.count(next))
         dead_store_ = overwrites_first_operand(op_at(code + next), code + next + 2);
-      if (dead_store_ < 0) dead_store_ = rax_dead_store(at, op, w);
+      // (the next instruction may overwrite a slot other than this result: then the
+      // result's own store can still be found dead further on)
+      if (int64_t d = rax_dead_store(at, op, w); d >= 0) dead_store_ = d;
       xdead_store_ = xmm_dead_store(at, op, w);
       in_ = out_;
       out_ = -1;

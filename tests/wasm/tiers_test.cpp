@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -79,6 +80,29 @@ std::string describe(const CallResult<std::vector<Value>>& r) {
   return out;
 }
 
+// tiers.wat's "regs" in C++.
+uint64_t regs_reference(uint32_t n) {
+  uint32_t a = 0x6a09e667, b = 0xbb67ae85, c = 0x3c6ef372, d = 0xa54ff53a, e = 0x510e527f, f = 0x9b05688c;
+  uint32_t g = 0x1f83d9ab, h = 0;
+  uint64_t w = 0x5be0cd19;
+  uint32_t i = 0;
+  do {
+    for (uint32_t j = 0; j < 64; ++j) {
+      h = (std::rotl(a, 7) ^ std::rotl(a, 13)) + ((b & c) - d * std::rotl(e, 3));
+      g = (f | h) - (g ^ std::rotl(h, 11));
+      w = w * uint64_t{g | 1u} + (uint64_t{h} ^ std::rotl(w, 17));
+      if ((j & 7) == 0) e = e + g + j;
+      a = b;
+      b = c;
+      c = d;
+      d = e + h;
+      e = f;
+      f = g;
+    }
+  } while (++i < n);
+  return w + (a ^ (b + c + d + e + f + g + h));
+}
+
 TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
   TierModule interp(Tier::Interpreter), compiled(Tier::Compiler);
   ASSERT_NE(interp.inst, nullptr);
@@ -128,6 +152,8 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
       {"arith", {Value::i32(1)}},
       {"arith", {Value::i32(1000)}},
       {"table_loop", {Value::i32(5)}},
+      {"regs", {Value::i32(1)}},
+      {"regs", {Value::i32(300)}},
       {"pins", {Value::i32(5000)}},
       {"mix", {Value::i32(7)}},
       {"unreachable", {}},
@@ -144,6 +170,7 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
             "trap kind 0 \"integer divide by zero\" in `internal_trap_name`");
   EXPECT_EQ(compiled.call("indirect", {Value::i32(2), Value::i32(5)}).value()[0].as_i32(), 50);
   EXPECT_EQ(compiled.call("table_loop", {Value::i32(5)}).value()[0].as_i32(), 5);
+  EXPECT_EQ(compiled.call("regs", {Value::i32(300)}).value()[0].bits, regs_reference(300));
   auto deep = compiled.call("deep", {Value::i32(0)});
   ASSERT_FALSE(deep.ok());
   EXPECT_EQ(deep.error().kind, TrapKind::Exhaustion);
