@@ -1100,15 +1100,58 @@ class Batch : public Xbyak::CodeGenerator {
     }
     return true;
   }
-  // Whether slot s is written before it is read again, on the straight-line code from `at`
-  // (a branch target, an unknown instruction or the end: taken as read).
+  // Whether slot s is written before it is read again on every path from `at`: the scan
+  // follows branches (both ways of a conditional one) and loops (a position met again adds no
+  // path the first visit did not cover). A br_table, an instruction slot_access does not
+  // know, or more than 64 instructions: taken as read.
   bool dead_after(uint32_t at, uint32_t s) const {
-    for (int k = 0; k < 24 && at < code_size_; ++k) {
-      if (targets_->count(at)) return false;
+    int budget = 64;
+    uint32_t seen[64];
+    int nseen = 0;
+    return dead_from(at, s, budget, seen, nseen);
+  }
+  bool dead_from(uint32_t at, uint32_t s, int& budget, uint32_t* seen, int& nseen) const {
+    while (at < code_size_) {
+      for (int i = 0; i < nseen; ++i)
+        if (seen[i] == at) return true;
+      if (--budget < 0) return false;
+      seen[nseen++] = at;
       const Op op = op_at(code_ + at);
+      const uint32_t* w = code_ + at + 2;
       if (op == Op::ret) return s >= num_results_;  // only the results are read after it
+      if (op == Op::br) {
+        at += w[0];
+        continue;
+      }
+      int32_t rel = 0;
+      bool branch = true, reads = false;
+      if (op == Op::br_z || op == Op::br_nz || op == Op::br_z64 || op == Op::br_nz64) {
+        reads = w[0] == s;
+        rel = static_cast<int32_t>(w[1]);
+      } else if (op == Op::br_and_z || op == Op::br_and_nz) {
+        reads = w[0] == s;
+        rel = static_cast<int32_t>(w[2]);
+      } else if (is_cmp_branch(op)) {
+        reads = w[0] == s || (!is_cmp_si(op) && w[1] == s);
+        rel = static_cast<int32_t>(w[2]);
+      } else {
+        branch = false;
+      }
+      if (branch) {
+        if (reads || !dead_from(at + rel, s, budget, seen, nseen)) return false;
+        at += instruction_words(code_ + at, op);
+        continue;
+      }
+      if (op == Op::copy2) {  // two copies in order
+        if (w[1] == s) return false;
+        if (w[0] == s) return true;
+        if (w[3] == s) return false;
+        if (w[2] == s) return true;
+        at += instruction_words(code_ + at, op);
+        continue;
+      }
       Access a;
-      if (!slot_access(op, code_ + at + 2, a)) return false;
+      if (!slot_access(op, w, a)) return false;
       for (int r = 0; r < a.nreads; ++r)
         if (a.reads[r] == s) return false;
       if (a.write == static_cast<int64_t>(s)) return true;
@@ -1702,18 +1745,26 @@ class Batch : public Xbyak::CodeGenerator {
       return;
     }
     const bool wide = mb.wide;
-    if (mb.byte_load) movzx(edx, byte[at]);
-    else if (wide) mov(rdx, qword[at]);
-    else mov(edx, dword[at]);
     const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
-    const Xbyak::Reg b = wide ? Xbyak::Reg(rdx) : Xbyak::Reg(edx);
-    load_rax(w[1], wide);
-    switch (mb.kind) {
-      case 0: add(a, b); break;
-      case 1: sub(a, b); break;
-      case 2: and_(a, b); break;
-      case 3: or_(a, b); break;
-      default: xor_(a, b); break;
+    auto op = [&](const Xbyak::Operand& b) {
+      switch (mb.kind) {
+        case 0: add(a, b); break;
+        case 1: sub(a, b); break;
+        case 2: and_(a, b); break;
+        case 3: or_(a, b); break;
+        default: xor_(a, b); break;
+      }
+    };
+    // The loaded operand: memory itself, or edx for a byte zero-extended first. (mem_at left
+    // the address in rcx: rax is free for the first operand.)
+    if (mb.byte_load) {
+      movzx(edx, byte[at]);
+      load_rax(w[1], wide);
+      op(wide ? Xbyak::Reg(rdx) : Xbyak::Reg(edx));
+    } else {
+      const Xbyak::Address m = wide ? qword[at] : dword[at];
+      load_rax(w[1], wide);
+      op(m);
     }
     result_in_rax(w[0]);
   }
@@ -1996,10 +2047,26 @@ class Batch : public Xbyak::CodeGenerator {
         called_out_ = true;
         return;
       }
-      case Op::copy:
+      case Op::copy: {
+        // One move when a register is on either side (not rax, whose value the next
+        // instruction may expect): a local's register to a slot or to another register, a
+        // slot to a register. Otherwise through rax, as any result.
+        const Xbyak::Reg64* from = reg_of(w[1]);
+        const Xbyak::Reg64* to = pin(w[0]);
+        if (from != &rax && (from != nullptr || to != nullptr) && (to != nullptr || dead_store_ != static_cast<int64_t>(w[0]))) {
+          if (to != nullptr) {
+            if (from != nullptr) mov(*to, *from);
+            else mov(*to, S(w[1]));
+            refreshed_ = w[0];
+          } else {
+            mov(S(w[0]), *from);
+          }
+          return;
+        }
         load_rax(w[1], true);
         result_in_rax(w[0]);
         return;
+      }
       case Op::copy2:
         mov(rax, S(w[1]));
         mov(S(w[0]), rax);
