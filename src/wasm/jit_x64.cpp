@@ -915,8 +915,9 @@ class Batch : public Xbyak::CodeGenerator {
     pins_ = 0;
     if (cf.num_locals == 0) return;
     std::vector<uint64_t> weight(cf.num_locals, 0);
-    // Loop bodies: the ranges that backward branches jump over.
-    std::vector<std::pair<uint32_t, uint32_t>> loops;
+    // Loop bodies: the ranges that backward branches jump over, one per loop head (further
+    // back-edges to the same head only extend it).
+    std::vector<uint32_t> loop_end(cf.code_size, 0);  // 0: no loop starts here
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(cf.code + at);
       const uint32_t* w = cf.code + at + 2;
@@ -924,28 +925,29 @@ class Batch : public Xbyak::CodeGenerator {
       if (op == Op::br) rel = static_cast<int32_t>(w[0]);
       else if (op == Op::br_z || op == Op::br_nz || op == Op::br_z64 || op == Op::br_nz64) rel = static_cast<int32_t>(w[1]);
       else if (op == Op::br_and_z || op == Op::br_and_nz || is_cmp_branch(op)) rel = static_cast<int32_t>(w[2]);
-      if (rel < 0) {
-        // One range per loop head: further back-edges to the same head only extend it.
+      if (rel < 0 && static_cast<uint32_t>(-static_cast<int64_t>(rel)) <= at) {
         const uint32_t head = at + rel;
-        auto same = std::find_if(loops.begin(), loops.end(), [&](auto& l) { return l.first == head; });
-        if (same == loops.end()) loops.emplace_back(head, at);
-        else same->second = std::max(same->second, at);
+        loop_end[head] = std::max(loop_end[head], at);
       }
       at += instruction_words(cf.code + at, op);
     }
     // A read counts 10 times more for each loop around it (up to four deep), so that the
-    // locals of an inner loop win over those of the loops around it.
-    auto depth = [&](uint32_t at) {
-      int d = 0;
-      for (auto& [b, e] : loops)
-        if (at >= b && at <= e) ++d;
-      return std::min(d, 4);
-    };
+    // locals of an inner loop win over those of the loops around it. The depth at each word
+    // is a running sum of loop starts and ends (linear in the code, however many loops).
+    std::vector<int32_t> delta(cf.code_size + 1, 0);
+    for (uint32_t head = 0; head < cf.code_size; ++head) {
+      if (loop_end[head] == 0) continue;
+      ++delta[head];
+      --delta[loop_end[head] + 1];
+    }
     static constexpr uint64_t kScale[] = {1, 10, 100, 1000, 10000};
+    int32_t depth = 0;
+    uint32_t summed = 0;  // delta[0, summed) is in depth
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(cf.code + at);
       const uint32_t* w = cf.code + at + 2;
-      const uint64_t inc = kScale[depth(at)];
+      while (summed <= at) depth += delta[summed++];
+      const uint64_t inc = kScale[std::clamp(depth, 0, 4)];
       auto use = [&](uint32_t slot) {
         if (slot < cf.num_locals) weight[slot] += inc;
       };
@@ -1101,28 +1103,29 @@ class Batch : public Xbyak::CodeGenerator {
     return true;
   }
   // Whether slot s is written before it is read again on every path from `at`: the scan
-  // follows branches (both ways of a conditional one) and loops (a position met again adds no
-  // path the first visit did not cover). A br_table, an instruction slot_access does not
-  // know, or more than 64 instructions: taken as read.
+  // follows branches (both ways of a conditional one) and loops (a jump to a position the
+  // scan has jumped to before adds no path it did not cover). A br_table, an instruction
+  // slot_access does not know, or more than 64 instructions: taken as read.
+  static constexpr int kScanBudget = 64;
   bool dead_after(uint32_t at, uint32_t s) const {
-    int budget = 64;
-    uint32_t seen[64];
+    int budget = kScanBudget;
+    uint32_t seen[kScanBudget];
     int nseen = 0;
     return dead_from(at, s, budget, seen, nseen);
   }
+  // The same from `at`, where the scan starts or a jump lands (each level of recursion
+  // spends budget, so it is at most kScanBudget deep).
   bool dead_from(uint32_t at, uint32_t s, int& budget, uint32_t* seen, int& nseen) const {
+    for (int i = 0; i < nseen; ++i)
+      if (seen[i] == at) return true;
+    if (nseen == kScanBudget) return false;
+    seen[nseen++] = at;
     while (at < code_size_) {
-      for (int i = 0; i < nseen; ++i)
-        if (seen[i] == at) return true;
       if (--budget < 0) return false;
-      seen[nseen++] = at;
       const Op op = op_at(code_ + at);
       const uint32_t* w = code_ + at + 2;
       if (op == Op::ret) return s >= num_results_;  // only the results are read after it
-      if (op == Op::br) {
-        at += w[0];
-        continue;
-      }
+      if (op == Op::br) return dead_from(at + w[0], s, budget, seen, nseen);
       int32_t rel = 0;
       bool branch = true, reads = false;
       if (op == Op::br_z || op == Op::br_nz || op == Op::br_z64 || op == Op::br_nz64) {

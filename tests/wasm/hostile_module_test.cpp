@@ -408,6 +408,23 @@ TEST(HostileModule, AFunctionCostsTheEngineLittleBesidesItsCode) {
   }
 }
 
+TEST(HostileModule, AFunctionOfManyLoopsCompilesInLinearTime) {
+  // 100000 loops one after another (a 1.3 MB function; each adds 1 to local 0 and repeats
+  // while local 1, zero, is not): choosing the locals that compiled code keeps in registers
+  // looked for each instruction's loops among all of them.
+  Bytes code;
+  for (int i = 0; i < 100000; ++i)
+    append(code, Bytes{0x03, 0x40, 0x20, 0x00, 0x41, 0x01, 0x6A, 0x21, 0x00, 0x20, 0x01, 0x0D, 0x00, 0x0B});
+  auto mod = load_ok(one_function(code, {{2, kI32}}));
+  ASSERT_TRUE(mod);
+  Store store;
+  auto r = store.instantiate(mod, Imports{});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  double s = cpu_seconds([&] { store.compile_all(r.value()); });
+  EXPECT_LT(s, kMaxSeconds);
+  EXPECT_TRUE(store.call(r.value()->functions()[0], {}).ok());
+}
+
 TEST(HostileModule, LoadingStopsWhenAskedBetweenFunctions) {
   // Neither --timeout nor SIGINT stopped the load of a large module.
   const Bytes m = many_empty_functions(100000);
