@@ -909,6 +909,16 @@ class Batch : public Xbyak::CodeGenerator {
     if (is_membinop(op) || is_float_arith(op)) return true;
     return int_binop_kind(op) >= 0 || int_cmp(op, cc, wide);
   }
+  // The offset (in words, from the instruction's start) of a branch with one target; nullopt
+  // for every other instruction, br_table included.
+  static std::optional<int32_t> branch_rel(Op op, const uint32_t* w) {
+    switch (op) {
+      case Op::br: return static_cast<int32_t>(w[0]);
+      case Op::br_z: case Op::br_nz: case Op::br_z64: case Op::br_nz64: return static_cast<int32_t>(w[1]);
+      case Op::br_and_z: case Op::br_and_nz: return static_cast<int32_t>(w[2]);
+      default: return is_cmp_branch(op) ? std::optional<int32_t>(static_cast<int32_t>(w[2])) : std::nullopt;
+    }
+  }
   // Chooses the locals to keep in registers: those read most often, reads inside loops
   // counting more.
   void choose_pins(const CompiledFunction& cf) {
@@ -921,10 +931,7 @@ class Batch : public Xbyak::CodeGenerator {
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(cf.code + at);
       const uint32_t* w = cf.code + at + 2;
-      int32_t rel = 0;
-      if (op == Op::br) rel = static_cast<int32_t>(w[0]);
-      else if (op == Op::br_z || op == Op::br_nz || op == Op::br_z64 || op == Op::br_nz64) rel = static_cast<int32_t>(w[1]);
-      else if (op == Op::br_and_z || op == Op::br_and_nz || is_cmp_branch(op)) rel = static_cast<int32_t>(w[2]);
+      const int32_t rel = branch_rel(op, w).value_or(0);
       if (rel < 0 && static_cast<uint32_t>(-static_cast<int64_t>(rel)) <= at) {
         const uint32_t head = at + rel;
         loop_end[head] = std::max(loop_end[head], at);
@@ -964,7 +971,7 @@ class Batch : public Xbyak::CodeGenerator {
   }
   // Calls f(slot) for the slots instruction `op` reads (as far as choosing pins needs).
   template <class F>
-  void for_each_read(Op op, const uint32_t* w, F&& f) {
+  static void for_each_read(Op op, const uint32_t* w, F&& f) {
     if (is_cmp_branch(op)) {
       f(w[0]);
       if (!is_cmp_si(op)) f(w[1]);
@@ -1125,23 +1132,11 @@ class Batch : public Xbyak::CodeGenerator {
       const Op op = op_at(code_ + at);
       const uint32_t* w = code_ + at + 2;
       if (op == Op::ret) return s >= num_results_;  // only the results are read after it
-      if (op == Op::br) return dead_from(at + w[0], s, budget, seen, nseen);
-      int32_t rel = 0;
-      bool branch = true, reads = false;
-      if (op == Op::br_z || op == Op::br_nz || op == Op::br_z64 || op == Op::br_nz64) {
-        reads = w[0] == s;
-        rel = static_cast<int32_t>(w[1]);
-      } else if (op == Op::br_and_z || op == Op::br_and_nz) {
-        reads = w[0] == s;
-        rel = static_cast<int32_t>(w[2]);
-      } else if (is_cmp_branch(op)) {
-        reads = w[0] == s || (!is_cmp_si(op) && w[1] == s);
-        rel = static_cast<int32_t>(w[2]);
-      } else {
-        branch = false;
-      }
-      if (branch) {
-        if (reads || !dead_from(at + rel, s, budget, seen, nseen)) return false;
+      if (const std::optional<int32_t> rel = branch_rel(op, w)) {
+        if (op == Op::br) return dead_from(at + *rel, s, budget, seen, nseen);
+        bool reads = false;  // the condition's operands
+        for_each_read(op, w, [&](uint32_t r) { reads |= r == s; });
+        if (reads || !dead_from(at + *rel, s, budget, seen, nseen)) return false;
         at += instruction_words(code_ + at, op);
         continue;
       }
@@ -1833,21 +1828,11 @@ class Batch : public Xbyak::CodeGenerator {
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(code + at);
       const uint32_t* w = code + at + 2;
-      std::optional<uint32_t> rel;
-      switch (op) {
-        case Op::br: rel = w[0]; break;
-        case Op::br_z: case Op::br_nz: case Op::br_z64: case Op::br_nz64: rel = w[1]; break;
-        case Op::br_and_z: case Op::br_and_nz: rel = w[2]; break;
-        case Op::br_table:
-          for (uint32_t k = 0; k <= w[1]; ++k) targets.insert(at + w[2 + k]);
-          break;
-        default:
-          if (is_cmp_branch(op)) rel = w[2];
-          break;
-      }
-      if (rel) {
+      if (op == Op::br_table)
+        for (uint32_t k = 0; k <= w[1]; ++k) targets.insert(at + w[2 + k]);
+      if (const std::optional<int32_t> rel = branch_rel(op, w)) {
         targets.insert(at + *rel);
-        if (static_cast<int32_t>(*rel) <= 0) loop_heads_.insert(at + *rel);
+        if (*rel <= 0) loop_heads_.insert(at + *rel);
       }
       at += instruction_words(code + at, op);
     }
