@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "wasm/engine.h"
+#include "wasm/objects.h"
 
 namespace wb::wasm::bulk {
 
@@ -23,7 +23,7 @@ inline uint64_t u32_at(const uint64_t* fp, uint32_t slot) { return static_cast<u
 
 // [d value n]
 template <class KeepGoing>
-Status memory_fill(Memory* mem, const uint64_t* fp, const uint32_t* w, KeepGoing keep_going) {
+Status memory_fill(MemoryObj* mem, const uint64_t* fp, const uint32_t* w, KeepGoing keep_going) {
   const uint64_t d = u32_at(fp, w[0]), n = u32_at(fp, w[2]);
   if (d + n > mem->size_bytes_) [[unlikely]]
     return Status::MemoryOob;
@@ -40,7 +40,7 @@ Status memory_fill(Memory* mem, const uint64_t* fp, const uint32_t* w, KeepGoing
 // [d s n]: front to back when the destination is below the source, back to front otherwise,
 // so that no piece overwrites source bytes not yet copied.
 template <class KeepGoing>
-Status memory_copy(Memory* mem, const uint64_t* fp, const uint32_t* w, KeepGoing keep_going) {
+Status memory_copy(MemoryObj* mem, const uint64_t* fp, const uint32_t* w, KeepGoing keep_going) {
   const uint64_t d = u32_at(fp, w[0]), s = u32_at(fp, w[1]), n = u32_at(fp, w[2]);
   if (d + n > mem->size_bytes_ || s + n > mem->size_bytes_) [[unlikely]]
     return Status::MemoryOob;
@@ -55,7 +55,7 @@ Status memory_copy(Memory* mem, const uint64_t* fp, const uint32_t* w, KeepGoing
 }
 
 // [segment][d s n]
-inline Status memory_init(Instance* inst, Memory* mem, const uint64_t* fp, const uint32_t* w) {
+inline Status memory_init(InstanceObj* inst, MemoryObj* mem, const uint64_t* fp, const uint32_t* w) {
   const uint32_t seg = w[0];
   const uint64_t d = u32_at(fp, w[1]), s = u32_at(fp, w[2]), n = u32_at(fp, w[3]);
   const auto& bytes = inst->module_->datas[seg].bytes;
@@ -67,8 +67,8 @@ inline Status memory_init(Instance* inst, Memory* mem, const uint64_t* fp, const
 }
 
 // [dst i][table]
-inline Status table_get(Instance* inst, uint64_t* fp, const uint32_t* w) {
-  Table* t = inst->tables_[w[2]];
+inline Status table_get(InstanceObj* inst, uint64_t* fp, const uint32_t* w) {
+  TableObj* t = impl(inst->tables_[w[2]]);
   const uint64_t i = u32_at(fp, w[1]);
   if (i >= t->elems_.size()) [[unlikely]]
     return Status::TableOob;
@@ -77,8 +77,8 @@ inline Status table_get(Instance* inst, uint64_t* fp, const uint32_t* w) {
 }
 
 // [table i value]
-inline Status table_set(Instance* inst, const uint64_t* fp, const uint32_t* w) {
-  Table* t = inst->tables_[w[0]];
+inline Status table_set(InstanceObj* inst, const uint64_t* fp, const uint32_t* w) {
+  TableObj* t = impl(inst->tables_[w[0]]);
   const uint64_t i = u32_at(fp, w[1]);
   if (i >= t->elems_.size()) [[unlikely]]
     return Status::TableOob;
@@ -87,15 +87,15 @@ inline Status table_set(Instance* inst, const uint64_t* fp, const uint32_t* w) {
 }
 
 // [dst table init n]
-inline void table_grow(Instance* inst, uint64_t* fp, const uint32_t* w) {
-  Table* t = inst->tables_[w[1]];
+inline void table_grow(InstanceObj* inst, uint64_t* fp, const uint32_t* w) {
+  TableObj* t = impl(inst->tables_[w[1]]);
   const int64_t r = t->grow(static_cast<uint32_t>(fp[w[3]]), Value{t->type_.elem, fp[w[2]]});
   fp[w[0]] = static_cast<uint32_t>(static_cast<int32_t>(r));
 }
 
 // [table i value n]
-inline Status table_fill(Instance* inst, const uint64_t* fp, const uint32_t* w) {
-  Table* t = inst->tables_[w[0]];
+inline Status table_fill(InstanceObj* inst, const uint64_t* fp, const uint32_t* w) {
+  TableObj* t = impl(inst->tables_[w[0]]);
   const uint64_t i = u32_at(fp, w[1]), n = u32_at(fp, w[3]);
   if (i + n > t->elems_.size()) [[unlikely]]
     return Status::TableOob;
@@ -104,9 +104,9 @@ inline Status table_fill(Instance* inst, const uint64_t* fp, const uint32_t* w) 
 }
 
 // [dst_table src_table][d s n]
-inline Status table_copy(Instance* inst, const uint64_t* fp, const uint32_t* w) {
-  Table* dt = inst->tables_[w[0]];
-  Table* st = inst->tables_[w[1]];
+inline Status table_copy(InstanceObj* inst, const uint64_t* fp, const uint32_t* w) {
+  TableObj* dt = impl(inst->tables_[w[0]]);
+  TableObj* st = impl(inst->tables_[w[1]]);
   const uint64_t d = u32_at(fp, w[2]), s = u32_at(fp, w[3]), n = u32_at(fp, w[4]);
   if (d + n > dt->elems_.size() || s + n > st->elems_.size()) [[unlikely]]
     return Status::TableOob;
@@ -115,8 +115,8 @@ inline Status table_copy(Instance* inst, const uint64_t* fp, const uint32_t* w) 
 }
 
 // [table segment][d s n]
-inline Status table_init(Instance* inst, const uint64_t* fp, const uint32_t* w) {
-  Table* t = inst->tables_[w[0]];
+inline Status table_init(InstanceObj* inst, const uint64_t* fp, const uint32_t* w) {
+  TableObj* t = impl(inst->tables_[w[0]]);
   const auto& vals = inst->elem_values_[w[1]];
   const uint64_t d = u32_at(fp, w[2]), s = u32_at(fp, w[3]), n = u32_at(fp, w[4]);
   if (s + n > vals.size() || d + n > t->elems_.size()) [[unlikely]]
@@ -126,7 +126,7 @@ inline Status table_init(Instance* inst, const uint64_t* fp, const uint32_t* w) 
 }
 
 // [segment]
-inline void elem_drop(Instance* inst, const uint32_t* w) {
+inline void elem_drop(InstanceObj* inst, const uint32_t* w) {
   inst->elem_values_[w[0]].clear();
   inst->elem_values_[w[0]].shrink_to_fit();
 }

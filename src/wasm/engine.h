@@ -13,7 +13,6 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,7 +31,14 @@ namespace wb::wasm {
 
 class Store;
 class Instance;
-struct CompiledFunction;  // engine internals (code.h, jit.h): only pointers to them appear here
+// The engine's side of the runtime objects below (objects.h: their data, what the tiers
+// read) and of the compiled tier (jit.h): only their names appear here.
+struct FunctionObj;
+struct MemoryObj;
+struct TableObj;
+struct GlobalObj;
+struct InstanceObj;
+struct StoreState;
 struct JitInstance;
 struct JitThread;
 
@@ -78,49 +84,43 @@ class HostContext {
 // writing a result. Returning a Trap aborts the guest.
 using HostFunc = std::function<std::optional<Trap>(HostContext&, const uint64_t* args, uint64_t* results)>;
 
-// A store holds one per function of every instance (a module may define a million), so a
-// wasm function is five words: its name is worked out when asked for (traps, errors), and
-// what only host functions have is kept apart.
+// Runtime objects (Function, Memory, Table, Global, Instance) are made and owned by a Store;
+// callers hold pointers to them. Their data is the engine's (objects.h): a class here has
+// no data member other than what its inline accessors read, and only the engine can make one.
+
 class Function {
  public:
-  const FuncType& type() const { return *type_; }
-  bool is_host() const { return instance_ == nullptr; }
+  const FuncType& type() const;
+  bool is_host() const;
   // The name section's name, else the first export's, else "func[N]"; a host function's
   // debug name.
   std::string name() const;
   // A wasm function's index in its module's function index space (imports first).
-  uint32_t index() const { return index_; }
+  uint32_t index() const;
 
-  struct Host {
-    HostFunc fn;
-    std::string name;
-  };
-
-  // Internal (used by the interpreter and the store).
-  uint32_t type_id_ = 0;          // canonical id: equal types have equal ids in a store
-  uint32_t index_ = 0;            // function index in its module (wasm functions)
-  const FuncType* type_ = nullptr;
-  Instance* instance_ = nullptr;  // owning instance; nullptr for host functions
-  const CompiledFunction* code_ = nullptr;
-  std::unique_ptr<Host> host_;    // host functions only
+ private:
+  friend struct FunctionObj;
+  Function() = default;
+  ~Function() = default;
+  Function(const Function&) = delete;
+  Function& operator=(const Function&) = delete;
 };
 
 // A linear memory. Its base address never moves (address space for the maximum is reserved
 // up front), so pointers obtained from it stay valid across memory.grow; contents may change.
 class Memory {
  public:
-  ~Memory();
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;
 
   uint64_t size() const { return size_bytes_; }  // in bytes
   uint32_t pages() const { return static_cast<uint32_t>(size_bytes_ >> 16); }
-  const MemoryType& type() const { return type_; }
+  const MemoryType& type() const;
   // Grows by delta pages; returns the old size in pages, or -1 if the limit forbids it.
   int64_t grow(uint64_t delta_pages);
   // A grow the module's own maximum allows was refused by the store's limit (so the embedder
   // can say which option to raise).
-  bool refused_by_store_limit() const { return refused_by_store_limit_; }
+  bool refused_by_store_limit() const;
 
   bool in_bounds(uint64_t offset, uint64_t length) const {
     return offset <= size_bytes_ && length <= size_bytes_ - offset;
@@ -144,46 +144,45 @@ class Memory {
   // The NUL-terminated string at offset, if it ends inside memory within max_length bytes.
   std::optional<std::string_view> c_string(uint64_t offset, size_t max_length = SIZE_MAX) const;
 
-  // Internal.
+ private:
+  friend struct MemoryObj;
+  Memory() = default;
+  ~Memory() = default;
+  // Where the memory starts and its current size: what the inline accessors above read.
   uint8_t* base_ = nullptr;
   uint64_t size_bytes_ = 0;
-  uint64_t max_pages_ = 0;     // effective maximum (type max capped by the store's limit)
-  bool refused_by_store_limit_ = false;
-  uint64_t reserved_ = 0;      // bytes of address space reserved
-  bool guarded_ = false;       // reserved_ covers any 32-bit address + offset (compiled code)
-  MemoryType type_;
-
- private:
-  friend class Store;
-  Memory() = default;
 };
 
 class Table {
  public:
-  const TableType& type() const { return type_; }
-  uint32_t size() const { return static_cast<uint32_t>(elems_.size()); }
+  const TableType& type() const;
+  uint32_t size() const;
   std::optional<Value> get(uint32_t index) const;
   bool set(uint32_t index, Value v);
   // Grows by delta elements set to init; returns the old size, or -1 if the table's maximum,
   // the store's limit on table elements or the allocator forbids it (never throws).
   int64_t grow(uint32_t delta, Value init);
 
-  // Internal.
-  std::vector<uint64_t> elems_;
-  uint64_t max_ = 0;
-  TableType type_;
-  Store* store_ = nullptr;  // charged for every element (StoreLimits::max_table_elements)
+ private:
+  friend struct TableObj;
+  Table() = default;
+  ~Table() = default;
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
 };
 
 class Global {
  public:
-  const GlobalType& type() const { return type_; }
-  Value get() const { return Value{type_.type, value_}; }
+  const GlobalType& type() const;
+  Value get() const;
   bool set(Value v);  // false if immutable or of another type
 
-  // Internal.
-  uint64_t value_ = 0;
-  GlobalType type_;
+ private:
+  friend struct GlobalObj;
+  Global() = default;
+  ~Global() = default;
+  Global(const Global&) = delete;
+  Global& operator=(const Global&) = delete;
 };
 
 using Extern = std::variant<Function*, Table*, Memory*, Global*>;
@@ -205,7 +204,7 @@ class Imports {
 
 class Instance {
  public:
-  const Module& module() const { return *module_; }
+  const Module& module() const;
   std::optional<Extern> get_export(std::string_view name) const;
   Function* function(std::string_view export_name) const;
   Memory* memory(std::string_view export_name) const;
@@ -215,26 +214,18 @@ class Instance {
   Function* table_function(uint32_t table_index, uint32_t elem_index) const;
   // The instance's index spaces, imports first (what `call N`, `memory N`, `global.get N`
   // name), exported or not.
-  std::span<Function* const> functions() const { return funcs_; }
-  std::span<Table* const> tables() const { return tables_; }
-  std::span<Memory* const> memories() const { return memories_; }
-  std::span<Global* const> globals() const { return globals_; }
+  std::span<Function* const> functions() const;
+  std::span<Table* const> tables() const;
+  std::span<Memory* const> memories() const;
+  std::span<Global* const> globals() const;
 
-  // Internal.
-  std::shared_ptr<const Module> module_;
-  Store* store_ = nullptr;
-  std::vector<Function*> funcs_;
-  std::vector<Table*> tables_;
-  std::vector<Memory*> memories_;
-  std::vector<Global*> globals_;
-  std::vector<uint32_t> type_ids_;                 // canonical id of each module type
-  std::vector<std::vector<uint64_t>> elem_values_;  // evaluated element segments (empty once dropped)
-  std::vector<uint8_t> data_dropped_;
-  JitInstance* jit_ = nullptr;  // compiled tier's state (owned), nullptr when interpreted
-  const uint32_t* interp_code_ = nullptr;  // the module's code bound for the interpreter
+ private:
+  friend struct InstanceObj;
+  Instance() = default;
+  ~Instance() = default;
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
 };
-
-struct CallFrame;  // the interpreter's activation records (interp.h)
 
 // How a store runs wasm code.
 enum class Tier : uint8_t {
@@ -334,58 +325,23 @@ class Store {
 
   InterruptHandle interrupt_handle() const { return InterruptHandle(interrupt_); }
   // Some memory of the store was refused a grow by StoreLimits::max_memory_pages.
-  bool memory_refused_by_limit() const {
-    for (const auto& m : memories_)
-      if (m->refused_by_store_limit()) return true;
-    return false;
-  }
+  bool memory_refused_by_limit() const;
   // Called when the flag is set: blocks while paused; returns true to continue running,
   // false to stop.
   bool wait_while_paused();
   // A check point of running code (a loop back-edge, a function entry, a piece of a long
-  // bulk operation): true to go on, false to stop with TrapKind::Interrupted. `flag` is
-  // interrupt_flag(), which a caller in a hot loop keeps at hand.
+  // bulk operation): true to go on, false to stop with TrapKind::Interrupted. `flag` is the
+  // store's interrupt flag (interrupt_handle().raw()), which a caller in a hot loop keeps at
+  // hand.
   bool keep_running(const std::atomic<uint32_t>* flag) {
     return flag->load(std::memory_order_relaxed) == kRunning || wait_while_paused();
   }
 
-  // Internal.
-  // Calls host function f with its argument slots at fp, where its results come back (i32
-  // and f32 results zero-extended); `caller` is the calling instance (nullptr for the
-  // embedder). A re-entrant call from the host function starts above those slots. Both tiers
-  // and call/call_raw make host calls through here.
-  std::optional<Trap> call_host(Function* f, uint64_t* fp, Instance* caller);
-  uint32_t intern_type(const FuncType& t);
-  // Charges n table elements against StoreLimits::max_table_elements; false if over.
-  bool take_table_elements(uint64_t n);
-  void release_table_elements(uint64_t n) { table_elements_ -= n; }
-  std::atomic<uint32_t>* interrupt_flag() const { return interrupt_.get(); }
-  uint64_t* stack_limit_ = nullptr;
-  uint64_t* stack_top_ = nullptr;  // first free value slot (where a re-entrant call starts)
-  CallFrame* frame_top_ = nullptr;  // first free call frame
-  CallFrame* frame_limit_ = nullptr;
-  uint32_t native_depth_ = 0;       // nested interpreter activations (host -> guest re-entry)
-  std::optional<Trap> host_trap_;   // what the host function just called returned (interpreter
-                                    // scratch: a member, so guest entry need not build one)
-  JitThread* jit_thread_ = nullptr; // the compiled tier's per-store state (owned), made on first use
-
  private:
-  struct TypeHash {
-    size_t operator()(const FuncType& t) const noexcept;
-  };
-
+  friend struct StoreState;
   StoreLimits limits_;
   std::shared_ptr<std::atomic<uint32_t>> interrupt_;
-  std::vector<std::unique_ptr<FuncType>> type_table_;
-  std::unordered_map<FuncType, uint32_t, TypeHash> type_ids_;  // canonical id of each type
-  uint64_t table_elements_ = 0;  // elements of all tables
-  std::deque<Function> functions_;
-  std::vector<std::unique_ptr<Memory>> memories_;
-  std::deque<Table> tables_;
-  std::deque<Global> globals_;
-  std::deque<Instance> instances_;
-  uint64_t* stack_mem_ = nullptr;
-  CallFrame* frames_mem_ = nullptr;  // mapped like stack_mem_: pages are touched only when used
+  std::unique_ptr<StoreState> state_;  // the objects, the stacks, the tiers' per-store state
 };
 
 namespace jit {

@@ -20,6 +20,7 @@
 #include "wasm/bulk_ops.h"
 #include "wasm/code.h"
 #include "wasm/engine.h"
+#include "wasm/objects.h"
 #include "wasm/op_semantics.h"
 
 namespace wb::wasm {
@@ -99,21 +100,22 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
     return std::nullopt;
   }
   Store& store = *store_ptr;
+  StoreState& st = StoreState::of(store);
 
   // ---- state ------------------------------------------------------------------------------
-  const std::atomic<uint32_t>* const intr = store.interrupt_flag();
-  uint64_t* const stack_limit = store.stack_limit_;
-  CallFrame* const frame_base = store.frame_top_;
-  CallFrame* const frame_limit = store.frame_limit_;
-  uint64_t* const saved_stack_top = store.stack_top_;
+  const std::atomic<uint32_t>* const intr = st.interrupt;
+  uint64_t* const stack_limit = st.stack_limit_;
+  CallFrame* const frame_base = st.frame_top_;
+  CallFrame* const frame_limit = st.frame_limit_;
+  uint64_t* const saved_stack_top = st.stack_top_;
   CallFrame* fsp = frame_base;
   uint64_t* fp = args;
   const uint32_t* ip = nullptr;
-  Function* cur = entry;
-  Instance* inst = nullptr;
+  FunctionObj* cur = impl(entry);
+  InstanceObj* inst = nullptr;
   Function* const* funcs = nullptr;
   Global* const* globals = nullptr;
-  Memory* mem = nullptr;
+  MemoryObj* mem = nullptr;
   uint8_t* mem_base = nullptr;
   const char* trap_msg = nullptr;
   TrapKind trap_kind = TrapKind::Trap;
@@ -128,11 +130,11 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
   const uint32_t* words_base = nullptr;
   const uint32_t* bound_base = nullptr;
 
-  auto switch_instance = [&](Instance* i) {
+  auto switch_instance = [&](InstanceObj* i) {
     inst = i;
     funcs = i->funcs_.data();
     globals = i->globals_.data();
-    mem = i->memories_.empty() ? nullptr : i->memories_[0];
+    mem = i->memories_.empty() ? nullptr : impl(i->memories_[0]);
     mem_base = mem ? mem->base_ : nullptr;
     // Bound at instantiation; an instance whose instantiation failed after its element
     // segments were written into an imported table gets it here.
@@ -193,7 +195,7 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
   // Enter wasm function F with its frame at NFP, returning to RET.
 #define ENTER(F, NFP, RET)                                                              \
   do {                                                                                  \
-    const CompiledFunction* cf_ = (F)->code_;                                           \
+    const CompiledFunction* cf_ = impl(F)->code_;                                           \
     if (WB_UNLIKELY((NFP) + cf_->frame_slots > stack_limit || fsp == frame_limit)) {    \
       trap_kind = TrapKind::Exhaustion;                                                 \
       TRAP("call stack exhausted");                                                     \
@@ -210,16 +212,16 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
       else                                                                              \
         std::memset(fp + cf_->num_params, 0, static_cast<size_t>(nz_) * 8);             \
     }                                                                                   \
-    cur = (F);                                                                          \
+    cur = impl(F);                                                                      \
     if (cur->instance_ != inst) switch_instance(cur->instance_);                       \
     ip = bound_base + (cf_->code - words_base);                                         \
   } while (0)
 
   // ---- entry --------------------------------------------------------------------------------
-  if (store.native_depth_ >= store.limits().max_nested_calls) {
+  if (st.native_depth_ >= store.limits().max_nested_calls) {
     return Trap{TrapKind::Exhaustion, "call stack exhausted (too many nested host calls)", entry->name(), 0};
   }
-  ++store.native_depth_;
+  ++st.native_depth_;
   ip = exit_code;  // the entry function returns to `exit`
   cur = nullptr;
   ENTER(entry, args, exit_code);
@@ -227,9 +229,9 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
 
   // ---- control ------------------------------------------------------------------------------
 L_exit:
-  --store.native_depth_;
-  store.frame_top_ = frame_base;
-  store.stack_top_ = saved_stack_top;
+  --st.native_depth_;
+  st.frame_top_ = frame_base;
+  st.stack_top_ = saved_stack_top;
   return std::nullopt;
 
 L_unreachable:
@@ -259,14 +261,14 @@ L_ret:
   --fsp;
   ip = fsp->ret_ip;
   fp = fsp->fp;
-  cur = fsp->fn;
+  cur = impl(fsp->fn);
   if (cur != nullptr && cur->instance_ != inst) switch_instance(cur->instance_);
   DISPATCH();
 
 L_call: {
   Function* f = funcs[W(0)];
   uint64_t* nfp = fp + W(1);
-  if (f->code_ != nullptr) {
+  if (impl(f)->code_ != nullptr) {
     ENTER(f, nfp, ip + 4);
     DISPATCH();
   }
@@ -276,10 +278,10 @@ L_call: {
   goto host_call;
 }
 L_call_indirect: {
-  Table* t = inst->tables_[W(1)];
+  TableObj* t = impl(inst->tables_[W(1)]);
   uint32_t i = static_cast<uint32_t>(fp[W(2)]);
   if (WB_UNLIKELY(i >= t->elems_.size())) TRAP("undefined element");
-  Function* f = reinterpret_cast<Function*>(t->elems_[i]);
+  FunctionObj* f = impl(reinterpret_cast<Function*>(t->elems_[i]));
   if (WB_UNLIKELY(f == nullptr)) TRAP("uninitialized element");
   if (WB_UNLIKELY(f->type_id_ != inst->type_ids_[W(0)])) TRAP("indirect call type mismatch");
   uint64_t* nfp = fp + W(3);
@@ -294,9 +296,9 @@ L_call_indirect: {
 }
 host_call: {
   // Arguments and results live at host_fp; a re-entrant call starts above them.
-  store.frame_top_ = fsp;
-  store.host_trap_ = store.call_host(host_fn, host_fp, inst);
-  if (WB_UNLIKELY(store.host_trap_.has_value())) goto host_trapped;
+  st.frame_top_ = fsp;
+  st.host_trap_ = st.call_host(host_fn, host_fp, inst);
+  if (WB_UNLIKELY(st.host_trap_.has_value())) goto host_trapped;
   NEXT(host_len);
 }
 
@@ -327,10 +329,10 @@ L_select:
   fp[W(0)] = static_cast<uint32_t>(fp[W(1)]) ? fp[W(2)] : fp[W(3)];
   NEXT(6);
 L_global_get:
-  fp[W(0)] = globals[W(1)]->value_;
+  fp[W(0)] = impl(globals[W(1)])->value_;
   NEXT(4);
 L_global_set:
-  globals[W(0)]->value_ = fp[W(1)];
+  impl(globals[W(0)])->value_ = fp[W(1)];
   NEXT(4);
 L_ref_func:
   fp[W(0)] = reinterpret_cast<uintptr_t>(funcs[W(1)]);
@@ -510,7 +512,7 @@ L_table_get:
 L_table_set:
   BULK(bulk::table_set(inst, fp, ip + 2), 6);
 L_table_size:
-  fp[W(0)] = static_cast<uint32_t>(inst->tables_[W(1)]->elems_.size());
+  fp[W(0)] = static_cast<uint32_t>(impl(inst->tables_[W(1)])->elems_.size());
   NEXT(4);
 L_table_grow:
   bulk::table_grow(inst, fp, ip + 2);
@@ -542,18 +544,18 @@ interrupted:
   trap_msg = "interrupted";
   goto trap;
 host_trapped: {
-  --store.native_depth_;
-  store.frame_top_ = frame_base;
-  store.stack_top_ = saved_stack_top;
-  Trap t = std::move(*store.host_trap_);
-  store.host_trap_.reset();
+  --st.native_depth_;
+  st.frame_top_ = frame_base;
+  st.stack_top_ = saved_stack_top;
+  Trap t = std::move(*st.host_trap_);
+  st.host_trap_.reset();
   if (t.function.empty() && cur != nullptr) t.function = cur->name();
   return t;
 }
 trap: {
-  --store.native_depth_;
-  store.frame_top_ = frame_base;
-  store.stack_top_ = saved_stack_top;
+  --st.native_depth_;
+  st.frame_top_ = frame_base;
+  st.stack_top_ = saved_stack_top;
   Trap t;
   t.kind = trap_kind;
   t.message = trap_msg;

@@ -27,7 +27,7 @@ bool available();
 
 // The compiled tier's state for an instance, or nullptr when it cannot run there (the tier is
 // unavailable, or the instance's memory has no guard region). Owned by the instance.
-JitInstance* attach(Store& store, Instance& instance);
+JitInstance* attach(StoreState& store, InstanceObj& instance);
 void destroy(JitInstance* ji);
 void destroy(JitThread* jt);
 void destroy(JitModule* jm);

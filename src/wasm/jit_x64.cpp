@@ -45,6 +45,7 @@
 #include "wasm/bulk_ops.h"
 #include "wasm/code.h"
 #include "wasm/interp.h"
+#include "wasm/objects.h"
 #include "wasm/op_semantics.h"
 
 namespace wb::wasm {
@@ -75,9 +76,9 @@ struct JitThread {
 struct JitInstance {
   const std::atomic<const void*>* entries = nullptr;  // the module's, one per defined function
   Global* const* globals = nullptr;
-  Memory* mem = nullptr;
-  Instance* inst = nullptr;
-  Store* store = nullptr;
+  MemoryObj* mem = nullptr;
+  InstanceObj* inst = nullptr;
+  StoreState* store = nullptr;
   JitModule* module = nullptr;
 };
 
@@ -491,13 +492,13 @@ uint32_t h_call_import(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
 // call_indirect: checks the element; returns the callee's code when it is a compiled
 // function of this instance (the caller jumps there), else makes the call itself.
 uintptr_t h_call_indirect(JitInstance* ji, uint64_t* fp, const uint32_t* w, JitThread* t) {
-  Instance* inst = ji->inst;
-  Table* table = inst->tables_[w[1]];
+  InstanceObj* inst = ji->inst;
+  TableObj* table = impl(inst->tables_[w[1]]);
   uint32_t i = static_cast<uint32_t>(fp[w[2]]);
   uint32_t code = kOk;
-  Function* f = nullptr;
+  FunctionObj* f = nullptr;
   if (i >= table->elems_.size()) code = kUndefinedElement;
-  else if ((f = reinterpret_cast<Function*>(table->elems_[i])) == nullptr) code = kUninitializedElement;
+  else if ((f = impl(reinterpret_cast<Function*>(table->elems_[i]))) == nullptr) code = kUninitializedElement;
   else if (f->type_id_ != inst->type_ids_[w[0]]) code = kIndirectMismatch;
   if (code == kOk && f->instance_ == inst) {
     const uint32_t def = f->index_ - inst->module_->num_imported_funcs;
@@ -523,7 +524,7 @@ uint32_t h_memory_grow(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
   return 0;
 }
 uint32_t check_interrupt(JitInstance* ji) {
-  return ji->store->keep_running(ji->store->interrupt_flag()) ? kOk : kInterrupted;
+  return ji->store->store.keep_running(ji->store->interrupt) ? kOk : kInterrupted;
 }
 // The shared bodies (bulk_ops.h), their outcome as a trap code.
 uint32_t code_of(bulk::Status st) {
@@ -551,7 +552,7 @@ uint32_t h_data_drop(JitInstance* ji, uint64_t*, const uint32_t* w) {
 uint32_t h_table_get(JitInstance* ji, uint64_t* fp, const uint32_t* w) { return code_of(bulk::table_get(ji->inst, fp, w)); }
 uint32_t h_table_set(JitInstance* ji, uint64_t* fp, const uint32_t* w) { return code_of(bulk::table_set(ji->inst, fp, w)); }
 uint32_t h_table_size(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
-  fp[w[0]] = static_cast<uint32_t>(ji->inst->tables_[w[1]]->elems_.size());
+  fp[w[0]] = static_cast<uint32_t>(impl(ji->inst->tables_[w[1]])->elems_.size());
   return kOk;
 }
 uint32_t h_table_grow(JitInstance* ji, uint64_t* fp, const uint32_t* w) {
@@ -577,18 +578,18 @@ uint32_t h_copy_n(JitInstance*, uint64_t* fp, const uint32_t* w) {
 // A call the compiled code does not make itself: a host function, or a wasm function of
 // another instance (a nested activation of whichever tier runs that instance).
 uint32_t call_function(JitInstance* ji, Function* f, uint64_t* nfp) {
-  Store& store = *ji->store;
+  StoreState& st = *ji->store;
   if (f->is_host()) {
-    store.host_trap_ = store.call_host(f, nfp, ji->inst);
-    return store.host_trap_.has_value() ? kHostTrap : kOk;
+    st.host_trap_ = st.call_host(f, nfp, ji->inst);
+    return st.host_trap_.has_value() ? kHostTrap : kOk;
   }
-  uint64_t* saved = store.stack_top_;
-  store.stack_top_ = nfp;
-  std::optional<Trap> trap =
-      f->instance_->jit_ != nullptr ? jit::execute(&store, f, nfp) : wasm::execute(&store, f, nfp);
-  store.stack_top_ = saved;
+  uint64_t* saved = st.stack_top_;
+  st.stack_top_ = nfp;
+  std::optional<Trap> trap = impl(f)->instance_->jit_ != nullptr ? jit::execute(&st.store, f, nfp)
+                                                                        : wasm::execute(&st.store, f, nfp);
+  st.stack_top_ = saved;
   if (trap) {
-    store.host_trap_ = std::move(trap);
+    st.host_trap_ = std::move(trap);
     return kHostTrap;
   }
   return kOk;
@@ -820,6 +821,8 @@ class Batch : public Xbyak::CodeGenerator {
     for (; rest > 0x7FFFFFFFu; rest -= 0x7FFFFFFFu) add(rcx, 0x7FFFFFFF);
     return r15 + rcx + static_cast<int32_t>(rest);
   }
+  // Register r as an operand of a 64-bit (wide) or 32-bit instruction.
+  static Xbyak::Reg view(const Xbyak::Reg64& r, bool wide) { return wide ? Xbyak::Reg(r) : Xbyak::Reg(r.cvt32()); }
   // The register that holds slot s's value now: rax (the previous result) or the local's own
   // register; nullptr when it is only in its slot.
   const Xbyak::Reg64* reg_of(uint32_t s) const { return in_ == static_cast<int64_t>(s) ? &rax : pin(s); }
@@ -827,8 +830,8 @@ class Batch : public Xbyak::CodeGenerator {
   void load_to(const Xbyak::Reg64& r, uint32_t s, bool wide) {
     const Xbyak::Reg64* from = reg_of(s);
     if (from == &r) return;
-    const Xbyak::Reg d = wide ? Xbyak::Reg(r) : Xbyak::Reg(r.cvt32());
-    if (from != nullptr) mov(d, wide ? Xbyak::Reg(*from) : Xbyak::Reg(from->cvt32()));
+    const Xbyak::Reg d = view(r, wide);
+    if (from != nullptr) mov(d, view(*from, wide));
     else mov(d, wide ? S(s) : S32(s));
   }
   // The value of slot s into eax/rax (nothing to do when rax holds it already).
@@ -1328,22 +1331,22 @@ class Batch : public Xbyak::CodeGenerator {
       if (const Xbyak::Reg64* p = pin(w[0])) {
         // local = local op constant, the local in a register: in place (a 32-bit operation
         // zero-extends its register, as slots hold i32 values).
-        alu_imm(info->kind, wide ? Xbyak::Reg(*p) : Xbyak::Reg(p->cvt32()), w[2]);
+        alu_imm(info->kind, view(*p, wide), w[2]);
         refreshed_ = w[0];  // the register is the value; rax holds nothing new
         return true;
       }
     }
     if (info->kind == 0 && lea_add(w, imm, wide)) return true;
     if (info->kind <= 5 && binop_in_pin(w, imm, wide, info->kind)) return true;
-    const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
-    const Xbyak::Reg b = wide ? Xbyak::Reg(rcx) : Xbyak::Reg(ecx);
+    const Xbyak::Reg a = view(rax, wide);
+    const Xbyak::Reg b = view(rcx, wide);
     const int kind = info->kind;
     // The second operand first when rax holds it (the first operand's load would lose it).
     const bool b_in_rax = !imm && in_ == static_cast<int64_t>(w[2]) && w[1] != w[2];
     if (b_in_rax && kind <= 5 && kind != 1) {
       // Commutative: rax op= the first operand, from its register or its slot.
       const Xbyak::Reg64* pa = pin(w[1]);
-      if (pa != nullptr) alu(kind, a, wide ? Xbyak::Reg(*pa) : Xbyak::Reg(pa->cvt32()));
+      if (pa != nullptr) alu(kind, a, view(*pa, wide));
       else alu(kind, a, wide ? S(w[1]) : S32(w[1]));
       result_in_rax(w[0]);
       return true;
@@ -1371,7 +1374,7 @@ class Batch : public Xbyak::CodeGenerator {
         alu(kind, a, wide ? S(w[2]) : S32(w[2]));  // the second operand from its slot
       } else {
         // The second operand: rax itself, its pinned register, or rcx.
-        const Xbyak::Reg pb_view = pb == nullptr ? b : wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32());
+        const Xbyak::Reg pb_view = pb == nullptr ? b : view(*pb, wide);
         alu(kind, a, same ? a : pb_view);
       }
     }
@@ -1439,7 +1442,7 @@ class Batch : public Xbyak::CodeGenerator {
     const bool b_rax = !imm && !same && in_ == static_cast<int64_t>(w[2]);
     const Xbyak::Reg64* pb = imm || same || b_rax ? nullptr : pin(w[2]);
     if (pb == pd && w[1] != w[0]) return false;
-    const Xbyak::Reg d = wide ? Xbyak::Reg(*pd) : Xbyak::Reg(pd->cvt32());
+    const Xbyak::Reg d = view(*pd, wide);
     if (w[1] != w[0]) load_to(*pd, w[1], wide);  // (else the register holds it already)
     if (imm) {
       alu_imm(kind, d, w[2]);
@@ -1447,7 +1450,7 @@ class Batch : public Xbyak::CodeGenerator {
       alu(kind, d, d);
     } else if (b_rax || pb != nullptr) {
       const Xbyak::Reg64& r = b_rax ? rax : *pb;
-      alu(kind, d, wide ? Xbyak::Reg(r) : Xbyak::Reg(r.cvt32()));
+      alu(kind, d, view(r, wide));
     } else {
       alu(kind, d, wide ? S(w[2]) : S32(w[2]));
     }
@@ -1463,14 +1466,14 @@ class Batch : public Xbyak::CodeGenerator {
     if (const Xbyak::Reg64* pa = pin(a); pa != nullptr && (b_imm || a != b_word) && in_ != static_cast<int64_t>(a)) {
       // The pinned register against the second operand; rax keeps what it held.
       rax_after_cmp_ = in_;
-      const Xbyak::Reg ra = wide ? Xbyak::Reg(*pa) : Xbyak::Reg(pa->cvt32());
+      const Xbyak::Reg ra = view(*pa, wide);
       if (b_imm) {
         if (wide) cmp(ra, static_cast<int32_t>(b_word));  // sign-extended
         else cmp(ra, b_word);
       } else if (in_ == static_cast<int64_t>(b_word)) {
-        cmp(ra, wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax));
+        cmp(ra, view(rax, wide));
       } else if (const Xbyak::Reg64* pb = pin(b_word)) {
-        cmp(ra, wide ? Xbyak::Reg(*pb) : Xbyak::Reg(pb->cvt32()));
+        cmp(ra, view(*pb, wide));
       } else {
         cmp(ra, wide ? S(b_word) : S32(b_word));
       }
@@ -1743,7 +1746,7 @@ class Batch : public Xbyak::CodeGenerator {
       return;
     }
     const bool wide = mb.wide;
-    const Xbyak::Reg a = wide ? Xbyak::Reg(rax) : Xbyak::Reg(eax);
+    const Xbyak::Reg a = view(rax, wide);
     auto op = [&](const Xbyak::Operand& b) {
       switch (mb.kind) {
         case 0: add(a, b); break;
@@ -1758,7 +1761,7 @@ class Batch : public Xbyak::CodeGenerator {
     if (mb.byte_load) {
       movzx(edx, byte[at]);
       load_rax(w[1], wide);
-      op(wide ? Xbyak::Reg(rdx) : Xbyak::Reg(edx));
+      op(view(rdx, wide));
     } else {
       const Xbyak::Address m = wide ? qword[at] : dword[at];
       load_rax(w[1], wide);
@@ -2095,7 +2098,7 @@ class Batch : public Xbyak::CodeGenerator {
       case Op::global_get:
         mov(rax, qword[r12 + kInGlobals]);
         mov(rax, qword[rax + static_cast<int32_t>(w[1] * 8)]);
-        mov(rax, qword[rax + static_cast<int32_t>(offsetof(Global, value_))]);
+        mov(rax, qword[rax + static_cast<int32_t>(offsetof(GlobalObj, value_))]);
         result_in_rax(w[0]);
         return;
       case Op::global_set:
@@ -2104,7 +2107,7 @@ class Batch : public Xbyak::CodeGenerator {
         else mov(rcx, S(w[1]));
         mov(rax, qword[r12 + kInGlobals]);
         mov(rax, qword[rax + static_cast<int32_t>(w[0] * 8)]);
-        mov(qword[rax + static_cast<int32_t>(offsetof(Global, value_))], rcx);
+        mov(qword[rax + static_cast<int32_t>(offsetof(GlobalObj, value_))], rcx);
         return;
       default:
         break;
@@ -2327,9 +2330,9 @@ std::string function_at(JitThread* t) {
 
 bool available() { return init_once(); }
 
-JitInstance* attach(Store& store, Instance& inst) {
-  if (store.limits().tier != Tier::Compiler || !init_once()) return nullptr;
-  Memory* mem = inst.memories_.empty() ? nullptr : inst.memories_[0];
+JitInstance* attach(StoreState& store, InstanceObj& inst) {
+  if (store.limits.tier != Tier::Compiler || !init_once()) return nullptr;
+  MemoryObj* mem = inst.memories_.empty() ? nullptr : impl(inst.memories_[0]);
   if (mem != nullptr && !mem->guarded_) return nullptr;
   const Module& m = *inst.module_;
   JitModule* jm = m.code().jit.load(std::memory_order_acquire);
@@ -2375,20 +2378,22 @@ void destroy(JitModule* jm) {
   delete jm;
 }
 
-std::optional<Trap> open(Store* store, Function* entry, Activation& a) {
-  if (store->native_depth_ >= store->limits().max_nested_calls)
+std::optional<Trap> open(Store* store_ptr, Function* entry, Activation& a) {
+  StoreState* store = &StoreState::of(*store_ptr);
+  if (store->native_depth_ >= store->limits.max_nested_calls)
     return Trap{TrapKind::Exhaustion, "call stack exhausted (too many nested host calls)", entry->name(), 0};
-  JitInstance* ji = entry->instance_->jit_;
+  const InstanceObj* inst = impl(entry)->instance_;
+  JitInstance* ji = inst->jit_;
   if (store->jit_thread_ == nullptr) {
     auto* t = new JitThread;
-    t->intr = store->interrupt_flag();
+    t->intr = store->interrupt;
     t->trap_common = g_trap_common;
     t->pause_stub = g_pause_stub;
-    t->store = store;
+    t->store = store_ptr;
     store->jit_thread_ = t;
   }
   JitThread* t = store->jit_thread_;
-  const uint32_t def = entry->index_ - entry->instance_->module_->num_imported_funcs;
+  const uint32_t def = entry->index() - inst->module_->num_imported_funcs;
   const void* code = ji->entries[def].load(std::memory_order_acquire);
   if (code == g_lazy_stub) code = lazy_compile(ji, def);
   if (code == nullptr) return Trap{TrapKind::Host, message_of(kCompileFailed), entry->name(), 0};
@@ -2406,7 +2411,7 @@ std::optional<Trap> open(Store* store, Function* entry, Activation& a) {
   a.saved_depth_bytes = t->depth_bytes;
   a.saved_top = store->stack_top_;
   a.saved_running = t_running;
-  const uint64_t max_depth = store->limits().max_call_depth;
+  const uint64_t max_depth = store->limits.max_call_depth;
   if (t->activations == 0) {
     t->native_limit = native_stack_limit();
     t->value_limit = store->stack_limit_;
@@ -2425,7 +2430,8 @@ std::optional<Trap> open(Store* store, Function* entry, Activation& a) {
   return std::nullopt;
 }
 
-void close(Store* store, Activation& a) {
+void close(Store* store_ptr, Activation& a) {
+  StoreState* store = &StoreState::of(*store_ptr);
   JitThread* t = a.t;
   t_running = a.saved_running;
   --store->native_depth_;
@@ -2437,7 +2443,8 @@ void close(Store* store, Activation& a) {
   store->stack_top_ = a.saved_top;
 }
 
-Trap trap_of(Store* store, Activation& a) {
+Trap trap_of(Store* store_ptr, Activation& a) {
+  StoreState* store = &StoreState::of(*store_ptr);
   JitThread* t = a.t;
   store->stack_top_ = a.saved_top;
   if (t->trap_code == kHostTrap && store->host_trap_.has_value()) {
@@ -2474,7 +2481,7 @@ std::optional<Trap> execute(Store* store, Function* entry, uint64_t* args) {
 
 namespace wb::wasm::jit {
 bool available() { return false; }
-JitInstance* attach(Store&, Instance&) { return nullptr; }
+JitInstance* attach(StoreState&, InstanceObj&) { return nullptr; }
 void destroy(JitInstance*) {}
 void destroy(JitThread*) {}
 void destroy(JitModule*) {}

@@ -14,6 +14,7 @@
 #include "wasm/engine.h"
 #include "wasm/interp.h"
 #include "wasm/jit.h"
+#include "wasm/objects.h"
 
 namespace wb::wasm {
 
@@ -29,20 +30,24 @@ bool commit(void* p, size_t bytes) { return bytes == 0 || mprotect(p, bytes, PRO
 
 // Runs a wasm function with whichever tier its instance uses.
 std::optional<Trap> run(Store* store, Function* f, uint64_t* args) {
-  return f->instance_->jit_ != nullptr ? jit::execute(store, f, args) : execute(store, f, args);
+  return impl(f)->instance_->jit_ != nullptr ? jit::execute(store, f, args) : execute(store, f, args);
 }
 }  // namespace
 
 // ---- Memory -----------------------------------------------------------------------------------
-Memory::~Memory() {
+MemoryObj::~MemoryObj() {
   if (base_ != nullptr) munmap(base_, reserved_);
 }
 
+const MemoryType& Memory::type() const { return impl(this)->type_; }
+bool Memory::refused_by_store_limit() const { return impl(this)->refused_by_store_limit_; }
+
 int64_t Memory::grow(uint64_t delta_pages) {
+  MemoryObj& m = *impl(this);
   uint64_t old_pages = size_bytes_ / kPageSize;
   if (delta_pages == 0) return static_cast<int64_t>(old_pages);
-  if (delta_pages > max_pages_ || old_pages + delta_pages > max_pages_) {
-    if (old_pages + delta_pages <= type_.limits.max.value_or(65536)) refused_by_store_limit_ = true;
+  if (delta_pages > m.max_pages_ || old_pages + delta_pages > m.max_pages_) {
+    if (old_pages + delta_pages <= m.type_.limits.max.value_or(65536)) m.refused_by_store_limit_ = true;
     return -1;
   }
   uint64_t new_bytes = (old_pages + delta_pages) * kPageSize;
@@ -73,35 +78,45 @@ std::optional<std::string_view> Memory::c_string(uint64_t offset, size_t max_len
 }
 
 // ---- Table / Global ---------------------------------------------------------------------------
+const TableType& Table::type() const { return impl(this)->type_; }
+uint32_t Table::size() const { return static_cast<uint32_t>(impl(this)->elems_.size()); }
+
 std::optional<Value> Table::get(uint32_t index) const {
-  if (index >= elems_.size()) return std::nullopt;
-  return Value{type_.elem, elems_[index]};
+  const TableObj& t = *impl(this);
+  if (index >= t.elems_.size()) return std::nullopt;
+  return Value{t.type_.elem, t.elems_[index]};
 }
 
 bool Table::set(uint32_t index, Value v) {
-  if (index >= elems_.size() || v.type != type_.elem) return false;
-  elems_[index] = v.bits;
+  TableObj& t = *impl(this);
+  if (index >= t.elems_.size() || v.type != t.type_.elem) return false;
+  t.elems_[index] = v.bits;
   return true;
 }
 
 int64_t Table::grow(uint32_t delta, Value init) {
-  uint64_t old = elems_.size();
+  TableObj& t = *impl(this);
+  uint64_t old = t.elems_.size();
   if (delta == 0) return static_cast<int64_t>(old);
-  if (old + delta > max_) return -1;
-  if (store_ != nullptr && !store_->take_table_elements(delta)) return -1;
+  if (old + delta > t.max_) return -1;
+  if (t.store_ != nullptr && !t.store_->take_table_elements(delta)) return -1;
   try {
-    elems_.resize(old + delta, init.bits);
+    t.elems_.resize(old + delta, init.bits);
   } catch (const std::bad_alloc&) {
     // table.grow reports failure with -1; the guest decides what to do about it.
-    if (store_ != nullptr) store_->release_table_elements(delta);
+    if (t.store_ != nullptr) t.store_->release_table_elements(delta);
     return -1;
   }
   return static_cast<int64_t>(old);
 }
 
+const GlobalType& Global::type() const { return impl(this)->type_; }
+Value Global::get() const { return Value{impl(this)->type_.type, impl(this)->value_}; }
+
 bool Global::set(Value v) {
-  if (!type_.is_mutable || v.type != type_.type) return false;
-  value_ = v.bits;
+  GlobalObj& g = *impl(this);
+  if (!g.type_.is_mutable || v.type != g.type_.type) return false;
+  g.value_ = v.bits;
   return true;
 }
 
@@ -127,14 +142,21 @@ const Extern* Imports::find(std::string_view module, std::string_view name) cons
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+const Module& Instance::module() const { return *impl(this)->module_; }
+std::span<Function* const> Instance::functions() const { return impl(this)->funcs_; }
+std::span<Table* const> Instance::tables() const { return impl(this)->tables_; }
+std::span<Memory* const> Instance::memories() const { return impl(this)->memories_; }
+std::span<Global* const> Instance::globals() const { return impl(this)->globals_; }
+
 std::optional<Extern> Instance::get_export(std::string_view name) const {
-  const Export* e = module_->find_export(name);
+  const InstanceObj& i = *impl(this);
+  const Export* e = i.module_->find_export(name);
   if (e == nullptr) return std::nullopt;
   switch (e->kind) {
-    case ExternKind::Func: return Extern{funcs_[e->index]};
-    case ExternKind::Table: return Extern{tables_[e->index]};
-    case ExternKind::Memory: return Extern{memories_[e->index]};
-    case ExternKind::Global: return Extern{globals_[e->index]};
+    case ExternKind::Func: return Extern{i.funcs_[e->index]};
+    case ExternKind::Table: return Extern{i.tables_[e->index]};
+    case ExternKind::Memory: return Extern{i.memories_[e->index]};
+    case ExternKind::Global: return Extern{i.globals_[e->index]};
   }
   return std::nullopt;
 }
@@ -153,8 +175,9 @@ Table* Instance::table(std::string_view name) const { return export_as<Table>(*t
 Global* Instance::global(std::string_view name) const { return export_as<Global>(*this, name); }
 
 Function* Instance::table_function(uint32_t table_index, uint32_t elem_index) const {
-  if (table_index >= tables_.size()) return nullptr;
-  const Table* t = tables_[table_index];
+  const auto& tables = impl(this)->tables_;
+  if (table_index >= tables.size()) return nullptr;
+  const TableObj* t = impl(tables[table_index]);
   if (t->type_.elem != ValType::FuncRef || elem_index >= t->elems_.size()) return nullptr;
   return reinterpret_cast<Function*>(t->elems_[elem_index]);
 }
@@ -163,7 +186,8 @@ Function* Instance::table_function(uint32_t table_index, uint32_t elem_index) co
 Memory* HostContext::memory() {
   if (caller_ == nullptr) return nullptr;
   if (Memory* m = caller_->memory("memory")) return m;
-  return caller_->memories_.empty() ? nullptr : caller_->memories_[0];
+  const auto& memories = impl(caller_)->memories_;
+  return memories.empty() ? nullptr : memories[0];
 }
 
 CallResult<std::vector<Value>> HostContext::call(Function* f, std::span<const Value> args) {
@@ -175,30 +199,43 @@ std::optional<Trap> HostContext::call_raw(Function* f, const uint64_t* args, uin
 }
 
 // ---- Store ------------------------------------------------------------------------------------
-Store::Store(StoreLimits limits) : limits_(limits), interrupt_(std::make_shared<std::atomic<uint32_t>>(kRunning)) {
+Store::Store(StoreLimits limits)
+    : limits_(limits),
+      interrupt_(std::make_shared<std::atomic<uint32_t>>(kRunning)),
+      state_(std::make_unique<StoreState>(*this)) {}
+
+Store::~Store() = default;
+
+StoreState::StoreState(Store& owner) : store(owner), limits(owner.limits()), interrupt(owner.interrupt_.get()) {
   // Value and call stacks: reserved lazily by the kernel (untouched pages cost nothing).
-  size_t stack_bytes = static_cast<size_t>(limits_.value_stack_slots) * sizeof(uint64_t);
+  size_t stack_bytes = static_cast<size_t>(limits.value_stack_slots) * sizeof(uint64_t);
   stack_mem_ = static_cast<uint64_t*>(mmap(nullptr, stack_bytes, PROT_READ | PROT_WRITE,
                                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
   if (stack_mem_ == MAP_FAILED) stack_mem_ = nullptr;
   stack_top_ = stack_mem_;
-  stack_limit_ = stack_mem_ ? stack_mem_ + limits_.value_stack_slots : nullptr;
+  stack_limit_ = stack_mem_ ? stack_mem_ + limits.value_stack_slots : nullptr;
   // Frames too: zero-filling 20,000 of them up front cost ~120 page faults at every start.
-  size_t frame_bytes = (static_cast<size_t>(limits_.max_call_depth) + 1) * sizeof(CallFrame);
+  size_t frame_bytes = (static_cast<size_t>(limits.max_call_depth) + 1) * sizeof(CallFrame);
   void* frames = mmap(nullptr, frame_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (frames != MAP_FAILED) {
     frames_mem_ = static_cast<CallFrame*>(frames);
     frame_top_ = frames_mem_;
-    frame_limit_ = frames_mem_ + limits_.max_call_depth;
+    frame_limit_ = frames_mem_ + limits.max_call_depth;
   }  // else frame_top_ == frame_limit_ == nullptr: every call traps "call stack exhausted"
 }
 
-Store::~Store() {
-  for (Instance& inst : instances_) jit::destroy(inst.jit_);
+StoreState::~StoreState() {
+  for (InstanceObj& inst : instances_) jit::destroy(inst.jit_);
   jit::destroy(jit_thread_);
-  if (stack_mem_ != nullptr) munmap(stack_mem_, static_cast<size_t>(limits_.value_stack_slots) * sizeof(uint64_t));
+  if (stack_mem_ != nullptr) munmap(stack_mem_, static_cast<size_t>(limits.value_stack_slots) * sizeof(uint64_t));
   if (frames_mem_ != nullptr)
-    munmap(frames_mem_, (static_cast<size_t>(limits_.max_call_depth) + 1) * sizeof(CallFrame));
+    munmap(frames_mem_, (static_cast<size_t>(limits.max_call_depth) + 1) * sizeof(CallFrame));
+}
+
+bool Store::memory_refused_by_limit() const {
+  for (const auto& m : state_->memories_)
+    if (m->refused_by_store_limit()) return true;
+  return false;
 }
 
 bool Store::wait_while_paused() {
@@ -232,35 +269,41 @@ inline uint64_t mix(uint64_t h, uint64_t v) {
 }
 }  // namespace
 
-size_t Store::TypeHash::operator()(const FuncType& t) const noexcept {
+size_t StoreState::TypeHash::operator()(const FuncType& t) const noexcept {
   uint64_t h = mix(type_hash_seed(), t.params.size() * 0x100000001ull + t.results.size());
   for (ValType v : t.params) h = mix(h, static_cast<uint8_t>(v));
   for (ValType v : t.results) h = mix(h, static_cast<uint8_t>(v) + 0x100);
   return static_cast<size_t>(h);
 }
 
-uint32_t Store::intern_type(const FuncType& t) {
+uint32_t StoreState::intern_type(const FuncType& t) {
   auto [it, inserted] = type_ids_.try_emplace(t, static_cast<uint32_t>(type_table_.size()));
   if (inserted) type_table_.push_back(std::make_unique<FuncType>(t));
   return it->second;
 }
 
-bool Store::take_table_elements(uint64_t n) {
-  if (n > limits_.max_table_elements - table_elements_) return false;
+bool StoreState::take_table_elements(uint64_t n) {
+  if (n > limits.max_table_elements - table_elements_) return false;
   table_elements_ += n;
   return true;
 }
 
+const FuncType& Function::type() const { return *impl(this)->type_; }
+bool Function::is_host() const { return impl(this)->instance_ == nullptr; }
+uint32_t Function::index() const { return impl(this)->index_; }
+
 std::string Function::name() const {
-  if (host_) return host_->name;
-  return instance_ != nullptr ? instance_->module().function_name(index_) : std::string();
+  const FunctionObj& f = *impl(this);
+  if (f.host_) return f.host_->name;
+  return f.instance_ != nullptr ? f.instance_->module().function_name(f.index_) : std::string();
 }
 
 Function* Store::create_host_function(const FuncType& type, HostFunc fn, std::string debug_name) {
-  Function& f = functions_.emplace_back();
-  f.type_id_ = intern_type(type);
-  f.type_ = type_table_[f.type_id_].get();
-  f.host_ = std::make_unique<Function::Host>(Function::Host{std::move(fn), std::move(debug_name)});
+  StoreState& s = *state_;
+  FunctionObj& f = s.functions_.emplace_back();
+  f.type_id_ = s.intern_type(type);
+  f.type_ = s.type_table_[f.type_id_].get();
+  f.host_ = std::make_unique<FunctionObj::Host>(FunctionObj::Host{std::move(fn), std::move(debug_name)});
   return &f;
 }
 
@@ -270,7 +313,7 @@ Result<Memory*> Store::create_memory(const MemoryType& type) {
     return make_error("memory of " + std::to_string(type.limits.min) + " pages exceeds the limit of " +
                       std::to_string(cap) + " pages");
   uint64_t max_pages = std::min<uint64_t>(type.limits.max.value_or(65536), cap);
-  auto mem = std::unique_ptr<Memory>(new Memory());
+  auto mem = std::make_unique<MemoryObj>();
   mem->type_ = type;
   mem->max_pages_ = max_pages;
   // Compiled code reaches memory without bounds checks: reserve guard regions for it (if the
@@ -288,32 +331,33 @@ Result<Memory*> Store::create_memory(const MemoryType& type) {
   if (mem->base_ == nullptr) return make_error("cannot reserve address space for a memory");
   if (!commit(mem->base_, type.limits.min * kPageSize)) return make_error("out of memory");
   mem->size_bytes_ = type.limits.min * kPageSize;
-  memories_.push_back(std::move(mem));
-  return memories_.back().get();
+  state_->memories_.push_back(std::move(mem));
+  return state_->memories_.back().get();
 }
 
 Result<Table*> Store::create_table(const TableType& type, Value init) {
+  StoreState& s = *state_;
   uint64_t min = type.limits.min;
-  if (!take_table_elements(min))
+  if (!s.take_table_elements(min))
     return make_error("table of " + std::to_string(min) + " elements exceeds the limit of " +
                       std::to_string(limits_.max_table_elements) + " table elements in the store (" +
-                      std::to_string(table_elements_) + " in use)");
-  Table& t = tables_.emplace_back();
+                      std::to_string(s.table_elements_) + " in use)");
+  TableObj& t = s.tables_.emplace_back();
   t.type_ = type;
-  t.store_ = this;
+  t.store_ = &s;
   t.max_ = std::min<uint64_t>(type.limits.max.value_or(UINT32_MAX), limits_.max_table_elements);
   try {
     t.elems_.assign(min, init.bits);
   } catch (const std::bad_alloc&) {
-    tables_.pop_back();
-    release_table_elements(min);
+    s.tables_.pop_back();
+    s.release_table_elements(min);
     return make_error("out of memory for a table of " + std::to_string(min) + " elements");
   }
   return &t;
 }
 
 Result<Global*> Store::create_global(const GlobalType& type, Value init) {
-  Global& g = globals_.emplace_back();
+  GlobalObj& g = state_->globals_.emplace_back();
   g.type_ = type;
   g.value_ = init.bits;
   return &g;
@@ -329,12 +373,12 @@ bool limits_match(uint64_t actual_min, std::optional<uint64_t> actual_max, const
   return true;
 }
 
-uint64_t eval_const(const ConstExpr& e, const Instance& inst) {
+uint64_t eval_const(const ConstExpr& e, const InstanceObj& inst) {
   switch (e.op) {
     case ConstExpr::Op::Const: return e.bits;
     case ConstExpr::Op::RefNull: return 0;
     case ConstExpr::Op::RefFunc: return reinterpret_cast<uintptr_t>(inst.funcs_[e.index]);
-    case ConstExpr::Op::GlobalGet: return inst.globals_[e.index]->value_;
+    case ConstExpr::Op::GlobalGet: return impl(inst.globals_[e.index])->value_;
   }
   return 0;
 }
@@ -344,11 +388,11 @@ uint64_t eval_const(const ConstExpr& e, const Instance& inst) {
 Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const Imports& imports,
                                      std::optional<Trap>* start_trap) {
   const Module& m = *module;
-  Instance& inst = instances_.emplace_back();
+  StoreState& s = *state_;
+  InstanceObj& inst = s.instances_.emplace_back();
   inst.module_ = module;
-  inst.store_ = this;
   inst.type_ids_.reserve(m.types.size());
-  for (const auto& t : m.types) inst.type_ids_.push_back(intern_type(t));
+  for (const auto& t : m.types) inst.type_ids_.push_back(s.intern_type(t));
 
   // 1. Imports.
   for (const Import& im : m.imports) {
@@ -360,7 +404,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
                         to_string(extern_kind(*e)));
     switch (im.kind) {
       case ExternKind::Func: {
-        Function* f = std::get<Function*>(*e);
+        FunctionObj* f = impl(std::get<Function*>(*e));
         if (f->type_id_ != inst.type_ids_[im.type_index])
           return make_error("incompatible import type for " + what + ": expected " + m.types[im.type_index].to_string() +
                             ", got " + f->type_->to_string());
@@ -368,7 +412,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
         break;
       }
       case ExternKind::Table: {
-        Table* t = std::get<Table*>(*e);
+        TableObj* t = impl(std::get<Table*>(*e));
         std::optional<uint64_t> amax = t->type_.limits.max;
         if (t->type_.elem != im.table.elem || !limits_match(t->elems_.size(), amax, im.table.limits))
           return make_error("incompatible import type for " + what + ": table type or limits differ");
@@ -377,14 +421,14 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
       }
       case ExternKind::Memory: {
         Memory* mem = std::get<Memory*>(*e);
-        if (!limits_match(mem->pages(), mem->type_.limits.max, im.memory.limits))
+        if (!limits_match(mem->pages(), mem->type().limits.max, im.memory.limits))
           return make_error("incompatible import type for " + what + ": memory limits differ");
         inst.memories_.push_back(mem);
         break;
       }
       case ExternKind::Global: {
         Global* g = std::get<Global*>(*e);
-        if (g->type_.type != im.global.type || g->type_.is_mutable != im.global.is_mutable)
+        if (g->type().type != im.global.type || g->type().is_mutable != im.global.is_mutable)
           return make_error("incompatible import type for " + what + ": global type differs");
         inst.globals_.push_back(g);
         break;
@@ -395,9 +439,9 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   // 2. Allocation.
   for (uint32_t i = 0; i < m.code().functions.size(); ++i) {
     uint32_t idx = m.num_imported_funcs + i;
-    Function& f = functions_.emplace_back();
+    FunctionObj& f = s.functions_.emplace_back();
     f.type_id_ = inst.type_ids_[m.func_types[idx]];
-    f.type_ = type_table_[f.type_id_].get();
+    f.type_ = s.type_table_[f.type_id_].get();
     f.instance_ = &inst;
     f.code_ = &m.code().functions[i];
     f.index_ = idx;
@@ -430,7 +474,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   for (size_t i = 0; i < m.elems.size(); ++i) {
     const ElemSegment& seg = m.elems[i];
     if (seg.mode == SegmentMode::Active) {
-      Table* t = inst.tables_[seg.table];
+      TableObj* t = impl(inst.tables_[seg.table]);
       uint64_t offset = static_cast<uint32_t>(eval_const(seg.offset, inst));
       auto& vals = inst.elem_values_[i];
       if (offset + vals.size() > t->elems_.size()) return make_error("out of bounds table access (element segment)");
@@ -449,7 +493,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   }
 
   // The compiled tier, when this store uses it and the instance's memory has guard regions.
-  inst.jit_ = jit::attach(*this, inst);
+  inst.jit_ = jit::attach(s, inst);
   if (inst.jit_ == nullptr) inst.interp_code_ = bound_code(m);
 
   // 4. Start function.
@@ -464,20 +508,23 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
 }
 
 bool Store::compile_first_call(Function* f) {
-  if (f == nullptr || f->is_host() || f->instance_->jit_ == nullptr) return false;
-  return jit::compile_entry(f->instance_->jit_, f->index_ - f->instance_->module_->num_imported_funcs);
+  if (f == nullptr || f->is_host()) return false;
+  const InstanceObj* inst = impl(f)->instance_;
+  if (inst->jit_ == nullptr) return false;
+  return jit::compile_entry(inst->jit_, f->index() - inst->module_->num_imported_funcs);
 }
 
 size_t Store::compile_all(Instance* instance) {
-  return instance->jit_ != nullptr ? jit::compile_all(instance->jit_) : 0;
+  JitInstance* ji = impl(instance)->jit_;
+  return ji != nullptr ? jit::compile_all(ji) : 0;
 }
 
-std::optional<Trap> Store::call_host(Function* f, uint64_t* fp, Instance* caller) {
-  const FuncType& t = *f->type_;
+std::optional<Trap> StoreState::call_host(Function* f, uint64_t* fp, Instance* caller) {
+  const FuncType& t = f->type();
   uint64_t* saved = stack_top_;
   stack_top_ = fp + std::max(t.params.size(), t.results.size());
-  HostContext ctx(*this, caller);
-  std::optional<Trap> trap = f->host_->fn(ctx, fp, fp);
+  HostContext ctx(store, caller);
+  std::optional<Trap> trap = impl(f)->host_->fn(ctx, fp, fp);
   stack_top_ = saved;
   if (!trap)
     for (size_t k = 0; k < t.results.size(); ++k)
@@ -486,15 +533,16 @@ std::optional<Trap> Store::call_host(Function* f, uint64_t* fp, Instance* caller
 }
 
 std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t* results) {
-  const FuncType& t = *f->type_;
+  StoreState& s = *state_;
+  const FuncType& t = f->type();
   size_t np = t.params.size(), nr = t.results.size();
   size_t slots = std::max(np, nr);
-  if (stack_mem_ == nullptr || stack_top_ + slots > stack_limit_)
+  if (s.stack_mem_ == nullptr || s.stack_top_ + slots > s.stack_limit_)
     return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name(), 0};
-  uint64_t* base = stack_top_;
+  uint64_t* base = s.stack_top_;
   for (size_t i = 0; i < np; ++i) base[i] = args[i];
   if (f->is_host()) {
-    if (std::optional<Trap> trap = call_host(f, base, nullptr)) return trap;
+    if (std::optional<Trap> trap = s.call_host(f, base, nullptr)) return trap;
   } else if (std::optional<Trap> trap = run(this, f, base)) {
     return trap;
   }
@@ -503,18 +551,19 @@ std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t*
 }
 
 RepeatedCall::RepeatedCall(Store& store, Function* f) : store_(store), f_(f) {
-  const FuncType& t = *f->type_;
+  const FuncType& t = f->type();
   params_ = static_cast<uint32_t>(t.params.size());
   results_ = static_cast<uint32_t>(t.results.size());
-  if (f->is_host() || f->instance_->jit_ == nullptr) return;
+  if (f->is_host() || impl(f)->instance_->jit_ == nullptr) return;
   const size_t slots = std::max(params_, results_);
-  if (store.stack_limit_ == nullptr || store.stack_top_ + slots > store.stack_limit_) return;  // call_raw reports it
+  const StoreState& s = StoreState::of(store);
+  if (s.stack_limit_ == nullptr || s.stack_top_ + slots > s.stack_limit_) return;  // call_raw reports it
   auto a = std::make_unique<jit::Activation>();
   if (std::optional<Trap> refused = jit::open(&store, f, *a)) {
     trap_ = std::move(refused);
     return;
   }
-  frame_ = store.stack_top_;
+  frame_ = s.stack_top_;
   enter_ = a->enter;
   ji_ = a->ji;
   jt_ = a->t;
@@ -583,14 +632,15 @@ CallResult<std::vector<Value>> Store::call(Function* f, std::span<const Value> a
     if (args[i].type != t.params[i])
       return Trap{TrapKind::Host, "argument " + std::to_string(i) + " has type " + to_string(args[i].type) +
                                       ", expected " + to_string(t.params[i]), f->name(), 0};
+  StoreState& s = *state_;
   size_t slots = std::max(t.params.size(), t.results.size());
-  if (stack_mem_ == nullptr || stack_top_ + slots > stack_limit_)
+  if (s.stack_mem_ == nullptr || s.stack_top_ + slots > s.stack_limit_)
     return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name(), 0};
-  uint64_t* base = stack_top_;
+  uint64_t* base = s.stack_top_;
   for (size_t i = 0; i < args.size(); ++i) base[i] = args[i].bits;
   std::optional<Trap> trap;
   if (f->is_host()) {
-    trap = call_host(f, base, nullptr);
+    trap = s.call_host(f, base, nullptr);
   } else {
     trap = run(this, f, base);
   }
