@@ -821,6 +821,15 @@ class Batch : public Xbyak::CodeGenerator {
     for (; rest > 0x7FFFFFFFu; rest -= 0x7FFFFFFFu) add(rcx, 0x7FFFFFFF);
     return r15 + rcx + static_cast<int32_t>(rest);
   }
+  // The instruction after the one at `at` (op) reads slot s, as far as for_each_read knows,
+  // and is not a branch target (where rax holds nothing known).
+  bool next_reads(uint32_t at, Op op, uint32_t s) const {
+    const uint32_t next = at + instruction_words(code_ + at, op);
+    if (next >= code_size_ || targets_->count(next)) return false;
+    bool reads = false;
+    for_each_read(op_at(code_ + next), code_ + next + 2, [&](uint32_t r) { reads |= r == s; });
+    return reads;
+  }
   // Register r as an operand of a 64-bit (wide) or 32-bit instruction.
   static Xbyak::Reg view(const Xbyak::Reg64& r, bool wide) { return wide ? Xbyak::Reg(r) : Xbyak::Reg(r.cvt32()); }
   // The register that holds slot s's value now: rax (the previous result) or the local's own
@@ -2065,12 +2074,26 @@ class Batch : public Xbyak::CodeGenerator {
         mov(S(w[2]), rax);
         return;
       case Op::const32:
-        mov(eax, w[1]);
-        result_in_rax(w[0]);
-        return;
       case Op::const64: {
-        uint64_t v = w[2] | (static_cast<uint64_t>(w[3]) << 32);
-        mov(rax, v);
+        const uint64_t v = op == Op::const32 ? w[1] : w[2] | (static_cast<uint64_t>(w[3]) << 32);
+        if (const Xbyak::Reg64* p = pin(w[0])) {
+          // Straight into the local's register (rax holds nothing new).
+          if (v == 0) xor_(p->cvt32(), p->cvt32());
+          else if (v <= UINT32_MAX) mov(p->cvt32(), static_cast<uint32_t>(v));
+          else mov(*p, v);
+          refreshed_ = w[0];
+          return;
+        }
+        // A constant the next instruction does not read (a local set, an argument): one store
+        // of an immediate (sign-extended: an i32's slot keeps its upper half zero).
+        const bool imm_fits = op == Op::const32 ? v < 0x80000000u
+                                                : static_cast<int64_t>(v) == static_cast<int32_t>(v);
+        if (imm_fits && dead_store_ != static_cast<int64_t>(w[0]) && !next_reads(at, op, w[0])) {
+          mov(S(w[0]), static_cast<int32_t>(v));
+          return;
+        }
+        if (op == Op::const32) mov(eax, static_cast<uint32_t>(v));
+        else mov(rax, v);
         result_in_rax(w[0]);
         return;
       }
@@ -2229,6 +2252,24 @@ std::vector<uint32_t> batch_of(JitModule& jm, uint32_t first) {
   return out;
 }
 
+// WB_JIT_PERFMAP=1: each compiled function's address range and name, appended to
+// /tmp/perf-PID.map, where `perf report` and `perf top` look up code they have no file for.
+void write_perf_map(const JitModule& jm, const uint8_t* code, const Batch& b, const std::vector<uint32_t>& defs) {
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  const std::string path = "/tmp/perf-" + std::to_string(::getpid()) + ".map";
+  std::FILE* f = std::fopen(path.c_str(), "a");
+  if (f == nullptr) return;
+  for (size_t i = 0; i < defs.size(); ++i) {
+    std::string name = jm.module->function_name(jm.module->num_imported_funcs + defs[i]);
+    for (char& c : name)  // a name section may hold anything; the map is one line per function
+      if (static_cast<unsigned char>(c) < 0x21 || c == 0x7F) c = '_';
+    std::fprintf(f, "%zx %zx wasm:%s\n", reinterpret_cast<uintptr_t>(code + b.offset_of(i)), b.end_of(i) - b.offset_of(i),
+                 name.c_str());
+  }
+  std::fclose(f);
+}
+
 const void* compile_locked(JitModule& jm, uint32_t def) {
   const void* have = jm.entries[def].load(std::memory_order_acquire);
   if (have != g_lazy_stub) return have;
@@ -2261,6 +2302,7 @@ const void* compile_locked(JitModule& jm, uint32_t def) {
                            jm.module->num_imported_funcs + defs[i]});
       jm.entries[defs[i]].store(p + start, std::memory_order_release);
     }
+    if (std::getenv("WB_JIT_PERFMAP") != nullptr) write_perf_map(jm, p, b, defs);
     return jm.entries[def].load(std::memory_order_acquire);
   } catch (const std::exception& e) {
     if (std::getenv("WB_JIT_DEBUG") != nullptr) std::fprintf(stderr, "jit: function %u: %s\n", def, e.what());

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -357,6 +358,39 @@ TEST(Tiers, NoMappingIsWritableAndExecutableAtOnce) {
     EXPECT_FALSE(perms[1] == 'w' && perms[2] == 'x') << line;
   }
   EXPECT_GT(lines, 5);
+}
+
+// WB_JIT_PERFMAP=1: every compiled function has a line "START SIZE wasm:NAME" in
+// /tmp/perf-PID.map, for perf to name guest code.
+TEST(Tiers, WithPerfMapEveryCompiledFunctionIsNamedForPerf) {
+  if (forced_interp()) GTEST_SKIP() << "every store is interpreted in this run";
+  const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+  std::remove(path.c_str());
+  ASSERT_EQ(setenv("WB_JIT_PERFMAP", "1", 1), 0);
+  TierModule m(Tier::Compiler);
+  ASSERT_NE(m.inst, nullptr);
+  const size_t compiled = m.store.compile_all(m.inst);
+  unsetenv("WB_JIT_PERFMAP");
+  ASSERT_GT(compiled, 10u);
+  std::ifstream map(path);
+  ASSERT_TRUE(map.good()) << path << " was not written";
+  std::string line;
+  size_t lines = 0;
+  bool mix = false, deep = false;
+  while (std::getline(map, line)) {
+    ++lines;
+    std::istringstream fields(line);
+    std::string start, size, name, rest;
+    fields >> start >> size >> name >> rest;
+    EXPECT_TRUE(rest.empty() && name.rfind("wasm:", 0) == 0) << line;
+    EXPECT_GT(std::stoull(start, nullptr, 16), 0u) << line;
+    EXPECT_GT(std::stoull(size, nullptr, 16), 0u) << line;
+    mix |= name == "wasm:mix";
+    deep |= name == "wasm:deep";
+  }
+  std::remove(path.c_str());
+  EXPECT_EQ(lines, compiled);
+  EXPECT_TRUE(mix && deep) << "the exported functions' names are missing";
 }
 
 // A thread with a small native stack: recursion traps before the stack runs out.
