@@ -814,7 +814,7 @@ class Batch : public Xbyak::CodeGenerator {
       lea(ecx, ptr[*src + static_cast<int32_t>(plus)]);
     } else {
       if (src != nullptr) mov(ecx, src->cvt32());
-      else mov(ecx, S32(addr_slot));
+      else slot_operand(addr_slot, false, [&](const Xbyak::Operand& o) { mov(ecx, o); });
       if (plus != 0) add(ecx, plus);
     }
     uint32_t rest = offset;
@@ -841,16 +841,62 @@ class Batch : public Xbyak::CodeGenerator {
     if (from == &r) return;
     const Xbyak::Reg d = view(r, wide);
     if (from != nullptr) mov(d, view(*from, wide));
-    else mov(d, wide ? S(s) : S32(s));
+    else slot_operand(s, wide, [&](const Xbyak::Operand& o) { mov(d, o); });
   }
   // The value of slot s into eax/rax (nothing to do when rax holds it already).
   void load_rax(uint32_t s, bool wide) { load_to(rax, s, wide); }
   // rax now holds slot s's value (its 64 bits).
   void result_in_rax(uint32_t s) {
-    if (const Xbyak::Reg64* p = pin(s)) mov(*p, rax);  // the register is the local's value
-    else if (static_cast<int64_t>(s) != dead_store_) mov(S(s), rax);
+    if (const Xbyak::Reg64* p = pin(s)) {
+      mov(*p, rax);  // the register is the local's value
+    } else if (static_cast<int64_t>(s) != dead_store_) {
+      mov(S(s), rax);
+      if (rdx_ok_ && read_later(s)) {
+        mov(rdx, rax);
+        rdx_holds_ = s;
+        rdx_set_ = true;
+      }
+    }
     out_ = s;
     refreshed_ = s;
+  }
+  // Operations whose code writes rdx only through the cache above (a store's value).
+  static bool rdx_safe(Op op) {
+    bool wide;
+    Cc cc;
+    switch (op) {
+      case Op::const32: case Op::const64: case Op::copy:
+      case Op::br: case Op::br_z: case Op::br_nz: case Op::br_z64: case Op::br_nz64: case Op::br_and_z: case Op::br_and_nz:
+        return true;
+      default:
+        return (op >= Op::i32_load && op <= Op::i64_store32) || int_binop_kind(op) >= 0 || int_cmp(op, cc, wide);
+    }
+  }
+  // Slot s, just written by the current instruction (at_), is read by one of the three
+  // instructions after the next (the next one finds it in rax), with nothing that may write
+  // rdx or s, and no branch target, in between.
+  bool read_later(uint32_t s) const {
+    uint32_t at = at_ + instruction_words(code_ + at_, op_at(code_ + at_));
+    for (int k = 0; k < 4; ++k) {
+      if (at >= code_size_ || targets_->count(at)) return false;
+      const Op op = op_at(code_ + at);
+      const uint32_t* w = code_ + at + 2;
+      if (!rdx_safe(op)) return false;
+      bool reads = false;
+      for_each_read(op, w, [&](uint32_t r) { reads |= r == s; });
+      if (reads) return k > 0;
+      if (writes_w0(op) && w[0] == s) return false;
+      at += instruction_words(code_ + at, op);
+    }
+    return false;
+  }
+  // f(operand) with slot s as an operand: rdx when it holds s, else the slot (its 64 bits
+  // when wide, else its low 32).
+  template <class F>
+  void slot_operand(uint32_t s, bool wide, F&& f) {
+    if (rdx_holds_ == static_cast<int64_t>(s)) f(view(rdx, wide));
+    else if (wide) f(S(s));
+    else f(S32(s));
   }
 
   // ---- locals kept in registers
@@ -1290,8 +1336,10 @@ class Batch : public Xbyak::CodeGenerator {
       return;
     } else if (const Xbyak::Reg64* p = pin(w[1])) {
       v = p;
-    } else {
+    } else if (rdx_holds_ != static_cast<int64_t>(w[1])) {
       mov(rdx, S(w[1]));
+      rdx_holds_ = w[1];
+      rdx_set_ = true;
     }
     Xbyak::RegExp a = mem_at(w[0], w[2], w[3]);
     switch (op) {
@@ -1356,7 +1404,7 @@ class Batch : public Xbyak::CodeGenerator {
       // Commutative: rax op= the first operand, from its register or its slot.
       const Xbyak::Reg64* pa = pin(w[1]);
       if (pa != nullptr) alu(kind, a, view(*pa, wide));
-      else alu(kind, a, wide ? S(w[1]) : S32(w[1]));
+      else slot_operand(w[1], wide, [&](const Xbyak::Operand& o) { alu(kind, a, o); });
       result_in_rax(w[0]);
       return true;
     }
@@ -1367,7 +1415,7 @@ class Batch : public Xbyak::CodeGenerator {
     } else if (kind >= 6) {  // shifts and rotations by cl
       if (!b_in_rax) {
         if (const Xbyak::Reg64* p = pin(w[2])) mov(ecx, p->cvt32());
-        else mov(ecx, S32(w[2]));
+        else slot_operand(w[2], false, [&](const Xbyak::Operand& o) { mov(ecx, o); });
       }
       switch (kind) {
         case 6: shl(a, cl); break;
@@ -1380,7 +1428,7 @@ class Batch : public Xbyak::CodeGenerator {
       const bool same = w[1] == w[2];
       const Xbyak::Reg64* pb = b_in_rax || same ? nullptr : pin(w[2]);
       if (!b_in_rax && !same && pb == nullptr) {
-        alu(kind, a, wide ? S(w[2]) : S32(w[2]));  // the second operand from its slot
+        slot_operand(w[2], wide, [&](const Xbyak::Operand& o) { alu(kind, a, o); });  // from its slot
       } else {
         // The second operand: rax itself, its pinned register, or rcx.
         const Xbyak::Reg pb_view = pb == nullptr ? b : view(*pb, wide);
@@ -1461,7 +1509,7 @@ class Batch : public Xbyak::CodeGenerator {
       const Xbyak::Reg64& r = b_rax ? rax : *pb;
       alu(kind, d, view(r, wide));
     } else {
-      alu(kind, d, wide ? S(w[2]) : S32(w[2]));
+      slot_operand(w[2], wide, [&](const Xbyak::Operand& o) { alu(kind, d, o); });
     }
     refreshed_ = w[0];  // the register is the value; rax holds nothing new
     return true;
@@ -1484,7 +1532,7 @@ class Batch : public Xbyak::CodeGenerator {
       } else if (const Xbyak::Reg64* pb = pin(b_word)) {
         cmp(ra, view(*pb, wide));
       } else {
-        cmp(ra, wide ? S(b_word) : S32(b_word));
+        slot_operand(b_word, wide, [&](const Xbyak::Operand& o) { cmp(ra, o); });
       }
       return true;
     }
@@ -1496,12 +1544,12 @@ class Batch : public Xbyak::CodeGenerator {
       if (b_imm) cmp(rax, static_cast<int32_t>(b_word));  // sign-extended
       else if (b_in_rax) cmp(rax, rcx);
       else if (pb) cmp(rax, *pb);
-      else cmp(rax, S(b_word));
+      else slot_operand(b_word, true, [&](const Xbyak::Operand& o) { cmp(rax, o); });
     } else {
       if (b_imm) cmp(eax, b_word);
       else if (b_in_rax) cmp(eax, ecx);
       else if (pb) cmp(eax, pb->cvt32());
-      else cmp(eax, S32(b_word));
+      else slot_operand(b_word, false, [&](const Xbyak::Operand& o) { cmp(eax, o); });
     }
     return true;
   }
@@ -1855,6 +1903,7 @@ class Batch : public Xbyak::CodeGenerator {
     code_size_ = cf.code_size;
     out_ = -1;
     xout_ = -1;
+    rdx_holds_ = -1;
     for (uint32_t at = 0; at < cf.code_size;) {
       const Op op = op_at(code + at);
       const uint32_t* w = code + at + 2;
@@ -1866,8 +1915,9 @@ class Batch : public Xbyak::CodeGenerator {
           interrupt_check(label_at(at));
         }
         L(label_at(at));
-        out_ = -1;  // reached from elsewhere: rax and xmm0 hold nothing known
+        out_ = -1;  // reached from elsewhere: rax, xmm0 and rdx hold nothing known
         xout_ = -1;
+        rdx_holds_ = -1;
       }
       // The next instruction overwrites this one's result slot after reading it from rax:
       // the slot need not be written.
@@ -1893,7 +1943,13 @@ class Batch : public Xbyak::CodeGenerator {
       ecx_next_ = -1;
       if (pins_ > 0 && written_pins_ != 0 && !pin_safe(op))
         spill_pins_named(w, instruction_words(code + at, op) - 2);
+      at_ = at;
+      rdx_ok_ = rdx_safe(op);
+      rdx_set_ = false;
+      if (!rdx_ok_) rdx_holds_ = -1;
       instruction(at, op, w);
+      // rdx no longer holds a slot the instruction wrote by other means.
+      if (!rdx_set_ && rdx_holds_ >= 0 && writes_w0(op) && static_cast<int64_t>(w[0]) == rdx_holds_) rdx_holds_ = -1;
       if (plain_access) {
         if (ecx_next_ >= 0) ecx_holds_ = ecx_next_;
         if ((op <= Op::i64_load32_u || is_membinop(op)) && static_cast<int64_t>(w[0]) == ecx_holds_) ecx_holds_ = -1;
@@ -2212,6 +2268,14 @@ class Batch : public Xbyak::CodeGenerator {
   // store through it, kept while only loads and stores of other registers follow.
   int64_t ecx_holds_ = -1;
   int64_t ecx_next_ = -1;
+  // A slot (not a pinned local's) whose 64 bits rdx holds, as its slot does, or -1: a result
+  // read again a few instructions later is taken from rdx instead of the slot it was just
+  // stored to. Kept only across instructions whose code never writes rdx otherwise
+  // (rdx_safe); rdx_ok_: the current one is such; rdx_set_: it set rdx_holds_.
+  int64_t rdx_holds_ = -1;
+  uint32_t at_ = 0;  // the instruction being compiled
+  bool rdx_ok_ = false;
+  bool rdx_set_ = false;
   uint32_t num_results_ = 0;
   const std::unordered_set<uint32_t>* targets_ = nullptr;  // of the function being compiled
   const uint32_t* code_ = nullptr;

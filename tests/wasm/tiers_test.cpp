@@ -81,6 +81,14 @@ std::string describe(const CallResult<std::vector<Value>>& r) {
   return out;
 }
 
+// tiers.wat's "temps" in C++.
+uint32_t temps_reference(uint32_t p) {
+  const uint32_t w = p + 0x1234, v = p ^ 0x5555, u = p * 3;
+  uint32_t z = ((p + 1) ^ 5) + 9 + 11;
+  z ^= std::rotl(p, 7) + (p >> 3);
+  return z + u + v + w;
+}
+
 // tiers.wat's "regs" in C++.
 uint64_t regs_reference(uint32_t n) {
   uint32_t a = 0x6a09e667, b = 0xbb67ae85, c = 0x3c6ef372, d = 0xa54ff53a, e = 0x510e527f, f = 0x9b05688c;
@@ -155,6 +163,7 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
       {"table_loop", {Value::i32(5)}},
       {"regs", {Value::i32(1)}},
       {"regs", {Value::i32(300)}},
+      {"temps", {Value::i32(0x7654321)}},
       {"pins", {Value::i32(5000)}},
       {"mix", {Value::i32(7)}},
       {"unreachable", {}},
@@ -172,6 +181,7 @@ TEST(Tiers, CompiledCodeGivesTheInterpretersResultsAndTraps) {
   EXPECT_EQ(compiled.call("indirect", {Value::i32(2), Value::i32(5)}).value()[0].as_i32(), 50);
   EXPECT_EQ(compiled.call("table_loop", {Value::i32(5)}).value()[0].as_i32(), 5);
   EXPECT_EQ(compiled.call("regs", {Value::i32(300)}).value()[0].bits, regs_reference(300));
+  EXPECT_EQ(compiled.call("temps", {Value::i32(0x7654321)}).value()[0].as_u32(), temps_reference(0x7654321));
   auto deep = compiled.call("deep", {Value::i32(0)});
   ASSERT_FALSE(deep.ok());
   EXPECT_EQ(deep.error().kind, TrapKind::Exhaustion);
