@@ -18,9 +18,11 @@
 
 #if defined(__x86_64__)
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -2322,8 +2324,19 @@ void write_perf_map(const JitModule& jm, const uint8_t* code, const Batch& b, co
   static std::mutex mu;
   std::lock_guard lock(mu);
   const std::string path = "/tmp/perf-" + std::to_string(::getpid()) + ".map";
-  std::FILE* f = std::fopen(path.c_str(), "a");
-  if (f == nullptr) return;
+  // Not through a symbolic link, and only into a file of this user's (/tmp is shared).
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_uid != ::geteuid() || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return;
+  }
+  std::FILE* f = ::fdopen(fd, "a");
+  if (f == nullptr) {
+    ::close(fd);
+    return;
+  }
   for (size_t i = 0; i < defs.size(); ++i) {
     std::string name = jm.module->function_name(jm.module->num_imported_funcs + defs[i]);
     for (char& c : name)  // a name section may hold anything; the map is one line per function

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -401,6 +402,27 @@ TEST(Tiers, WithPerfMapEveryCompiledFunctionIsNamedForPerf) {
   std::remove(path.c_str());
   EXPECT_EQ(lines, compiled);
   EXPECT_TRUE(mix && deep) << "the exported functions' names are missing";
+}
+
+// /tmp is shared: a symbolic link planted at the map's path is not written through.
+TEST(Tiers, APerfMapIsNotWrittenThroughASymbolicLink) {
+  if (forced_interp()) GTEST_SKIP() << "every store is interpreted in this run";
+  const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+  const std::string target = "/tmp/wb-perfmap-target-" + std::to_string(getpid());
+  std::remove(path.c_str());
+  { std::ofstream(target) << "untouched\n"; }
+  ASSERT_EQ(symlink(target.c_str(), path.c_str()), 0);
+  ASSERT_EQ(setenv("WB_JIT_PERFMAP", "1", 1), 0);
+  TierModule m(Tier::Compiler);
+  ASSERT_NE(m.inst, nullptr);
+  EXPECT_GT(m.store.compile_all(m.inst), 10u);
+  EXPECT_TRUE(m.call("mix", {Value::i32(3)}).ok());  // compiled code runs all the same
+  unsetenv("WB_JIT_PERFMAP");
+  std::ifstream in(target);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove(path.c_str());
+  std::remove(target.c_str());
+  EXPECT_EQ(all, "untouched\n");
 }
 
 // A thread with a small native stack: recursion traps before the stack runs out.
