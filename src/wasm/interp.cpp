@@ -195,7 +195,7 @@ std::optional<Trap> execute(Store* store_ptr, Function* entry, uint64_t* args) {
   // Enter wasm function F with its frame at NFP, returning to RET.
 #define ENTER(F, NFP, RET)                                                              \
   do {                                                                                  \
-    const CompiledFunction* cf_ = impl(F)->code_;                                           \
+    const CompiledFunction* cf_ = impl(F)->code_;                                       \
     if (WB_UNLIKELY((NFP) + cf_->frame_slots > stack_limit || fsp == frame_limit)) {    \
       trap_kind = TrapKind::Exhaustion;                                                 \
       TRAP("call stack exhausted");                                                     \

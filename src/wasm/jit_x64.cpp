@@ -587,8 +587,7 @@ uint32_t call_function(JitInstance* ji, Function* f, uint64_t* nfp) {
   }
   uint64_t* saved = st.stack_top_;
   st.stack_top_ = nfp;
-  std::optional<Trap> trap = impl(f)->instance_->jit_ != nullptr ? jit::execute(&st.store, f, nfp)
-                                                                        : wasm::execute(&st.store, f, nfp);
+  std::optional<Trap> trap = st.run(f, nfp);
   st.stack_top_ = saved;
   if (trap) {
     st.host_trap_ = std::move(trap);
@@ -828,9 +827,7 @@ class Batch : public Xbyak::CodeGenerator {
   bool next_reads(uint32_t at, Op op, uint32_t s) const {
     const uint32_t next = at + instruction_words(code_ + at, op);
     if (next >= code_size_ || targets_->count(next)) return false;
-    bool reads = false;
-    for_each_read(op_at(code_ + next), code_ + next + 2, [&](uint32_t r) { reads |= r == s; });
-    return reads;
+    return reads_slot(op_at(code_ + next), code_ + next + 2, s);
   }
   // Register r as an operand of a 64-bit (wide) or 32-bit instruction.
   static Xbyak::Reg view(const Xbyak::Reg64& r, bool wide) { return wide ? Xbyak::Reg(r) : Xbyak::Reg(r.cvt32()); }
@@ -884,9 +881,7 @@ class Batch : public Xbyak::CodeGenerator {
       const Op op = op_at(code_ + at);
       const uint32_t* w = code_ + at + 2;
       if (!rdx_safe(op)) return false;
-      bool reads = false;
-      for_each_read(op, w, [&](uint32_t r) { reads |= r == s; });
-      if (reads) return k > 0;
+      if (reads_slot(op, w, s)) return k > 0;
       if (writes_w0(op) && w[0] == s) return false;
       at += instruction_words(code_ + at, op);
     }
@@ -1068,6 +1063,12 @@ class Batch : public Xbyak::CodeGenerator {
       }
     }
   }
+  // Whether instruction `op` reads slot s (as far as for_each_read knows).
+  static bool reads_slot(Op op, const uint32_t* w, uint32_t s) {
+    bool reads = false;
+    for_each_read(op, w, [&](uint32_t r) { reads |= r == s; });
+    return reads;
+  }
   // What the emitters ask of an operation, worked out once for all of them (they ask
   // several times per instruction).
   struct OpClass {
@@ -1194,9 +1195,8 @@ class Batch : public Xbyak::CodeGenerator {
       if (op == Op::ret) return s >= num_results_;  // only the results are read after it
       if (const std::optional<int32_t> rel = branch_rel(op, w)) {
         if (op == Op::br) return dead_from(at + *rel, s, budget, seen, nseen);
-        bool reads = false;  // the condition's operands
-        for_each_read(op, w, [&](uint32_t r) { reads |= r == s; });
-        if (reads || !dead_from(at + *rel, s, budget, seen, nseen)) return false;
+        // (a conditional branch reads its condition's operands)
+        if (reads_slot(op, w, s) || !dead_from(at + *rel, s, budget, seen, nseen)) return false;
         at += instruction_words(code_ + at, op);
         continue;
       }

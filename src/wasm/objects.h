@@ -97,15 +97,21 @@ struct StoreState {
   // Charges n table elements against StoreLimits::max_table_elements; false if over.
   bool take_table_elements(uint64_t n);
   void release_table_elements(uint64_t n) { table_elements_ -= n; }
+  // The value stack has `slots` free slots above stack_top_ (a call from the embedder or the
+  // host starts there); false too when the stack could not be mapped.
+  bool room_for(size_t slots) const { return stack_limit_ != nullptr && stack_top_ + slots <= stack_limit_; }
   // Calls host function f with its argument slots at fp, where its results come back (i32
   // and f32 results zero-extended); `caller` is the calling instance (nullptr for the
   // embedder). A re-entrant call from the host function starts above those slots. Both tiers
   // and call/call_raw make host calls through here.
   std::optional<Trap> call_host(Function* f, uint64_t* fp, Instance* caller);
+  // Runs wasm function f with whichever tier its instance uses (the interpreter's or the
+  // compiled tier's execute(): the same contract).
+  std::optional<Trap> run(Function* f, uint64_t* args);
 
-  Store& store;
-  const StoreLimits limits;
-  std::atomic<uint32_t>* const interrupt;  // the store's interrupt flag
+  Store& store;                            // the owner: its limits and interrupt flag
+  const StoreLimits& limits;
+  std::atomic<uint32_t>* const interrupt;
 
   uint64_t* stack_limit_ = nullptr;
   uint64_t* stack_top_ = nullptr;  // first free value slot (where a re-entrant call starts)

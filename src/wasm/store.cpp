@@ -27,11 +27,6 @@ void* reserve(size_t bytes) {
   return p == MAP_FAILED ? nullptr : p;
 }
 bool commit(void* p, size_t bytes) { return bytes == 0 || mprotect(p, bytes, PROT_READ | PROT_WRITE) == 0; }
-
-// Runs a wasm function with whichever tier its instance uses.
-std::optional<Trap> run(Store* store, Function* f, uint64_t* args) {
-  return impl(f)->instance_->jit_ != nullptr ? jit::execute(store, f, args) : execute(store, f, args);
-}
 }  // namespace
 
 // ---- Memory -----------------------------------------------------------------------------------
@@ -519,6 +514,10 @@ size_t Store::compile_all(Instance* instance) {
   return ji != nullptr ? jit::compile_all(ji) : 0;
 }
 
+std::optional<Trap> StoreState::run(Function* f, uint64_t* args) {
+  return impl(f)->instance_->jit_ != nullptr ? jit::execute(&store, f, args) : execute(&store, f, args);
+}
+
 std::optional<Trap> StoreState::call_host(Function* f, uint64_t* fp, Instance* caller) {
   const FuncType& t = f->type();
   uint64_t* saved = stack_top_;
@@ -537,13 +536,12 @@ std::optional<Trap> Store::call_raw(Function* f, const uint64_t* args, uint64_t*
   const FuncType& t = f->type();
   size_t np = t.params.size(), nr = t.results.size();
   size_t slots = std::max(np, nr);
-  if (s.stack_mem_ == nullptr || s.stack_top_ + slots > s.stack_limit_)
-    return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name(), 0};
+  if (!s.room_for(slots)) return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name(), 0};
   uint64_t* base = s.stack_top_;
   for (size_t i = 0; i < np; ++i) base[i] = args[i];
   if (f->is_host()) {
     if (std::optional<Trap> trap = s.call_host(f, base, nullptr)) return trap;
-  } else if (std::optional<Trap> trap = run(this, f, base)) {
+  } else if (std::optional<Trap> trap = s.run(f, base)) {
     return trap;
   }
   for (size_t i = 0; i < nr; ++i) results[i] = base[i];
@@ -557,7 +555,7 @@ RepeatedCall::RepeatedCall(Store& store, Function* f) : store_(store), f_(f) {
   if (f->is_host() || impl(f)->instance_->jit_ == nullptr) return;
   const size_t slots = std::max(params_, results_);
   const StoreState& s = StoreState::of(store);
-  if (s.stack_limit_ == nullptr || s.stack_top_ + slots > s.stack_limit_) return;  // call_raw reports it
+  if (!s.room_for(slots)) return;  // call_raw reports it
   auto a = std::make_unique<jit::Activation>();
   if (std::optional<Trap> refused = jit::open(&store, f, *a)) {
     trap_ = std::move(refused);
@@ -634,15 +632,14 @@ CallResult<std::vector<Value>> Store::call(Function* f, std::span<const Value> a
                                       ", expected " + to_string(t.params[i]), f->name(), 0};
   StoreState& s = *state_;
   size_t slots = std::max(t.params.size(), t.results.size());
-  if (s.stack_mem_ == nullptr || s.stack_top_ + slots > s.stack_limit_)
-    return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name(), 0};
+  if (!s.room_for(slots)) return Trap{TrapKind::Exhaustion, "call stack exhausted", f->name(), 0};
   uint64_t* base = s.stack_top_;
   for (size_t i = 0; i < args.size(); ++i) base[i] = args[i].bits;
   std::optional<Trap> trap;
   if (f->is_host()) {
     trap = s.call_host(f, base, nullptr);
   } else {
-    trap = run(this, f, base);
+    trap = s.run(f, base);
   }
   if (trap) return std::move(*trap);
   std::vector<Value> out(t.results.size());
